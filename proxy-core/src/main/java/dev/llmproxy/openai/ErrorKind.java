@@ -1,0 +1,80 @@
+package dev.llmproxy.openai;
+
+/**
+ * Every failure the proxy itself reports, each mapped to one HTTP status and one OpenAI error envelope
+ * ({@code {"error":{"message","type","param","code"}}}). Messages of the validation kinds are the reference
+ * implementation's, word for word, so clients that match on them keep working.
+ */
+public enum ErrorKind {
+    // --- the client's request ---
+    MISSING_MODEL(400, "invalid_request_error", "model", null, "you must provide a model parameter"),
+    MODEL_PLACEHOLDER(400, "invalid_request_error", "model", "model_placeholder",
+            "invalid model parameter: replace placeholder with a real model id (e.g., 'openai/gpt-4o-mini'); "
+                    + "call /v1/models to list available ids"),
+    MISSING_MESSAGES(400, "invalid_request_error", "messages", null, "you must provide a messages parameter"),
+    MISSING_EMBEDDING_INPUT(400, "invalid_request_error", null, null, "you must provide model and input"),
+    MISSING_COMPLETION_PROMPT(400, "invalid_request_error", null, null, "you must provide model and prompt"),
+    INVALID_PARAMETER(400, "invalid_request_error", null, "invalid_type", "a parameter has the wrong type"),
+    INVALID_JSON(400, "invalid_request_error", null, "invalid_json", "request body is not valid JSON"),
+    BAD_HTTP_REQUEST(400, "invalid_request_error", null, "bad_request", "malformed HTTP request"),
+    PROXY_KEY_INVALID(401, "authentication_error", null, "proxy_key_invalid", "missing or invalid proxy key"),
+    API_KEY_MISSING(401, "authentication_error", null, "missing_api_key",
+            "this proxy forwards your own API key: send it as 'Authorization: Bearer <key>' or 'X-OpenAI-Api-Key'"),
+    NOT_FOUND(404, "invalid_request_error", null, "not_found", "no such endpoint"),
+    METHOD_NOT_ALLOWED(405, "invalid_request_error", null, "method_not_allowed", "method not allowed"),
+    REQUEST_TIMEOUT(408, "invalid_request_error", null, "request_timeout",
+            "the request body was not received in time"),
+    REQUEST_TOO_LARGE(413, "invalid_request_error", "content-length", "request_too_large", "request too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "content-type", "unsupported_media_type",
+            "request body must be application/json"),
+    EXPECTATION_FAILED(417, "invalid_request_error", "expect", "expectation_failed",
+            "only 'Expect: 100-continue' is supported"),
+
+    // --- the upstream or the proxy ---
+    INTERNAL(500, "server_error", null, "internal_error", "internal proxy error"),
+    UPSTREAM_UNREACHABLE(502, "upstream_error", null, "upstream_unreachable", "cannot connect to the upstream"),
+    UPSTREAM_CONNECTION_LOST(502, "upstream_error", null, "upstream_connection_lost",
+            "the upstream closed the connection before the response was complete"),
+    UPSTREAM_BAD_RESPONSE(502, "upstream_error", null, "upstream_bad_response",
+            "the upstream sent a response the proxy cannot read"),
+    UPSTREAM_POOL_EXHAUSTED(503, "upstream_error", null, "upstream_pool_exhausted",
+            "too many requests are waiting for an upstream connection; retry shortly"),
+    SHUTTING_DOWN(503, "server_error", null, "shutting_down", "the proxy is shutting down; retry on another instance"),
+    UPSTREAM_TIMEOUT(504, "upstream_error", null, "upstream_timeout", "the upstream did not answer in time");
+
+    private final int status;
+    private final String type;
+    private final String param;
+    private final String code;
+    private final String defaultMessage;
+
+    ErrorKind(int status, String type, String param, String code, String defaultMessage) {
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+        this.defaultMessage = defaultMessage;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    /** The envelope's {@code param}; may be null. */
+    public String param() {
+        return param;
+    }
+
+    /** The envelope's {@code code}; null where the reference sent null. */
+    public String code() {
+        return code;
+    }
+
+    public String defaultMessage() {
+        return defaultMessage;
+    }
+}

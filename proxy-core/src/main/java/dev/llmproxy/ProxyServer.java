@@ -1,36 +1,244 @@
 package dev.llmproxy;
 
+import dev.llmproxy.client.ClientAuth;
+import dev.llmproxy.client.ClientChannelInitializer;
+import dev.llmproxy.client.ClientConnections;
+import dev.llmproxy.client.ClientServices;
+import dev.llmproxy.client.Route;
+import dev.llmproxy.client.Router;
 import dev.llmproxy.config.ProxyConfig;
+import dev.llmproxy.config.UpstreamConfig;
+import dev.llmproxy.demo.DemoUpstream;
+import dev.llmproxy.netty.Transports;
+import dev.llmproxy.openai.CatalogModel;
+import dev.llmproxy.openai.GitHubModelsPlan;
+import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.routes.HealthRoutes;
+import dev.llmproxy.routes.LocalRoute;
+import dev.llmproxy.routes.ModelRoutes;
+import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
+import dev.llmproxy.upstream.UpstreamChannelInitializer;
+import dev.llmproxy.upstream.UpstreamTarget;
+import dev.llmproxy.upstream.UpstreamTls;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
-/** Placeholder: the bootstrap is being written; the API below is final. */
+/**
+ * Bootstrap and graceful shutdown: the only place that wires the proxy's parts together. Starts the embedded demo
+ * upstream when the configuration asks for it, binds the client listener, and on {@link #stop} stops accepting,
+ * lets in-flight exchanges finish within the grace period, then closes everything.
+ */
 public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    /** Above this much queued output a client connection stops pulling from its upstream; below the low mark it resumes. */
+    private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
+
+    private final ProxyConfig config;
+    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup ioGroup;
+    private final DnsAddressResolverGroup resolver;
+    private final PerEventLoopUpstreamPool pool;
+    private final ClientConnections connections;
+    private final DemoUpstream demo;
+    private final Channel serverChannel;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+
+    private ProxyServer(ProxyConfig config, EventLoopGroup acceptGroup, EventLoopGroup ioGroup,
+                        DnsAddressResolverGroup resolver, PerEventLoopUpstreamPool pool,
+                        ClientConnections connections, DemoUpstream demo, Channel serverChannel) {
+        this.config = config;
+        this.acceptGroup = acceptGroup;
+        this.ioGroup = ioGroup;
+        this.resolver = resolver;
+        this.pool = pool;
+        this.connections = connections;
+        this.demo = demo;
+        this.serverChannel = serverChannel;
+    }
 
     /** Binds and starts serving; returns once the listener is bound. Starts the demo upstream when configured so. */
-    public static ProxyServer start(ProxyConfig config) throws InterruptedException {
-        throw new UnsupportedOperationException("not yet");
+    public static ProxyServer start(ProxyConfig requested) throws InterruptedException {
+        ModelCatalog catalog = ModelCatalog.bundled();
+        DemoUpstream demo = null;
+        ProxyConfig config = requested;
+        if (requested.upstream().demo()) {
+            Set<String> ids = catalog.models().stream().map(CatalogModel::id).collect(Collectors.toUnmodifiableSet());
+            demo = DemoUpstream.start(requested.demo(), ids);
+            UpstreamConfig upstream = requested.upstream().withBaseUrl(demo.baseUrl());
+            config = requested.withUpstream(upstream);
+        }
+        Transports transports = Transports.best();
+        EventLoopGroup acceptGroup = transports.newGroup(1, "llm-proxy-accept");
+        EventLoopGroup ioGroup = transports.newGroup(config.server().ioThreads(), "llm-proxy-io");
+        DnsAddressResolverGroup resolver = null;
+        PerEventLoopUpstreamPool pool = null;
+        try {
+            UpstreamConfig up = config.upstream();
+            URI baseUrl = up.baseUrl().orElseThrow();
+            UpstreamTarget target = UpstreamTarget.of(baseUrl);
+            SslContext tls = target.tls() ? UpstreamTls.clientContext(up.trustedCaFile()) : null;
+            resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                    .datagramChannelType(transports.datagramChannel())
+                    .socketChannelType(transports.socketChannel()));
+            pool = new PerEventLoopUpstreamPool(target, transports.socketChannel(),
+                    new UpstreamChannelInitializer(target, tls, up.connectTimeout(), up.poolIdleTimeout()),
+                    resolver, up.connectTimeout(), up.maxConnectionsPerLoop(), up.maxPendingAcquires());
+
+            ClientConnections connections = new ClientConnections();
+            Clock clock = Clock.systemUTC();
+            HealthRoutes health = new HealthRoutes(clock, catalog::size, target.display(), up.demo(),
+                    connections::draining, connections::inFlight);
+            ModelRoutes models = new ModelRoutes(catalog, GitHubModelsPlan.FREE, clock);
+            Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
+            local.put(Route.HEALTH, health::health);
+            local.put(Route.READY, health::ready);
+            local.put(Route.MODELS, models::list);
+            local.put(Route.API_MODELS, models::list);
+            local.put(Route.MODEL, models::retrieve);
+
+            ClientServices services = new ClientServices(config, new Router(config.strictOpenAiApi()),
+                    new ClientAuth(config.auth(), up.token()), catalog, pool, local, connections);
+
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(acceptGroup, ioGroup)
+                    .channel(transports.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, CLIENT_WATER_MARK)
+                    .childHandler(new ClientChannelInitializer(services));
+            Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
+
+            ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, connections, demo,
+                    serverChannel);
+            InetSocketAddress bound = server.address();
+            log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); upstream {}{}; TLS {}",
+                    config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
+                    target.display(), up.demo() ? " (demo upstream: no GITHUB_TOKEN or OPENAI_BASE_URL set)" : "",
+                    target.tls() ? UpstreamTls.provider() : "off");
+            return server;
+        } catch (SSLException e) {
+            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo);
+            throw new IllegalStateException("cannot set up TLS for the upstream: " + e.getMessage(), e);
+        } catch (RuntimeException | InterruptedException e) {
+            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo);
+            throw e;
+        }
+    }
+
+    private static void releaseAfterFailedStart(PerEventLoopUpstreamPool pool, DnsAddressResolverGroup resolver,
+                                                EventLoopGroup ioGroup, EventLoopGroup acceptGroup,
+                                                DemoUpstream demo) {
+        if (pool != null) {
+            pool.close();
+        }
+        if (resolver != null) {
+            resolver.close();
+        }
+        ioGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        acceptGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        if (demo != null) {
+            demo.close();
+        }
     }
 
     /** The bound address (the real port when the config asked for port 0). */
     public InetSocketAddress address() {
-        throw new UnsupportedOperationException("not yet");
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** The configuration in effect (with the demo upstream's address filled in). */
+    public ProxyConfig config() {
+        return config;
+    }
+
+    /** Requests being served right now. */
+    public int inFlight() {
+        return connections.inFlight();
+    }
+
+    /** The upstream connection pool, for tests and diagnostics. */
+    public PerEventLoopUpstreamPool upstreamPool() {
+        return pool;
     }
 
     /** Stops accepting, lets in-flight exchanges finish up to {@code grace}, then closes everything. Idempotent. */
     public void stop(Duration grace) {
-        throw new UnsupportedOperationException("not yet");
+        if (!stopping.compareAndSet(false, true)) {
+            awaitTerminationUninterruptibly();
+            return;
+        }
+        try {
+            serverChannel.close().awaitUninterruptibly();
+            connections.startDraining();
+            boolean drained = connections.awaitDrained(grace);
+            if (!drained) {
+                log.warn("shutdown grace of {} ms over; closing {} requests still in flight", grace.toMillis(),
+                        connections.inFlight());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            connections.closeAll();
+            pool.close();
+            resolver.close();
+            ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            if (demo != null) {
+                demo.close();
+            }
+            log.info("llm-proxy stopped");
+            terminated.countDown();
+        }
     }
 
     /** Blocks until {@link #stop} has completed. */
     public void awaitTermination() throws InterruptedException {
-        throw new UnsupportedOperationException("not yet");
+        terminated.await();
+    }
+
+    private void awaitTerminationUninterruptibly() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                terminated.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** {@link #stop} with the configured grace period. */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("not yet");
+        stop(config.server().shutdownGrace());
     }
 }

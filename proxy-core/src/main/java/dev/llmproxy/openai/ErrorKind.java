@@ -21,6 +21,7 @@ public enum ErrorKind {
     API_KEY_MISSING(401, "authentication_error", null, "missing_api_key",
             "this proxy forwards your own API key: send it as 'Authorization: Bearer <key>' or 'X-OpenAI-Api-Key'"),
     NOT_FOUND(404, "invalid_request_error", null, "not_found", "no such endpoint"),
+    MODEL_NOT_FOUND(404, "invalid_request_error", "model", "model_not_found", "no such model"),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", null, "method_not_allowed", "method not allowed"),
     REQUEST_TIMEOUT(408, "invalid_request_error", null, "request_timeout",
             "the request body was not received in time"),

@@ -1,0 +1,108 @@
+package dev.llmproxy.client;
+
+import dev.llmproxy.config.AuthConfig;
+import dev.llmproxy.config.AuthMode;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Client authentication ({@code PROXY_SERVER_KEY}) and the choice of the key sent upstream ({@code PROXY_AUTH_MODE}).
+ * The mode is the operator's alone: no request header can change it (the reference honoured
+ * {@code X-Proxy-Auth-Mode}). A client key for the proxy is never forwarded upstream, whatever the mode.
+ * Immutable and thread-safe.
+ */
+public final class ClientAuth {
+    private static final String BEARER = "bearer ";
+
+    private final AuthMode mode;
+    private final List<byte[]> clientKeys;
+    private final Optional<String> serverToken;
+
+    public ClientAuth(AuthConfig config, Optional<String> serverToken) {
+        this.mode = config.mode();
+        this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        this.serverToken = serverToken;
+    }
+
+    /** The upstream key for one request: present, absent (send none), or missing (refuse the request). */
+    public sealed interface UpstreamKey {
+        record Use(String key) implements UpstreamKey {
+        }
+
+        record None() implements UpstreamKey {
+        }
+
+        record Missing() implements UpstreamKey {
+        }
+    }
+
+    public boolean clientKeyRequired() {
+        return !clientKeys.isEmpty();
+    }
+
+    /** True when no key is configured, or the request presents one of the configured keys. */
+    public boolean authorized(HttpHeaders headers) {
+        if (clientKeys.isEmpty()) {
+            return true;
+        }
+        return isClientKey(headers.get("X-Proxy-Key"))
+                || isClientKey(headers.get("X-Proxy-Server-Key"))
+                || isClientKey(bearer(headers));
+    }
+
+    public UpstreamKey upstreamKey(HttpHeaders headers) {
+        if (mode == AuthMode.ENV) {
+            return serverKey();
+        }
+        Optional<String> own = clientsOwnKey(headers);
+        if (own.isPresent()) {
+            return new UpstreamKey.Use(own.get());
+        }
+        return mode == AuthMode.REQUEST ? new UpstreamKey.Missing() : serverKey();
+    }
+
+    private UpstreamKey serverKey() {
+        return serverToken.<UpstreamKey>map(UpstreamKey.Use::new).orElseGet(UpstreamKey.None::new);
+    }
+
+    /** The client's own upstream key: Bearer (unless it is the proxy key), then X-OpenAI-Api-Key, then X-Proxy-Api-Key. */
+    private Optional<String> clientsOwnKey(HttpHeaders headers) {
+        String bearer = bearer(headers);
+        if (bearer != null && !isClientKey(bearer)) {
+            return Optional.of(bearer);
+        }
+        for (String name : new String[]{"X-OpenAI-Api-Key", "X-Proxy-Api-Key"}) {
+            String value = headers.get(name);
+            if (value != null && !value.isBlank() && !isClientKey(value.trim())) {
+                return Optional.of(value.trim());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private boolean isClientKey(String presented) {
+        if (presented == null || presented.isEmpty()) {
+            return false;
+        }
+        byte[] candidate = presented.trim().getBytes(StandardCharsets.UTF_8);
+        boolean match = false;
+        for (byte[] key : clientKeys) {
+            match |= MessageDigest.isEqual(key, candidate); // constant time per key, and every key is compared
+        }
+        return match;
+    }
+
+    private static String bearer(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (value == null || value.length() <= BEARER.length() || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String token = value.substring(BEARER.length()).trim();
+        return token.isEmpty() ? null : token;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.llmproxy.client;
+
+import dev.llmproxy.netty.PipelineNames;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Pipeline of one client connection: HTTP/1.1 codec → flow control (one message per {@code read()}, so pipelined
+ * requests wait their turn) → idle guard → {@link ClientRequestHandler}. Auto-read is off on the server's child
+ * channels; the handler asks for each read.
+ */
+public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final ClientServices services;
+    private final AccessLog accessLog;
+
+    public ClientChannelInitializer(ClientServices services) {
+        this.services = services;
+        this.accessLog = new AccessLog(services.config().accessLog());
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(32 * 1024)
+                .setMaxChunkSize(64 * 1024);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoder));
+        p.addLast(PipelineNames.FLOW_CONTROL, new FlowControlHandler());
+        p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0,
+                services.config().server().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(PipelineNames.ROUTER, new ClientRequestHandler(services, accessLog));
+    }
+}

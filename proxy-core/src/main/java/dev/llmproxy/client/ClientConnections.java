@@ -1,0 +1,81 @@
+package dev.llmproxy.client;
+
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The open client connections and the requests in flight, for graceful shutdown and readiness. Thread-safe: the
+ * counters are touched by every event loop, the draining flag is set once by the shutdown thread.
+ */
+public final class ClientConnections {
+    private final ChannelGroup channels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile boolean draining;
+
+    void add(Channel channel) {
+        channels.add(channel);
+    }
+
+    void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    void requestEnded() {
+        if (inFlight.decrementAndGet() == 0 && draining) {
+            drained.complete(null);
+        }
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public int open() {
+        return channels.size();
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Stop taking new work: idle keep-alive connections close now, busy ones after their current response. */
+    public void startDraining() {
+        draining = true;
+        for (Channel ch : channels) {
+            ClientRequestHandler handler = ch.pipeline().get(ClientRequestHandler.class);
+            if (handler != null) {
+                ch.eventLoop().execute(handler::closeIfIdle);
+            }
+        }
+    }
+
+    /** Waits until no request is in flight (after {@link #startDraining()}), at most {@code grace}. */
+    public boolean awaitDrained(Duration grace) throws InterruptedException {
+        if (inFlight.get() == 0) {
+            return true;
+        }
+        try {
+            drained.get(grace.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return inFlight.get() == 0;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Closes every client connection, in flight or not: the end of the grace period. */
+    public void closeAll() {
+        channels.close().awaitUninterruptibly(2000);
+    }
+}

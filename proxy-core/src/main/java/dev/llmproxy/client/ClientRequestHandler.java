@@ -1,0 +1,439 @@
+package dev.llmproxy.client;
+
+import dev.llmproxy.exchange.ClientLeg;
+import dev.llmproxy.exchange.ExchangeRecord;
+import dev.llmproxy.exchange.HopByHopHeaders;
+import dev.llmproxy.exchange.LegacyCompletionConverter;
+import dev.llmproxy.exchange.ProxyExchange;
+import dev.llmproxy.exchange.ResponseConverter;
+import dev.llmproxy.exchange.UpstreamCall;
+import dev.llmproxy.metrics.Stage;
+import dev.llmproxy.openai.ErrorKind;
+import dev.llmproxy.openai.Json;
+import dev.llmproxy.openai.OpenAiRequests;
+import dev.llmproxy.openai.Operation;
+import dev.llmproxy.openai.ProxyError;
+import dev.llmproxy.routes.LocalRoute;
+import dev.llmproxy.routes.Responses;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+
+/**
+ * The router of one client connection: reads one request at a time (head, then its body up to the cap), answers
+ * local routes itself and hands proxied ones to a {@link ProxyExchange}. The next request is read only after the
+ * current response is complete, so pipelined requests are answered in order.
+ *
+ * <p>While a response is in progress one read stays outstanding, so a client that disconnects is noticed at once
+ * (and its upstream call cancelled) even when the proxy has nothing to write yet; a pipelined request that arrives
+ * meanwhile is parked until its turn.
+ *
+ * <p>Threading: one instance per connection, confined to its event loop.
+ */
+final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements ClientLeg {
+    private static final Logger log = LoggerFactory.getLogger(ClientRequestHandler.class);
+
+    private enum State { AWAIT_REQUEST, READING_BODY, RESPONDING, CLOSED }
+
+    private final ClientServices services;
+    private final AccessLog accessLog;
+    private final ArrayDeque<Object> parked = new ArrayDeque<>(2);
+    private ChannelHandlerContext ctx;
+    private State state = State.AWAIT_REQUEST;
+
+    // the request in progress
+    private HttpRequest request;
+    private RouteMatch match;
+    private RequestBody body;
+    private ExchangeRecord record;
+    private boolean keepAlive;
+    private ProxyExchange exchange;
+
+    ClientRequestHandler(ClientServices services, AccessLog accessLog) {
+        this.services = services;
+        this.accessLog = accessLog;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Channel channel() {
+        return ctx.channel();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        services.connections().add(ctx.channel());
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.RESPONDING || state == State.CLOSED) {
+            if (state == State.CLOSED) {
+                ReferenceCountUtil.release(msg);
+            } else {
+                parked.add(msg); // a pipelined request (or stray body bytes): its turn comes after this response
+            }
+            return;
+        }
+        handle(msg);
+    }
+
+    private void handle(Object msg) {
+        try {
+            if (msg instanceof HttpRequest head) {
+                onRequestHead(head);
+            }
+            if (msg instanceof HttpContent part && state == State.READING_BODY) {
+                onBodyPart(part);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+        if (state == State.AWAIT_REQUEST || state == State.READING_BODY
+                || (state == State.RESPONDING && parked.isEmpty())) {
+            ctx.read();
+        }
+    }
+
+    // ---------------------------------------------------------------- request
+
+    private void onRequestHead(HttpRequest head) {
+        long now = System.nanoTime();
+        request = head;
+        match = head.decoderResult().isSuccess() ? services.router().match(head.uri()) : RouteMatch.NONE;
+        record = new ExchangeRecord(now, head.method().name(), match.found() ? match.route().template() : "other");
+        keepAlive = HttpUtil.isKeepAlive(head) && !services.connections().draining();
+        services.connections().requestStarted();
+        state = State.READING_BODY;
+        boolean bodyExpected = HttpUtil.isContentLengthSet(head) ? HttpUtil.getContentLength(head, 0L) > 0
+                : HttpUtil.isTransferEncodingChunked(head);
+
+        if (head.decoderResult().isFailure()) {
+            Throwable cause = head.decoderResult().cause();
+            keepAlive = false;
+            respondEarly(cause instanceof TooLongFrameException
+                    ? ProxyError.of(ErrorKind.BAD_HTTP_REQUEST, "request line or headers too large")
+                    : ProxyError.of(ErrorKind.BAD_HTTP_REQUEST), null);
+            return;
+        }
+        Route route = match.route();
+        if ((route == null ? isApiPath(head.uri()) : route.needsClientKey()) && !services.auth().authorized(head.headers())) {
+            respondEarly(ProxyError.of(ErrorKind.PROXY_KEY_INVALID), null, bodyExpected);
+            return;
+        }
+        if (route == null) {
+            respondEarly(ProxyError.of(ErrorKind.NOT_FOUND, "Unknown endpoint: " + head.method().name() + " "
+                    + abbreviate(Router.path(head.uri()))), null, bodyExpected);
+            return;
+        }
+        if (HttpMethod.OPTIONS.equals(head.method())) {
+            FullHttpResponse allow = new DefaultFullHttpResponse(head.protocolVersion(), HttpResponseStatus.NO_CONTENT);
+            allow.headers().set(HttpHeaderNames.ALLOW, route.allowHeader());
+            keepAlive &= !bodyExpected;
+            state = State.RESPONDING;
+            writeResponse(allow);
+            return;
+        }
+        if (!route.allows(head.method())) {
+            respondEarly(ProxyError.of(ErrorKind.METHOD_NOT_ALLOWED, "Method " + head.method().name()
+                    + " is not allowed on " + route.template()), route.allowHeader(), bodyExpected);
+            return;
+        }
+        if (route.proxied()) {
+            String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            if (type != null && !isJson(type)) {
+                respondEarly(ProxyError.of(ErrorKind.UNSUPPORTED_MEDIA_TYPE,
+                        "request body must be application/json, not " + abbreviate(type)), null, bodyExpected);
+                return;
+            }
+        }
+        int cap = services.config().server().maxRequestBodyBytes();
+        if (HttpUtil.getContentLength(head, 0L) > cap) {
+            respondEarly(tooLarge(cap), null, true);
+            return;
+        }
+        if (HttpUtil.is100ContinueExpected(head)) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(head.protocolVersion(), HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        } else if (head.headers().contains(HttpHeaderNames.EXPECT)) {
+            respondEarly(ProxyError.of(ErrorKind.EXPECTATION_FAILED), null, true);
+            return;
+        }
+        body = new RequestBody(ctx.alloc(), cap);
+    }
+
+    private void onBodyPart(HttpContent part) {
+        if (part.decoderResult().isFailure()) {
+            keepAlive = false;
+            respondEarly(ProxyError.of(ErrorKind.BAD_HTTP_REQUEST, "malformed request body framing"), null);
+            return;
+        }
+        if (!body.add(part.content())) {
+            respondEarly(tooLarge(services.config().server().maxRequestBodyBytes()), null, true);
+            return;
+        }
+        if (part instanceof LastHttpContent) {
+            dispatch();
+        }
+    }
+
+    private static ProxyError tooLarge(int cap) {
+        return ProxyError.of(ErrorKind.REQUEST_TOO_LARGE, "Request too large. Maximum size is " + cap + " bytes");
+    }
+
+    /** The whole request is here: answer locally or start the upstream exchange. */
+    private void dispatch() {
+        state = State.RESPONDING;
+        Route route = match.route();
+        if (!route.proxied()) {
+            body.release();
+            body = null;
+            LocalRoute local = services.localRoutes().get(route);
+            FullHttpResponse response;
+            try {
+                response = local.respond(request, match.pathArg());
+            } catch (RuntimeException e) {
+                log.error("local route {} failed", route.template(), e);
+                response = Responses.error(request.protocolVersion(), ProxyError.of(ErrorKind.INTERNAL));
+            }
+            writeResponse(response);
+            return;
+        }
+        startExchange(route.operation());
+    }
+
+    private void startExchange(Operation operation) {
+        ByteBuf raw = body.take();
+        body = null;
+        OpenAiRequests.Prepared prepared;
+        try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
+            prepared = OpenAiRequests.prepare(operation, in, services.catalog());
+        } catch (IOException e) {
+            raw.release();
+            sendError(ProxyError.of(ErrorKind.INVALID_JSON, "request body could not be read"));
+            return;
+        }
+        if (prepared.error() != null) {
+            raw.release();
+            sendError(prepared.error());
+            return;
+        }
+        record.model(prepared.upstreamModel());
+
+        ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers());
+        if (key instanceof ClientAuth.UpstreamKey.Missing) {
+            raw.release();
+            sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
+            return;
+        }
+        ByteBuf upstreamBody = raw;
+        if (prepared.rewritten() != null) {
+            raw.release();
+            upstreamBody = Unpooled.wrappedBuffer(Json.bytes(prepared.rewritten()));
+        }
+        HttpHeaders headers = new DefaultHttpHeaders();
+        HopByHopHeaders.copyRequestHeaders(request.headers(), headers);
+        headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        if (key instanceof ClientAuth.UpstreamKey.Use use) {
+            headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + use.key());
+        }
+        ResponseConverter converter = operation == Operation.LEGACY_COMPLETIONS
+                ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
+        UpstreamCall call = new UpstreamCall(HttpMethod.POST, operation.upstreamPath(), headers, upstreamBody, converter);
+        var upstream = services.config().upstream();
+        exchange = new ProxyExchange(this, services.pool(), call, request.protocolVersion(), request.method(),
+                keepAlive, upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record);
+        exchange.start();
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    private void respondEarly(ProxyError error, String allow) {
+        respondEarly(error, allow, false);
+    }
+
+    /**
+     * Answers before the body was read. When a body is still on its way the connection closes afterwards: reading
+     * (possibly megabytes) only to discard them is not worth keeping the connection.
+     */
+    private void respondEarly(ProxyError error, String allow, boolean bodyPending) {
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        if (bodyPending) {
+            keepAlive = false;
+        }
+        state = State.RESPONDING;
+        record.errorCode(error.kind().code());
+        FullHttpResponse response = Responses.error(request.protocolVersion(), error);
+        if (allow != null) {
+            response.headers().set(HttpHeaderNames.ALLOW, allow);
+        }
+        writeResponse(response);
+    }
+
+    @Override
+    public void sendError(ProxyError error) {
+        record.errorCode(error.kind().code());
+        writeResponse(Responses.error(request.protocolVersion(), error));
+    }
+
+    private void writeResponse(FullHttpResponse response) {
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        record.status(response.status().code());
+        record.addBytesOut(response.content().readableBytes());
+        boolean reusable = keepAlive;
+        ctx.writeAndFlush(response).addListener(f -> exchangeDone(reusable && f.isSuccess()));
+    }
+
+    @Override
+    public void exchangeDone(boolean reusable) {
+        if (state == State.CLOSED || record == null) {
+            return;
+        }
+        finishRecord();
+        state = State.AWAIT_REQUEST;
+        if (!reusable || !keepAlive || services.connections().draining()) {
+            state = State.CLOSED;
+            ctx.close();
+            return;
+        }
+        Object next = parked.poll();
+        if (next != null) {
+            handle(next);
+        } else {
+            ctx.read();
+        }
+    }
+
+    private void finishRecord() {
+        accessLog.log(record);
+        services.connections().requestEnded();
+        record = null;
+        request = null;
+        match = null;
+        exchange = null;
+    }
+
+    // ---------------------------------------------------------------- connection events
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null && ctx.channel().isWritable()) {
+            exchange.clientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (state == State.AWAIT_REQUEST) {
+                ctx.close();
+            } else if (state == State.READING_BODY) {
+                keepAlive = false;
+                respondEarly(ProxyError.of(ErrorKind.REQUEST_TIMEOUT), null);
+            }
+            return; // while responding, the exchange's own timeouts apply
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State was = state;
+        state = State.CLOSED;
+        if (exchange != null) {
+            exchange.clientClosed();
+        }
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        if (record != null && (was == State.READING_BODY || was == State.RESPONDING)) {
+            if (!record.clientAborted() && exchange == null) {
+                record.clientAborted(Stage.DONE);
+            }
+            if (record.status() == 0) {
+                record.status(499); // nginx's "client closed request"
+            }
+            finishRecord();
+        }
+        Object msg;
+        while ((msg = parked.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("client connection error: {}", cause.toString());
+        } else {
+            log.warn("unexpected error on client connection", cause);
+        }
+        ctx.close();
+    }
+
+    /** Draining: close now when no request is in progress; otherwise the end of the current response closes. */
+    void closeIfIdle() {
+        if (state == State.AWAIT_REQUEST) {
+            state = State.CLOSED;
+            ctx.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static boolean isApiPath(String uri) {
+        String path = Router.path(uri);
+        return path.startsWith("/v1/") || path.startsWith("/api/") || path.equals("/v1") || path.equals("/api");
+    }
+
+    private static boolean isJson(String contentType) {
+        int semi = contentType.indexOf(';');
+        String mime = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
+        return mime.equalsIgnoreCase("application/json") || mime.regionMatches(true, mime.length() - 5, "+json", 0, 5)
+                || mime.equalsIgnoreCase("text/json");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
+    }
+}

@@ -1,0 +1,79 @@
+package dev.llmproxy.client;
+
+import dev.llmproxy.openai.Operation;
+import io.netty.handler.codec.http.HttpMethod;
+
+import java.util.Set;
+
+/**
+ * Every endpoint the proxy answers, as a closed set: its path template is also its label in logs and metrics, so
+ * client-chosen paths never become label values.
+ */
+public enum Route {
+    // Proxied OpenAI endpoints: the body is read (bounded), validated, and forwarded upstream.
+    CHAT_COMPLETIONS("/v1/chat/completions", Operation.CHAT_COMPLETIONS, true, Set.of(HttpMethod.POST)),
+    API_CHAT_COMPLETIONS("/api/chat/completions", Operation.CHAT_COMPLETIONS, false, Set.of(HttpMethod.POST)),
+    BARE_CHAT_COMPLETIONS("/chat/completions", Operation.CHAT_COMPLETIONS, true, Set.of(HttpMethod.POST)),
+    EMBEDDINGS("/v1/embeddings", Operation.EMBEDDINGS, true, Set.of(HttpMethod.POST)),
+    COMPLETIONS("/v1/completions", Operation.LEGACY_COMPLETIONS, true, Set.of(HttpMethod.POST)),
+
+    // Answered locally on the event loop.
+    MODELS("/v1/models", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    API_MODELS("/api/models", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    MODEL("/v1/models/{id}", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    HEALTH("/health", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    READY("/ready", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD));
+
+    private final String template;
+    private final Operation operation;
+    private final boolean inStrictMode;
+    private final Set<HttpMethod> methods;
+    private final String allowHeader;
+
+    Route(String template, Operation operation, boolean inStrictMode, Set<HttpMethod> methods) {
+        this.template = template;
+        this.operation = operation;
+        this.inStrictMode = inStrictMode;
+        this.methods = methods;
+        StringBuilder allow = new StringBuilder();
+        for (HttpMethod m : new HttpMethod[]{HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST}) {
+            if (methods.contains(m)) {
+                allow.append(m.name()).append(", ");
+            }
+        }
+        this.allowHeader = allow.append("OPTIONS").toString();
+    }
+
+    /** Path template, e.g. {@code /v1/models/{id}}: the route's label in logs and metrics. */
+    public String template() {
+        return template;
+    }
+
+    /** The upstream operation for proxied routes; null for routes answered locally. */
+    public Operation operation() {
+        return operation;
+    }
+
+    public boolean proxied() {
+        return operation != null;
+    }
+
+    /** False for the non-OpenAI aliases that {@code STRICT_OPENAI_API=1} removes. */
+    public boolean inStrictMode() {
+        return inStrictMode;
+    }
+
+    public boolean allows(HttpMethod method) {
+        return methods.contains(method);
+    }
+
+    /** Value of the {@code Allow} header for 405 and OPTIONS answers. */
+    public String allowHeader() {
+        return allowHeader;
+    }
+
+    /** Routes that spend upstream quota or expose the API need the client key when one is configured. */
+    public boolean needsClientKey() {
+        return proxied() || template.startsWith("/v1/") || template.startsWith("/api/");
+    }
+}

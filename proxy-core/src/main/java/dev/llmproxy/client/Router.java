@@ -1,0 +1,67 @@
+package dev.llmproxy.client;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Maps a request path to a {@link Route}. Exact paths are one hash lookup; the single template route
+ * ({@code /v1/models/{id}}) is a prefix check. Immutable and shared by all event loops.
+ */
+public final class Router {
+    private static final String MODEL_PREFIX = "/v1/models/";
+
+    private final Map<String, Route> exact = new HashMap<>();
+    private final boolean strict;
+
+    public Router(boolean strictOpenAiApi) {
+        this.strict = strictOpenAiApi;
+        for (Route route : Route.values()) {
+            if ((!strict || route.inStrictMode()) && !route.template().contains("{")) {
+                exact.put(route.template(), route);
+            }
+        }
+    }
+
+    /** @param uri the request-target as received (query string allowed) */
+    public RouteMatch match(String uri) {
+        String path = path(uri);
+        Route route = exact.get(path);
+        if (route != null) {
+            return new RouteMatch(route, null);
+        }
+        if (path.length() > 1 && path.endsWith("/")) {
+            route = exact.get(path.substring(0, path.length() - 1));
+            if (route != null) {
+                return new RouteMatch(route, null);
+            }
+        }
+        if (path.startsWith(MODEL_PREFIX) && path.length() > MODEL_PREFIX.length()) {
+            return new RouteMatch(Route.MODEL, path.substring(MODEL_PREFIX.length()));
+        }
+        return RouteMatch.NONE;
+    }
+
+    /** The path of a request-target: no query, no fragment; an absolute-form target keeps only its path. */
+    static String path(String uri) {
+        int start = 0;
+        if (!uri.startsWith("/")) {
+            int scheme = uri.indexOf("://");
+            if (scheme > 0) {
+                int slash = uri.indexOf('/', scheme + 3);
+                if (slash < 0) {
+                    return "/";
+                }
+                start = slash;
+            }
+        }
+        int end = uri.length();
+        for (int i = start; i < end; i++) {
+            char c = uri.charAt(i);
+            if (c == '?' || c == '#') {
+                end = i;
+                break;
+            }
+        }
+        return uri.substring(start, end);
+    }
+}

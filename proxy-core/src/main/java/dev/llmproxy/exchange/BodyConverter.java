@@ -1,0 +1,28 @@
+package dev.llmproxy.exchange;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.function.Consumer;
+
+/**
+ * Rewrites one response body. Either it {@link #aggregates()} — the exchange holds the response head back, feeds
+ * every chunk, then sends {@link #finish} as one body (bounded JSON) — or it streams: each chunk may produce output at
+ * once (SSE events). Event-loop confined; {@link #close()} releases whatever it holds.
+ */
+public interface BodyConverter extends AutoCloseable {
+
+    boolean aggregates();
+
+    /** Consumes {@code chunk} (not released by the converter); converted output goes to {@code out}, which owns it. */
+    void onContent(ByteBuf chunk, ByteBufAllocator alloc, Consumer<ByteBuf> out);
+
+    /**
+     * End of the upstream body. Streaming converters may emit a tail; aggregating ones return the whole converted
+     * body. Throws {@link IllegalStateException} when the aggregated body cannot be converted (answered 502).
+     */
+    void finish(ByteBufAllocator alloc, Consumer<ByteBuf> out);
+
+    @Override
+    void close();
+}

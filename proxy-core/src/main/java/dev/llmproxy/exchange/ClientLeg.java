@@ -1,0 +1,19 @@
+package dev.llmproxy.exchange;
+
+import dev.llmproxy.openai.ProxyError;
+import io.netty.channel.Channel;
+
+/** What an exchange needs from the client connection that owns it. Called on the client channel's event loop. */
+public interface ClientLeg {
+
+    Channel channel();
+
+    /** Answers with the error envelope (no response byte has been written yet), then ends the exchange. */
+    void sendError(ProxyError error);
+
+    /**
+     * The response is fully written (or abandoned). {@code reusable} false closes the client connection; true lets
+     * the next pipelined or keep-alive request in.
+     */
+    void exchangeDone(boolean reusable);
+}

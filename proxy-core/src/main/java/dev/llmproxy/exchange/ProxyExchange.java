@@ -1,0 +1,594 @@
+package dev.llmproxy.exchange;
+
+import dev.llmproxy.metrics.Stage;
+import dev.llmproxy.openai.ErrorKind;
+import dev.llmproxy.openai.ProxyError;
+import dev.llmproxy.upstream.PoolExhaustedException;
+import dev.llmproxy.upstream.UpstreamHandler;
+import dev.llmproxy.upstream.UpstreamListener;
+import dev.llmproxy.upstream.UpstreamPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request/response across the two legs: takes an upstream connection from the pool of the client's event loop,
+ * writes the prepared request, and relays the response part by part — head as soon as it arrives, each body chunk
+ * written at once and flushed at the end of every upstream read. The next upstream read is requested only while the
+ * client channel is writable, so a slow client holds the upstream back instead of filling the proxy's memory.
+ *
+ * <p>Owns the request body, the timers and the upstream connection. Every way out — completion, client abort,
+ * upstream failure, timeout — goes through one of {@link #complete}, {@link #failBeforeHead}, {@link #abortMidStream}
+ * or {@link #clientClosed}, each of which runs exactly once ({@code finished}).
+ *
+ * <p>Threading: every method runs on the client channel's event loop, which is also the upstream channel's loop.
+ */
+public final class ProxyExchange implements UpstreamListener {
+    private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+
+    private final ClientLeg client;
+    private final Channel clientChannel;
+    private final UpstreamPool pool;
+    private final UpstreamCall call;
+    private final HttpVersion clientVersion;
+    private final boolean clientKeepAlive;
+    private final boolean clientSentHead;
+    private final Duration firstByteTimeout;
+    private final Duration streamIdleTimeout;
+    private final ExchangeRecord record;
+
+    private Stage stage = Stage.CONNECTING;
+    private Future<Channel> acquire;
+    private Channel upstream;
+    private ChannelFuture requestWrite;
+    private boolean reusedConnection;
+    private boolean retried;
+    private boolean upstreamResponded;
+    private boolean headSent;
+    private boolean upstreamKeepAlive;
+    private boolean clientFramingCloseDelimited;
+    private HttpResponse heldHead;
+    private HttpResponse headWritten;
+    private BodyConverter converter;
+    private SseTail sseTail;
+    private ScheduledFuture<?> timer;
+    private long lastUpstreamReadNanos;
+    private boolean finished;
+
+    /**
+     * @param clientRequestMethod the client's method (HEAD responses carry no body)
+     * @param clientKeepAlive     whether the client connection may serve another request after this one
+     */
+    public ProxyExchange(ClientLeg client, UpstreamPool pool, UpstreamCall call, HttpVersion clientVersion,
+                         HttpMethod clientRequestMethod, boolean clientKeepAlive, Duration firstByteTimeout,
+                         Duration streamIdleTimeout, ExchangeRecord record) {
+        this.client = client;
+        this.clientChannel = client.channel();
+        this.pool = pool;
+        this.call = call;
+        this.clientVersion = clientVersion;
+        this.clientSentHead = HttpMethod.HEAD.equals(clientRequestMethod);
+        this.clientKeepAlive = clientKeepAlive;
+        this.firstByteTimeout = firstByteTimeout;
+        this.streamIdleTimeout = streamIdleTimeout;
+        this.record = record;
+    }
+
+    public Stage stage() {
+        return stage;
+    }
+
+    /** Starts the exchange: the first-byte deadline covers waiting for a connection, connecting and the wait for the head. */
+    public void start() {
+        timer = clientChannel.eventLoop().schedule(this::firstByteTimedOut, firstByteTimeout.toNanos(),
+                TimeUnit.NANOSECONDS);
+        acquire(false);
+    }
+
+    private void acquire(boolean fresh) {
+        stage = Stage.CONNECTING;
+        Future<Channel> f = pool.acquire(clientChannel.eventLoop(), fresh);
+        acquire = f;
+        if (f.isDone()) {
+            onAcquired(f);
+        } else {
+            f.addListener(done -> onAcquired(f));
+        }
+    }
+
+    private void onAcquired(Future<Channel> f) {
+        if (finished) {
+            if (f.isSuccess()) {
+                pool.release(f.getNow());
+            }
+            return;
+        }
+        if (!f.isSuccess()) {
+            failBeforeHead(connectError(f.cause()));
+            return;
+        }
+        upstream = f.getNow();
+        UpstreamHandler handler = UpstreamHandler.of(upstream);
+        handler.bind(this);
+        reusedConnection = handler.exchangesServed() > 1;
+        stage = Stage.AWAITING_HEAD;
+        upstreamResponded = false;
+
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, call.method(),
+                pool.target().uri(call.path()), call.body().retainedDuplicate());
+        HttpHeaders h = request.headers();
+        h.add(call.headers());
+        h.set(HttpHeaderNames.HOST, pool.target().hostHeader());
+        h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+        if (call.body().isReadable() || !HttpMethod.GET.equals(call.method()) && !HttpMethod.HEAD.equals(call.method())) {
+            HttpUtil.setContentLength(request, call.body().readableBytes());
+        }
+        Channel ch = upstream;
+        requestWrite = ch.writeAndFlush(request);
+        requestWrite.addListener(w -> {
+            if (!w.isSuccess() && ch == upstream) {
+                onUpstreamFailure(w.cause());
+            }
+        });
+        ch.read();
+    }
+
+    // ---------------------------------------------------------------- upstream events
+
+    @Override
+    public void onUpstreamMessage(HttpObject message) {
+        if (finished) {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        upstreamResponded = true;
+        lastUpstreamReadNanos = System.nanoTime();
+        DecoderResult result = message.decoderResult();
+        if (result.isFailure()) {
+            ReferenceCountUtil.release(message);
+            onUpstreamProtocolError(result.cause());
+            return;
+        }
+        if (message instanceof HttpResponse head) {
+            if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                ReferenceCountUtil.release(message); // 100 Continue and friends: the real head follows
+                return;
+            }
+            onHead(head);
+        }
+        if (message instanceof HttpContent content) {
+            onContent(content);
+        }
+    }
+
+    private void onHead(HttpResponse head) {
+        stage = Stage.STREAMING;
+        cancelTimer();
+        timer = clientChannel.eventLoop().schedule(this::checkIdle, streamIdleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        upstreamKeepAlive = HttpUtil.isKeepAlive(head);
+        record.status(head.status().code());
+
+        HttpResponse out = new DefaultHttpResponse(clientVersion, head.status());
+        HopByHopHeaders.copyResponseHeaders(head.headers(), out.headers());
+        HttpHeaders h = out.headers();
+        boolean success = head.status().codeClass() == HttpStatusClass.SUCCESS;
+        converter = success ? call.converter().forResponse(head) : null;
+        if (isEventStream(h)) {
+            sseTail = new SseTail();
+            h.set("X-Accel-Buffering", "no");
+            if (!h.contains(HttpHeaderNames.CACHE_CONTROL)) {
+                h.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+            }
+        }
+        if (converter != null) {
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        if (converter != null && converter.aggregates()) {
+            heldHead = out; // the converted body decides the length; sent in complete()
+            return;
+        }
+        frameForClient(out, clientSentHead || !mayHaveBody(head.status()));
+        clientChannel.write(out, clientChannel.voidPromise());
+        headSent = true;
+    }
+
+    private void onContent(HttpContent content) {
+        ByteBuf bytes = content.content();
+        boolean last = content instanceof LastHttpContent;
+        if (converter != null) {
+            try {
+                if (bytes.isReadable()) {
+                    converter.onContent(bytes, clientChannel.alloc(), this::writeConverted);
+                }
+            } catch (RuntimeException e) {
+                log.debug("cannot convert upstream response", e);
+                closeUpstream();
+                ProxyError error = ProxyError.of(ErrorKind.UPSTREAM_BAD_RESPONSE,
+                        "the upstream's response could not be converted: " + e.getMessage());
+                if (headSent) {
+                    abortMidStream(error);
+                } else {
+                    failBeforeHead(error);
+                }
+                return;
+            } finally {
+                content.release();
+            }
+            if (last) {
+                finishConverted();
+            }
+            return;
+        }
+        int n = bytes.readableBytes();
+        record.addBytesOut(n);
+        if (sseTail != null && n > 0) {
+            sseTail.update(bytes);
+        }
+        if (last) {
+            HttpContent tail = n > 0 || !((LastHttpContent) content).trailingHeaders().isEmpty()
+                    ? content : releaseAndEmpty(content);
+            complete(tail);
+        } else if (n > 0) {
+            clientChannel.write(content, clientChannel.voidPromise());
+        } else {
+            content.release();
+        }
+    }
+
+    private static LastHttpContent releaseAndEmpty(HttpContent content) {
+        content.release();
+        return LastHttpContent.EMPTY_LAST_CONTENT;
+    }
+
+    private void writeConverted(ByteBuf converted) {
+        if (heldHead != null) {
+            converted.release(); // aggregating converters only emit from finish()
+            return;
+        }
+        record.addBytesOut(converted.readableBytes());
+        if (sseTail != null) {
+            sseTail.update(converted);
+        }
+        clientChannel.write(new DefaultHttpContent(converted), clientChannel.voidPromise());
+    }
+
+    private void finishConverted() {
+        if (heldHead != null) {
+            ByteBuf[] body = new ByteBuf[1];
+            try {
+                converter.finish(clientChannel.alloc(), b -> body[0] = b);
+            } catch (RuntimeException e) {
+                if (body[0] != null) {
+                    body[0].release();
+                }
+                log.debug("cannot convert upstream response", e);
+                releaseUpstream();
+                failBeforeHead(ProxyError.of(ErrorKind.UPSTREAM_BAD_RESPONSE,
+                        "the upstream's response could not be converted: " + e.getMessage()));
+                return;
+            }
+            ByteBuf content = body[0] == null ? Unpooled.EMPTY_BUFFER : body[0];
+            FullHttpResponse full = new DefaultFullHttpResponse(clientVersion, heldHead.status(), content);
+            full.headers().set(heldHead.headers());
+            heldHead = null;
+            HttpUtil.setContentLength(full, content.readableBytes());
+            setConnectionHeader(full);
+            record.addBytesOut(content.readableBytes());
+            headSent = true;
+            completeWith(full);
+            return;
+        }
+        converter.finish(clientChannel.alloc(), this::writeConverted);
+        complete(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (finished) {
+            return;
+        }
+        if (headSent) {
+            clientChannel.flush();
+        }
+        requestMore();
+    }
+
+    /** The client's outbound buffer drained below its low-water mark: resume reading upstream. */
+    public void clientWritable() {
+        requestMore();
+    }
+
+    private void requestMore() {
+        if (!finished && upstream != null && clientChannel.isWritable()) {
+            upstream.read();
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        onUpstreamFailure(cause);
+    }
+
+    private void onUpstreamFailure(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        closeUpstream();
+        if (!upstreamResponded && reusedConnection && !retried) {
+            // A pooled keep-alive connection the upstream had already closed: try once on a new one.
+            retried = true;
+            log.debug("reused upstream connection failed before any response byte; retrying on a new one", cause);
+            acquire(true);
+            return;
+        }
+        if (stage == Stage.STREAMING && headSent) {
+            abortMidStream(ProxyError.of(ErrorKind.UPSTREAM_CONNECTION_LOST));
+        } else {
+            failBeforeHead(cause instanceof SSLException
+                    ? ProxyError.of(ErrorKind.UPSTREAM_BAD_RESPONSE, "TLS error on the upstream connection")
+                    : ProxyError.of(ErrorKind.UPSTREAM_CONNECTION_LOST));
+        }
+    }
+
+    private void onUpstreamProtocolError(Throwable cause) {
+        log.debug("malformed upstream response", cause);
+        closeUpstream();
+        if (headSent) {
+            abortMidStream(ProxyError.of(ErrorKind.UPSTREAM_BAD_RESPONSE));
+        } else {
+            failBeforeHead(ProxyError.of(ErrorKind.UPSTREAM_BAD_RESPONSE));
+        }
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    private void firstByteTimedOut() {
+        if (finished || stage == Stage.STREAMING) {
+            return;
+        }
+        failBeforeHead(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "the upstream sent no response within "
+                + firstByteTimeout.toMillis() + " ms"));
+    }
+
+    private void checkIdle() {
+        if (finished) {
+            return;
+        }
+        long idleNanos = System.nanoTime() - lastUpstreamReadNanos;
+        long limit = streamIdleTimeout.toNanos();
+        if (idleNanos < limit) {
+            timer = clientChannel.eventLoop().schedule(this::checkIdle, limit - idleNanos, TimeUnit.NANOSECONDS);
+            return;
+        }
+        ProxyError error = ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "the upstream sent nothing for "
+                + streamIdleTimeout.toMillis() + " ms");
+        if (headSent) {
+            abortMidStream(error);
+        } else {
+            failBeforeHead(error);
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    /** Upstream body complete: write the last part, give the connection back, hand the client connection on. */
+    private void complete(HttpContent last) {
+        HttpContent tail = last;
+        if (clientFramingCloseDelimited && !tail.content().isReadable()) {
+            tail.release();
+            tail = LastHttpContent.EMPTY_LAST_CONTENT;
+        }
+        completeWith(tail);
+    }
+
+    private void completeWith(Object lastWrite) {
+        finished = true;
+        stage = Stage.DONE;
+        cancelTimer();
+        releaseUpstream();
+        closeConverter();
+        call.body().release();
+        boolean reusable = clientKeepAlive && !clientFramingCloseDelimited;
+        clientChannel.writeAndFlush(lastWrite).addListener(f -> client.exchangeDone(reusable && f.isSuccess()));
+    }
+
+    private void releaseUpstream() {
+        Channel ch = upstream;
+        upstream = null;
+        if (ch == null) {
+            return;
+        }
+        boolean requestFullyWritten = requestWrite != null && requestWrite.isDone() && requestWrite.isSuccess();
+        if (upstreamKeepAlive && requestFullyWritten && ch.isActive()) {
+            pool.release(ch);
+        } else {
+            UpstreamHandler.of(ch).unbind();
+            ch.close();
+        }
+    }
+
+    /** Before any response byte reached the client: a real status and the OpenAI envelope. */
+    private void failBeforeHead(ProxyError error) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        record.failedAt(stage);
+        record.errorCode(error.kind().code());
+        cancelTimer();
+        cancelAcquire();
+        closeUpstream();
+        closeConverter();
+        call.body().release();
+        heldHead = null;
+        client.sendError(error);
+    }
+
+    /**
+     * After the head went out the status cannot change: an event stream gets a final {@code data: {"error":…}} event
+     * and a proper end; any other body is cut (the client sees a truncated response), and the connection closes.
+     */
+    private void abortMidStream(ProxyError error) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        record.failedAt(stage);
+        record.errorCode(error.kind().code());
+        cancelTimer();
+        closeUpstream();
+        closeConverter();
+        call.body().release();
+        boolean chunkedOrCloseDelimited = clientFramingCloseDelimited
+                || HttpUtil.isTransferEncodingChunked(headWritten);
+        if (sseTail != null && chunkedOrCloseDelimited) {
+            byte[] terminator = sseTail.terminator();
+            byte[] event = error.toSseEvent();
+            ByteBuf buf = clientChannel.alloc().buffer(terminator.length + event.length);
+            buf.writeBytes(terminator).writeBytes(event);
+            record.addBytesOut(buf.readableBytes());
+            clientChannel.write(new DefaultHttpContent(buf), clientChannel.voidPromise());
+            clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(f -> clientChannel.close());
+        } else {
+            clientChannel.flush();
+            clientChannel.close();
+        }
+        client.exchangeDone(false);
+    }
+
+    /** The client went away: drop everything now, whatever the stage. The upstream connection is closed, not pooled. */
+    public void clientClosed() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        record.clientAborted(stage);
+        cancelTimer();
+        cancelAcquire();
+        closeUpstream();
+        closeConverter();
+        call.body().release();
+    }
+
+    private void cancelAcquire() {
+        if (acquire != null && !acquire.isDone()) {
+            acquire.cancel(false);
+        }
+    }
+
+    private void closeUpstream() {
+        Channel ch = upstream;
+        upstream = null;
+        if (ch != null) {
+            UpstreamHandler.of(ch).unbind();
+            ch.close();
+        }
+    }
+
+    private void closeConverter() {
+        if (converter != null) {
+            converter.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Decides how the client sees the end of the body, given the upstream's framing and the client's HTTP version. */
+    private void frameForClient(HttpResponse out, boolean noBody) {
+        headWritten = out;
+        HttpHeaders h = out.headers();
+        if (noBody) {
+            // HEAD, 204, 304: keep Content-Length as the upstream sent it; no body follows
+        } else if (!h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+                clientFramingCloseDelimited = true; // HTTP/1.0 has no chunked encoding: the close ends the body
+            } else {
+                HttpUtil.setTransferEncodingChunked(out, true);
+            }
+        }
+        setConnectionHeader(out);
+    }
+
+    private void setConnectionHeader(HttpResponse out) {
+        boolean keep = clientKeepAlive && !clientFramingCloseDelimited;
+        if (!keep) {
+            out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+            out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    private static boolean mayHaveBody(HttpResponseStatus status) {
+        int code = status.code();
+        return code != 204 && code != 304;
+    }
+
+    private static boolean isEventStream(HttpHeaders headers) {
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17);
+    }
+
+    private static ProxyError connectError(Throwable cause) {
+        if (cause instanceof PoolExhaustedException) {
+            return ProxyError.of(ErrorKind.UPSTREAM_POOL_EXHAUSTED);
+        }
+        if (cause instanceof ConnectTimeoutException || cause instanceof SslHandshakeTimeoutException) {
+            return ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "connecting to the upstream timed out");
+        }
+        if (cause instanceof SSLException) {
+            return ProxyError.of(ErrorKind.UPSTREAM_UNREACHABLE,
+                    "TLS handshake with the upstream failed: " + cause.getMessage());
+        }
+        if (cause instanceof ConnectException || cause instanceof ClosedChannelException) {
+            return ProxyError.of(ErrorKind.UPSTREAM_UNREACHABLE);
+        }
+        if (cause instanceof java.net.UnknownHostException) {
+            return ProxyError.of(ErrorKind.UPSTREAM_UNREACHABLE, "cannot resolve the upstream host");
+        }
+        return ProxyError.of(ErrorKind.UPSTREAM_UNREACHABLE, "cannot connect to the upstream: " + cause.getMessage());
+    }
+}

@@ -1,0 +1,152 @@
+package dev.llmproxy.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads and checks a client's OpenAI request body before any upstream work: the reference's validation rules and
+ * messages (REFERENCE §2.2, §2.4, §2.5), plus type checks the reference lacked, then model-id resolution. A body
+ * that needs no change is forwarded as the exact bytes the client sent.
+ */
+public final class OpenAiRequests {
+
+    private OpenAiRequests() {
+    }
+
+    /**
+     * The outcome for one body: either {@code error} is set, or the request may go upstream.
+     *
+     * @param error         the 400 to answer, or null
+     * @param rewritten     the body to send instead of the client's bytes, or null to send them unchanged
+     * @param clientModel   the {@code model} string as the client sent it
+     * @param upstreamModel the model id sent upstream (catalog id after resolution)
+     * @param stream        the client asked for a stream
+     */
+    public record Prepared(ProxyError error, ObjectNode rewritten, String clientModel, String upstreamModel,
+                           boolean stream) {
+
+        static Prepared failed(ProxyError error) {
+            return new Prepared(error, null, null, null, false);
+        }
+    }
+
+    public static Prepared prepare(Operation operation, InputStream body, ModelCatalog catalog) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON,
+                    "request body is not valid JSON: " + e.getOriginalMessage()));
+        } catch (IOException e) {
+            return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON, "request body could not be read"));
+        }
+        if (root == null || root.isMissingNode()) {
+            return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON, "request body is empty; send a JSON object"));
+        }
+        if (!root.isObject()) {
+            return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON, "request body must be a JSON object"));
+        }
+        return prepare(operation, (ObjectNode) root, catalog);
+    }
+
+    static Prepared prepare(Operation operation, ObjectNode body, ModelCatalog catalog) {
+        JsonNode model = body.get("model");
+        ProxyError error = switch (operation) {
+            case CHAT_COMPLETIONS -> checkChat(body, model);
+            case EMBEDDINGS -> falsy(model) || !body.has("input")
+                    ? ProxyError.of(ErrorKind.MISSING_EMBEDDING_INPUT) : checkModel(model);
+            case LEGACY_COMPLETIONS -> checkCompletions(body, model);
+        };
+        if (error == null) {
+            error = checkStream(body.get("stream"));
+        }
+        if (error != null) {
+            return Prepared.failed(error);
+        }
+        String clientModel = model.textValue();
+        String upstreamModel = catalog.resolve(clientModel);
+        boolean stream = body.path("stream").asBoolean(false);
+        ObjectNode rewritten = null;
+        if (operation == Operation.LEGACY_COMPLETIONS) {
+            rewritten = LegacyCompletions.toChatRequest(body);
+            rewritten.put("model", upstreamModel);
+        } else if (!upstreamModel.equals(clientModel)) {
+            rewritten = body;
+            rewritten.put("model", upstreamModel);
+        }
+        return new Prepared(null, rewritten, clientModel, upstreamModel, stream);
+    }
+
+    private static ProxyError checkChat(ObjectNode body, JsonNode model) {
+        if (falsy(model)) {
+            return ProxyError.of(ErrorKind.MISSING_MODEL);
+        }
+        ProxyError modelError = checkModel(model);
+        if (modelError != null) {
+            return modelError;
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray()) {
+            return ProxyError.of(ErrorKind.MISSING_MESSAGES);
+        }
+        return null;
+    }
+
+    private static ProxyError checkCompletions(ObjectNode body, JsonNode model) {
+        JsonNode prompt = body.get("prompt");
+        if (falsy(model) || prompt == null) {
+            return ProxyError.of(ErrorKind.MISSING_COMPLETION_PROMPT);
+        }
+        ProxyError modelError = checkModel(model);
+        if (modelError != null) {
+            return modelError;
+        }
+        if (!prompt.isTextual() && !prompt.isArray()) {
+            return ProxyError.of(ErrorKind.INVALID_PARAMETER, "prompt must be a string or an array", "prompt");
+        }
+        return null;
+    }
+
+    /** A present model must be a real id: a string without the {@code <placeholder>} brackets of copied examples. */
+    private static ProxyError checkModel(JsonNode model) {
+        if (!model.isTextual()) {
+            return ProxyError.of(ErrorKind.INVALID_PARAMETER, "model must be a string", "model");
+        }
+        String id = model.textValue();
+        if (id.isBlank()) {
+            return ProxyError.of(ErrorKind.MISSING_MODEL);
+        }
+        if (id.indexOf('<') >= 0 || id.indexOf('>') >= 0) {
+            return ProxyError.of(ErrorKind.MODEL_PLACEHOLDER);
+        }
+        return null;
+    }
+
+    private static ProxyError checkStream(JsonNode stream) {
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            return ProxyError.of(ErrorKind.INVALID_PARAMETER, "stream must be a boolean", "stream");
+        }
+        return null;
+    }
+
+    /** JavaScript truthiness, as the reference tested {@code if (!model)}: absent, null, false, 0 and "" are missing. */
+    private static boolean falsy(JsonNode v) {
+        if (v == null || v.isNull() || v.isMissingNode()) {
+            return true;
+        }
+        if (v.isBoolean()) {
+            return !v.booleanValue();
+        }
+        if (v.isNumber()) {
+            return v.decimalValue().signum() == 0;
+        }
+        if (v.isTextual()) {
+            return v.textValue().isEmpty();
+        }
+        return false;
+    }
+}

@@ -123,7 +123,10 @@ public final class SseEventAssembler {
         }
     }
 
-    /** True when bytes of an event that has not completed yet were fed (including one being discarded). */
+    /**
+     * True when bytes of an event not yet dispatched were fed: an incomplete event, an oversized one being discarded,
+     * or one held back to see whether an LF follows its final CR.
+     */
     public boolean hasPartialEvent() {
         return eventBytes > 0 || discarding;
     }

@@ -139,7 +139,10 @@ public final class LegacyCompletionConverter implements ResponseConverter {
 
         @Override
         public void finish(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            // an event cut off by the end of the body is dropped: it was never complete
+            if (assembler != null) {
+                // flushes an event whose final CR ended the body; a truly partial event is dropped
+                assembler.endOfStream(event -> out.accept(convert(event, alloc)));
+            }
         }
 
         @Override

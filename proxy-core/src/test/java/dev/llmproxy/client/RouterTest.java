@@ -1,0 +1,62 @@
+package dev.llmproxy.client;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RouterTest {
+    private final Router router = new Router(false);
+    private final Router strict = new Router(true);
+
+    @Test
+    void matchesExactPathsIgnoringQueryAndOneTrailingSlash() {
+        assertThat(router.match("/v1/chat/completions").route()).isEqualTo(Route.CHAT_COMPLETIONS);
+        assertThat(router.match("/v1/chat/completions?x=1").route()).isEqualTo(Route.CHAT_COMPLETIONS);
+        assertThat(router.match("/v1/models/").route()).isEqualTo(Route.MODELS);
+        assertThat(router.match("/chat/completions").route()).isEqualTo(Route.BARE_CHAT_COMPLETIONS);
+        assertThat(router.match("/health#frag").route()).isEqualTo(Route.HEALTH);
+    }
+
+    @Test
+    void unknownPathsMatchNothing() {
+        assertThat(router.match("/v1/chat/completion").found()).isFalse();
+        assertThat(router.match("/").found()).isFalse();
+        assertThat(router.match("/V1/CHAT/COMPLETIONS").found()).isFalse();
+    }
+
+    @Test
+    void modelTemplateCapturesTheRestOfThePath() {
+        RouteMatch m = router.match("/v1/models/openai/gpt-4o-mini");
+        assertThat(m.route()).isEqualTo(Route.MODEL);
+        assertThat(m.pathArg()).isEqualTo("openai/gpt-4o-mini");
+        assertThat(router.match("/v1/models/").route()).isEqualTo(Route.MODELS);
+    }
+
+    @Test
+    void strictModeDropsTheNonOpenAiAliases() {
+        assertThat(router.match("/api/chat/completions").route()).isEqualTo(Route.API_CHAT_COMPLETIONS);
+        assertThat(strict.match("/api/chat/completions").found()).isFalse();
+        assertThat(strict.match("/api/models").found()).isFalse();
+        assertThat(strict.match("/v1/chat/completions").route()).isEqualTo(Route.CHAT_COMPLETIONS);
+    }
+
+    @Test
+    void absoluteFormTargetsRouteByTheirPath() {
+        assertThat(router.match("http://proxy.local:3010/v1/models?x").route()).isEqualTo(Route.MODELS);
+        assertThat(Router.path("http://proxy.local")).isEqualTo("/");
+    }
+
+    @Test
+    void allowHeaderListsTheRouteMethodsAndOptions() {
+        assertThat(Route.CHAT_COMPLETIONS.allowHeader()).isEqualTo("POST, OPTIONS");
+        assertThat(Route.MODELS.allowHeader()).isEqualTo("GET, HEAD, OPTIONS");
+    }
+
+    @Test
+    void everyProxiedOrApiRouteNeedsTheClientKeyButHealthDoesNot() {
+        assertThat(Route.BARE_CHAT_COMPLETIONS.needsClientKey()).isTrue();
+        assertThat(Route.MODELS.needsClientKey()).isTrue();
+        assertThat(Route.HEALTH.needsClientKey()).isFalse();
+        assertThat(Route.READY.needsClientKey()).isFalse();
+    }
+}

@@ -65,7 +65,8 @@ public final class ConfigLoader {
         if (!Files.exists(file)) {
             return Map.of();
         }
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        // not isRegularFile: "--env-file /dev/null" is the usual way to read none
+        if (Files.isDirectory(file) || !Files.isReadable(file)) {
             throw new ConfigException(List.of(file + ": not a readable file (expected: a readable .env file)"));
         }
         // dotenv-java falls back to the classpath for a missing file and strips a trailing ".env" from the directory

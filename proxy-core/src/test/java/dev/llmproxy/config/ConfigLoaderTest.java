@@ -376,6 +376,11 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void devNullIsAnEmptyDotenvSoOperatorsCanOptOut() {
+        assertThat(ConfigLoader.readDotenv(Path.of("/dev/null"))).isEmpty();
+    }
+
+    @Test
     void readDotenvReadsAFileInADirectoryWhoseNameEndsInDotEnv() throws IOException {
         // dotenv-java strips a trailing ".env" from the directory it is given
         Path dir = Files.createDirectory(tmp.resolve("conf.env"));

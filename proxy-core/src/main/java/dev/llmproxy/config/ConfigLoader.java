@@ -141,7 +141,10 @@ public final class ConfigLoader {
                     millis(Setting.CLIENT_IDLE_TIMEOUT_MS),
                     millis(Setting.SHUTDOWN_GRACE_MS));
 
-            Optional<String> token = token(Setting.OPENAI_API_KEY).or(() -> token(Setting.GITHUB_TOKEN));
+            // both validated, even though OPENAI_API_KEY wins: an operator should hear about a broken GITHUB_TOKEN
+            Optional<String> openAiKey = token(Setting.OPENAI_API_KEY);
+            Optional<String> githubToken = token(Setting.GITHUB_TOKEN);
+            Optional<String> token = openAiKey.or(() -> githubToken);
             Optional<URI> configuredUrl = baseUrl();
             boolean demo = token.isEmpty() && configuredUrl.isEmpty();
             Optional<URI> baseUrl = demo

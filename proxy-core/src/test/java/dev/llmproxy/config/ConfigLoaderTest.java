@@ -264,6 +264,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anInvalidGitHubTokenIsReportedEvenWhenOpenAiApiKeyWins() {
+        ConfigException e = problemsFromEnv("OPENAI_API_KEY", "valid", "GITHUB_TOKEN", "not valid");
+
+        assertThat(e.problems()).containsExactly(
+                "GITHUB_TOKEN: (hidden) (expected: a token of visible ASCII characters without spaces)");
+    }
+
+    @Test
     void clientKeysAreCommaSeparatedWithBlanksDropped() {
         AuthConfig auth = fromEnv("PROXY_SERVER_KEY", " k1, ,k2 ,,").auth();
 

@@ -1,0 +1,349 @@
+package dev.llmproxy.config;
+
+import io.github.cdimascio.dotenv.Dotenv;
+import io.github.cdimascio.dotenv.DotenvEntry;
+import io.github.cdimascio.dotenv.DotenvException;
+import io.netty.util.NetUtil;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Builds the one {@link ProxyConfig} of a process from flags, the process environment and a {@code .env} file, and
+ * validates all of it in one pass, so an operator sees every mistake at once instead of one per restart.
+ * Stateless: callers pass every source as a map, which keeps tests hermetic.
+ */
+public final class ConfigLoader {
+
+    /** Where requests go when a token is configured and {@code OPENAI_BASE_URL} is not. */
+    public static final String GITHUB_MODELS_URL = "https://models.github.ai/inference";
+
+    private static final String HIDDEN = "(hidden)";
+    private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,18}");
+    /** Visible ASCII only: a key with a space, CR or LF could split the header it is sent in. */
+    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
+    private static final Pattern URL_USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
+    private static final Pattern HOST_NAME =
+            Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Resolves every {@link Setting}: a flag wins over the process environment, which wins over the {@code .env}
+     * file, which wins over the default. All maps are keyed by {@link Setting#envName()}; a blank value counts as
+     * unset, and values are trimmed.
+     *
+     * @throws ConfigException listing every problem, each as {@code <ENV_NAME>: <value> (expected: <rule>)}
+     */
+    public static ProxyConfig load(Map<String, String> flags, Map<String, String> environment,
+                                   Map<String, String> dotenv) {
+        return new Resolution(List.of(flags, environment, dotenv)).resolve();
+    }
+
+    /**
+     * Reads a {@code .env} file: only the entries declared in it, never the process environment.
+     *
+     * @return the file's entries; empty when the file does not exist
+     * @throws ConfigException naming the file when it cannot be read or a line is malformed (the line's content is
+     *                         not shown: it may hold a secret)
+     */
+    public static Map<String, String> readDotenv(Path file) {
+        if (!Files.exists(file)) {
+            return Map.of();
+        }
+        // not isRegularFile: "--env-file /dev/null" is the usual way to read none
+        if (Files.isDirectory(file) || !Files.isReadable(file)) {
+            throw new ConfigException(List.of(file + ": not a readable file (expected: a readable .env file)"));
+        }
+        // dotenv-java falls back to the classpath for a missing file and strips a trailing ".env" from the directory
+        // name; a file: URI directory ending in "/" sidesteps both.
+        String uri = file.toAbsolutePath().normalize().toUri().toString();
+        int slash = uri.lastIndexOf('/');
+        try {
+            Dotenv parsed = Dotenv.configure()
+                    .directory(uri.substring(0, slash + 1))
+                    .filename(uri.substring(slash + 1))
+                    .load();
+            Map<String, String> entries = new LinkedHashMap<>();
+            for (DotenvEntry e : parsed.entries(Dotenv.Filter.DECLARED_IN_ENV_FILE)) {
+                entries.put(e.getKey(), e.getValue());
+            }
+            return entries;
+        } catch (DotenvException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new ConfigException(List.of(file + ": " + io.getClass().getSimpleName()
+                        + (io.getMessage() == null ? "" : " " + io.getMessage())
+                        + " (expected: a readable UTF-8 .env file)"));
+            }
+            throw new ConfigException(List.of(file + ": " + malformedLine(file, e)
+                    + " is malformed (expected: KEY=VALUE lines without 'export', blank lines or # comments;"
+                    + " the line is not shown as it may hold a secret)"));
+        }
+    }
+
+    /** "line N" when the offending line can be found, else "a line". */
+    private static String malformedLine(Path file, DotenvException e) {
+        String message = String.valueOf(e.getMessage());
+        try {
+            List<String> lines = Files.readAllLines(file);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (!line.isBlank() && message.endsWith(" " + line)) {
+                    return "line " + (i + 1);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the line number is a courtesy; the file name is enough to act on
+        }
+        return "a line";
+    }
+
+    /** {@code localhost}, {@code 127.0.0.0/8} and {@code ::1}; never a name that would need a DNS lookup. */
+    static boolean isLoopback(String host) {
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(host);
+        return literal != null && literal.isLoopbackAddress();
+    }
+
+    /** One load: the sources in precedence order and the problems found so far. */
+    private static final class Resolution {
+        private final List<Map<String, String>> sources;
+        private final List<String> problems = new ArrayList<>();
+
+        Resolution(List<Map<String, String>> sources) {
+            this.sources = sources;
+        }
+
+        ProxyConfig resolve() {
+            String host = host();
+            int port = (int) integer(Setting.PORT);
+            int ioThreads = raw(Setting.IO_THREADS).isPresent()
+                    ? (int) integer(Setting.IO_THREADS)
+                    : (int) Math.min(Runtime.getRuntime().availableProcessors(), Setting.IO_THREADS.max());
+            ServerConfig server = new ServerConfig(host, port, ioThreads,
+                    (int) integer(Setting.MAX_REQUEST_BODY_BYTES),
+                    millis(Setting.CLIENT_IDLE_TIMEOUT_MS),
+                    millis(Setting.SHUTDOWN_GRACE_MS));
+
+            // both validated, even though OPENAI_API_KEY wins: an operator should hear about a broken GITHUB_TOKEN
+            Optional<String> openAiKey = token(Setting.OPENAI_API_KEY);
+            Optional<String> githubToken = token(Setting.GITHUB_TOKEN);
+            Optional<String> token = openAiKey.or(() -> githubToken);
+            Optional<URI> configuredUrl = baseUrl();
+            boolean demo = token.isEmpty() && configuredUrl.isEmpty();
+            Optional<URI> baseUrl = demo
+                    ? Optional.empty()
+                    : Optional.of(configuredUrl.orElseGet(() -> URI.create(GITHUB_MODELS_URL)));
+            UpstreamConfig upstream = new UpstreamConfig(baseUrl, token,
+                    millis(Setting.UPSTREAM_CONNECT_TIMEOUT_MS),
+                    millis(Setting.UPSTREAM_FIRST_BYTE_TIMEOUT_MS),
+                    millis(Setting.UPSTREAM_STREAM_IDLE_TIMEOUT_MS),
+                    (int) integer(Setting.UPSTREAM_POOL_MAX_CONNECTIONS),
+                    (int) integer(Setting.UPSTREAM_POOL_MAX_PENDING),
+                    millis(Setting.UPSTREAM_POOL_IDLE_TIMEOUT_MS),
+                    caFile(),
+                    demo);
+
+            int problemsBeforeAuth = problems.size();
+            AuthMode mode = authMode();
+            List<String> clientKeys = clientKeys();
+            boolean allowOpenProxy = bool(Setting.ALLOW_OPEN_PROXY);
+            if (problems.size() == problemsBeforeAuth && host != null && clientKeys.isEmpty() && !allowOpenProxy
+                    && !isLoopback(host)) {
+                problems.add(Setting.HOST.envName() + ": " + host + " (expected: a loopback address such as"
+                        + " 127.0.0.1, unless PROXY_SERVER_KEY or ALLOW_OPEN_PROXY=true is set. With no client key, a"
+                        + " proxy listening on " + host + " is an open relay: anyone who can reach the port uses it,"
+                        + " spending the upstream key and quota. Either set PROXY_SERVER_KEY to require a client key,"
+                        + " or set ALLOW_OPEN_PROXY=true to accept the risk, e.g. behind a firewall.)");
+            }
+            AuthConfig auth = new AuthConfig(mode, clientKeys, allowOpenProxy);
+
+            DemoConfig demoConfig = new DemoConfig(millis(Setting.DEMO_TOKEN_DELAY_MS));
+            boolean strict = bool(Setting.STRICT_OPENAI_API);
+            boolean accessLog = bool(Setting.ACCESS_LOG);
+
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new ProxyConfig(server, upstream, auth, demoConfig, strict, accessLog);
+        }
+
+        /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */
+        private Optional<String> raw(Setting s) {
+            for (Map<String, String> source : sources) {
+                String v = source.get(s.envName());
+                if (v != null && !v.isBlank()) {
+                    return Optional.of(v.strip());
+                }
+            }
+            return Optional.empty();
+        }
+
+        private Optional<String> valueOrDefault(Setting s) {
+            return raw(s).or(s::defaultValue);
+        }
+
+        private void problem(Setting s, String value) {
+            String shown = s.secret() ? HIDDEN : printable(value);
+            problems.add(s.envName() + ": " + shown + " (expected: " + s.expected() + ")");
+        }
+
+        /** Within the setting's bounds; on a problem, the lower bound (never used: load throws). */
+        private long integer(Setting s) {
+            String v = valueOrDefault(s).orElseThrow();
+            if (INTEGER.matcher(v).matches()) {
+                long n = Long.parseLong(v);
+                if (n >= s.min() && n <= s.max()) {
+                    return n;
+                }
+            }
+            problem(s, v);
+            return s.min();
+        }
+
+        private Duration millis(Setting s) {
+            return Duration.ofMillis(integer(s));
+        }
+
+        private boolean bool(Setting s) {
+            String v = valueOrDefault(s).orElseThrow();
+            switch (v.toLowerCase(Locale.ROOT)) {
+                case "1", "true", "yes", "on" -> {
+                    return true;
+                }
+                case "0", "false", "no", "off" -> {
+                    return false;
+                }
+                default -> {
+                    problem(s, v);
+                    return false;
+                }
+            }
+        }
+
+        /** The host to bind, IPv6 brackets removed; null when invalid. */
+        private String host() {
+            String v = valueOrDefault(Setting.HOST).orElseThrow();
+            String host = v.startsWith("[") && v.endsWith("]") ? v.substring(1, v.length() - 1) : v;
+            if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
+                    || HOST_NAME.matcher(host).matches()) {
+                return host;
+            }
+            problem(Setting.HOST, v);
+            return null;
+        }
+
+        private Optional<String> token(Setting s) {
+            Optional<String> v = raw(s);
+            if (v.isPresent() && !TOKEN.matcher(v.get()).matches()) {
+                problem(s, v.get());
+                return Optional.empty();
+            }
+            return v;
+        }
+
+        /** Absolute http(s), with a host, without user info, query or fragment; trailing slashes removed. */
+        private Optional<URI> baseUrl() {
+            Optional<String> v = raw(Setting.OPENAI_BASE_URL);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                URI uri = new URI(v.get());
+                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+                if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
+                        && uri.getRawUserInfo() == null
+                        && uri.getPort() <= 65_535 && uri.getRawQuery() == null && uri.getRawFragment() == null) {
+                    String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
+                    return Optional.of(new URI(scheme + "://" + uri.getRawAuthority() + path));
+                }
+            } catch (URISyntaxException e) {
+                // reported below like any other malformed value
+            }
+            // a password in the URL stays out of stderr
+            problem(Setting.OPENAI_BASE_URL, URL_USER_INFO.matcher(v.get()).replaceFirst("$1" + HIDDEN + "@"));
+            return Optional.empty();
+        }
+
+        private Optional<Path> caFile() {
+            Optional<String> v = raw(Setting.UPSTREAM_CA_FILE);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                Path p = Path.of(v.get());
+                if (Files.isRegularFile(p) && Files.isReadable(p)) {
+                    return Optional.of(p);
+                }
+            } catch (InvalidPathException e) {
+                // reported below
+            }
+            problem(Setting.UPSTREAM_CA_FILE, v.get());
+            return Optional.empty();
+        }
+
+        private AuthMode authMode() {
+            String v = valueOrDefault(Setting.PROXY_AUTH_MODE).orElseThrow();
+            Optional<AuthMode> mode = AuthMode.parse(v);
+            if (mode.isEmpty()) {
+                problem(Setting.PROXY_AUTH_MODE, v);
+                return AuthMode.ENV;
+            }
+            return mode.get();
+        }
+
+        /** Comma-separated, blanks dropped; a value that yields no key is an error, not "no authentication". */
+        private List<String> clientKeys() {
+            Optional<String> v = raw(Setting.PROXY_SERVER_KEY);
+            if (v.isEmpty()) {
+                return List.of();
+            }
+            List<String> keys = new ArrayList<>();
+            for (String part : v.get().split(",")) {
+                String key = part.strip();
+                if (key.isEmpty()) {
+                    continue;
+                }
+                if (!TOKEN.matcher(key).matches()) {
+                    problem(Setting.PROXY_SERVER_KEY, v.get());
+                    return List.of();
+                }
+                keys.add(key);
+            }
+            if (keys.isEmpty()) {
+                problem(Setting.PROXY_SERVER_KEY, v.get());
+            }
+            return keys;
+        }
+    }
+
+    /** Control characters escaped, so each problem stays on its own line. */
+    private static String printable(String value) {
+        StringBuilder sb = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c)) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

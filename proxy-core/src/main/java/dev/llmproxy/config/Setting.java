@@ -1,0 +1,157 @@
+package dev.llmproxy.config;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every configuration variable, in one table: its environment name, the {@code serve} flag derived from it, its
+ * default, what it means and what values it accepts. {@link ConfigLoader} validates against this table and
+ * {@code Main} generates the {@code serve} options and their help from it, so a variable added here is parsed,
+ * documented and exposed as a flag in one step. Immutable; safe from any thread.
+ */
+public enum Setting {
+    PORT("3010", "TCP port to listen on; 0 picks a free port.",
+            Rule.integer(0, 65_535)),
+    HOST("127.0.0.1", "Address to bind. A non-loopback address also needs PROXY_SERVER_KEY, or ALLOW_OPEN_PROXY=true.",
+            Rule.text("an IPv4 or IPv6 address or a host name")),
+    OPENAI_BASE_URL(null, "OpenAI-compatible upstream; requests go to <url>/chat/completions and so on. Unset: "
+            + ConfigLoader.GITHUB_MODELS_URL + " when a token is set, else the embedded demo upstream.",
+            Rule.text("an absolute http or https URL with a host and no user info, query or fragment")),
+    GITHUB_TOKEN(null, "Upstream key of the server, sent as Authorization: Bearer. Prefer the environment or .env:"
+            + " a command line is visible to other users.",
+            Rule.secret("a token of visible ASCII characters without spaces")),
+    OPENAI_API_KEY(null, "Upstream key of the server; wins over GITHUB_TOKEN when both are set.",
+            Rule.secret("a token of visible ASCII characters without spaces")),
+    PROXY_AUTH_MODE("env", "Key sent upstream: env = the server's key; request = the client's own key;"
+            + " prefer-request = the client's key when it sent one, else the server's.",
+            Rule.text("one of env, request, prefer-request")),
+    PROXY_SERVER_KEY(null, "Keys clients must present on /v1/* and /api/*, comma-separated (blanks dropped);"
+            + " unset = no client authentication.",
+            Rule.secret("one or more comma-separated keys of visible ASCII characters without spaces")),
+    ALLOW_OPEN_PROXY("false", "Consent to bind a non-loopback HOST with no PROXY_SERVER_KEY: anyone who reaches"
+            + " the port can spend the upstream key.",
+            Rule.bool()),
+    MAX_REQUEST_BODY_BYTES("10485760", "Largest request body, in bytes; a larger one is answered 413.",
+            Rule.integer(1, 1_073_741_824)),
+    UPSTREAM_CONNECT_TIMEOUT_MS("10000", "Upstream TCP and TLS connect timeout, in milliseconds.",
+            Rule.millis(1)),
+    UPSTREAM_FIRST_BYTE_TIMEOUT_MS("180000", "Milliseconds from request sent to the first byte of the upstream"
+            + " response; a non-stream reasoning call may think for minutes.",
+            Rule.millis(1)),
+    UPSTREAM_STREAM_IDLE_TIMEOUT_MS("120000", "Longest silence between two upstream body chunks, in milliseconds.",
+            Rule.millis(1)),
+    UPSTREAM_POOL_MAX_CONNECTIONS("256", "Open upstream connections per event loop.",
+            Rule.integer(1, 65_535)),
+    UPSTREAM_POOL_MAX_PENDING("1024", "Requests that may wait for an upstream connection per event loop;"
+            + " beyond that they are refused.",
+            Rule.integer(1, 1_048_576)),
+    UPSTREAM_POOL_IDLE_TIMEOUT_MS("60000", "An idle pooled upstream connection is closed after this many"
+            + " milliseconds.",
+            Rule.millis(1)),
+    UPSTREAM_CA_FILE(null, "PEM file of extra CA certificates to trust on the upstream leg (private CAs).",
+            Rule.text("an existing, readable file")),
+    CLIENT_IDLE_TIMEOUT_MS("60000", "A client connection with no request in flight is closed after this many"
+            + " milliseconds.",
+            Rule.millis(1)),
+    SHUTDOWN_GRACE_MS("30000", "On SIGTERM, milliseconds in-flight requests may run before connections are closed.",
+            Rule.millis(1)),
+    IO_THREADS(null, "Event-loop threads serving both legs of every request. Unset: the number of available"
+            + " processors.",
+            Rule.integer(1, 256)),
+    STRICT_OPENAI_API("false", "Serve only the OpenAI-compatible API and the health and metrics endpoints:"
+            + " no UI, no extra routes.",
+            Rule.bool()),
+    ACCESS_LOG("true", "Log one line per request (logger dev.llmproxy.access).",
+            Rule.bool()),
+    DEMO_TOKEN_DELAY_MS("30", "Embedded demo upstream: pause between two streamed tokens, in milliseconds;"
+            + " 0 = none.",
+            Rule.millis(0, 60_000));
+
+    /** Longest duration any {@code *_MS} setting accepts unless it says otherwise: one day. */
+    static final long MAX_MILLIS = 86_400_000L;
+
+    private final String defaultValue;
+    private final String description;
+    private final Rule rule;
+
+    Setting(String defaultValue, String description, Rule rule) {
+        this.defaultValue = defaultValue;
+        this.description = description;
+        this.rule = rule;
+    }
+
+    /** The environment variable, also the key of every map {@link ConfigLoader#load} takes. */
+    public String envName() {
+        return name();
+    }
+
+    /** The {@code serve} option: {@code PORT} → {@code --port}, {@code OPENAI_BASE_URL} → {@code --openai-base-url}. */
+    public String flag() {
+        return "--" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The value used when no source sets one; empty when there is none or it is computed (see {@link #description}). */
+    public Optional<String> defaultValue() {
+        return Optional.ofNullable(defaultValue);
+    }
+
+    /** One line: what the setting does and its unit. */
+    public String description() {
+        return description;
+    }
+
+    /** The accepted values, as printed after {@code expected:} in errors and in {@code --help}. */
+    public String expected() {
+        return rule.expected();
+    }
+
+    /** Never printed: errors show {@code (hidden)} instead of the value. */
+    public boolean secret() {
+        return rule.kind() == Kind.SECRET;
+    }
+
+    /** {@code true} for settings that take 1/true/yes/on or 0/false/no/off. */
+    public boolean isBoolean() {
+        return rule.kind() == Kind.BOOLEAN;
+    }
+
+    /** Smallest value of an integer setting. */
+    long min() {
+        return rule.min();
+    }
+
+    /** Largest value of an integer setting. */
+    long max() {
+        return rule.max();
+    }
+
+    enum Kind { INTEGER, BOOLEAN, TEXT, SECRET }
+
+    /** What a setting accepts; integer bounds live here so the check and its message cannot disagree. */
+    private record Rule(Kind kind, long min, long max, String expected) {
+
+        static Rule integer(long min, long max) {
+            return new Rule(Kind.INTEGER, min, max, "an integer from " + min + " to " + max);
+        }
+
+        static Rule millis(long min) {
+            return millis(min, MAX_MILLIS);
+        }
+
+        static Rule millis(long min, long max) {
+            return new Rule(Kind.INTEGER, min, max, "milliseconds, an integer from " + min + " to " + max);
+        }
+
+        static Rule bool() {
+            return new Rule(Kind.BOOLEAN, 0, 0, "one of 1, true, yes, on, 0, false, no, off");
+        }
+
+        static Rule text(String expected) {
+            return new Rule(Kind.TEXT, 0, 0, expected);
+        }
+
+        static Rule secret(String expected) {
+            return new Rule(Kind.SECRET, 0, 0, expected);
+        }
+    }
+}

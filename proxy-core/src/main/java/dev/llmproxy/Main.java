@@ -171,10 +171,7 @@ public final class Main implements Callable<Integer> {
                 err.flush();
                 return EXIT_START_FAILED;
             }
-            log.info("llm-proxy {} listening on {}:{}, upstream {}", new ManifestVersion().version(),
-                    server.address().getHostString(), server.address().getPort(),
-                    config.upstream().demo() ? "embedded demo upstream"
-                            : config.upstream().baseUrl().map(Object::toString).orElse("?"));
+            log.info("llm-proxy {}", new ManifestVersion().version());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 log.info("shutting down, grace {} ms", config.server().shutdownGrace().toMillis());
                 server.stop(config.server().shutdownGrace());

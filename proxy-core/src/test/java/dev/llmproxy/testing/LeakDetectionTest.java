@@ -32,7 +32,7 @@ class LeakDetectionTest {
 
     @Test
     void recordsADeliberatelyLeakedBuffer() {
-        String marker = "deliberate-leak-" + UUID.randomUUID();
+        String marker = "deliberate leak by LeakDetectionTest " + UUID.randomUUID();
         leakBuffer(marker);
 
         List<LeakReport> caught = LeakDetection.collect().stream()
@@ -49,7 +49,7 @@ class LeakDetectionTest {
 
     @Test
     void failsTheTestClassThatLeaked() {
-        String marker = "class-leak-" + UUID.randomUUID();
+        String marker = "deliberate leak by LeakDetectionTest.LeakingFixture " + UUID.randomUUID();
         List<TestExecutionResult> classResults = new CopyOnWriteArrayList<>();
         List<TestExecutionResult> methodResults = new CopyOnWriteArrayList<>();
         LeakingFixture.marker = marker;

@@ -210,6 +210,7 @@ public final class FakeUpstream implements AutoCloseable {
     /**
      * Stops listening, closes every connection and waits for the event loop to end. Then throws AssertionError
      * if a script error was recorded, so that a broken script fails the test instead of just misbehaving.
+     * Blocks: call it from the test thread, never from a behaviour.
      */
     @Override
     public void close() {

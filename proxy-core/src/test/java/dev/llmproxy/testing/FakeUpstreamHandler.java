@@ -85,7 +85,8 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
         current = null;
         if (closedByFake) {
             clientClosed.completeExceptionally(
-                    new IllegalStateException("connection " + connectionId + " was closed by the FakeUpstream script"));
+                    new IllegalStateException("connection " + connectionId + " was closed by the FakeUpstream itself "
+                            + "(script close/reset, a Connection: close exchange, or a malformed request)"));
         } else if (upstream.closing()) {
             clientClosed.completeExceptionally(
                     new IllegalStateException("connection " + connectionId + " closed: the FakeUpstream shut down"));

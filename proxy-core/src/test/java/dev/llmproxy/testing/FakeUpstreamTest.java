@@ -160,7 +160,7 @@ class FakeUpstreamTest {
         byte[] first = FakeUpstream.sseEvent("{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}");
         byte[] second = "data: [DO".getBytes(StandardCharsets.UTF_8);
         byte[] third = "NE]\n\n".getBytes(StandardCharsets.UTF_8);
-        upstream.handler(FakeUpstream.sse(List.of(first, second, third), Duration.ofMillis(150)));
+        upstream.handler(FakeUpstream.sse(List.of(first, second, third), Duration.ofMillis(200)));
 
         try (RawHttpClient client = RawHttpClient.connect(upstream.baseUrl())) {
             client.send("POST /chat/completions HTTP/1.1\nHost: test\nContent-Length: 2", "{}".getBytes());
@@ -305,7 +305,7 @@ class FakeUpstreamTest {
             assertThatThrownBy(() -> client.readBodyChunk(TIMEOUT))
                     .isInstanceOf(SocketException.class).hasMessageContaining("reset");
             assertThatThrownBy(() -> exchange.clientClosed().get(5, TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).hasMessageContaining("closed by the FakeUpstream script");
+                    .isInstanceOf(ExecutionException.class).hasMessageContaining("closed by the FakeUpstream itself");
         }
     }
 

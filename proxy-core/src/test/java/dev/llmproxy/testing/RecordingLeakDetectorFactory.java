@@ -31,6 +31,7 @@ final class RecordingLeakDetectorFactory extends ResourceLeakDetectorFactory {
 
     /** {@code maxActive} has been ignored by Netty since 4.1; the two-argument form is the real one. */
     @Override
+    @SuppressWarnings("deprecation") // abstract in the base class, so it must be implemented all the same
     public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval,
                                                                long maxActive) {
         return newResourceLeakDetector(resource, samplingInterval);

@@ -1,0 +1,101 @@
+package dev.llmproxy.testing;
+
+import dev.llmproxy.ProxyServer;
+import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.config.ProxyConfig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The real proxy, in process, on a free loopback port, configured through the same {@link ConfigLoader} as
+ * production. By default it fronts the given {@link FakeUpstream} (trusting its test certificate) with the server
+ * token {@value #SERVER_TOKEN}; {@code overrides} replace or add settings by env name.
+ */
+public final class ProxyUnderTest implements AutoCloseable {
+    public static final String SERVER_TOKEN = "server-token-0123456789";
+
+    private final ProxyServer server;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ProxyUnderTest(ProxyServer server) {
+        this.server = server;
+    }
+
+    public static ProxyUnderTest start(FakeUpstream upstream, Map<String, String> overrides) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("OPENAI_BASE_URL", upstream.baseUrl().toString());
+        settings.put("GITHUB_TOKEN", SERVER_TOKEN);
+        if (upstream.tls()) {
+            settings.put("UPSTREAM_CA_FILE", TestCertificates.caPemFile().toString());
+        }
+        settings.putAll(overrides);
+        return start(settings);
+    }
+
+    /** A proxy with exactly these settings (plus a free port on loopback and two I/O threads unless given). */
+    public static ProxyUnderTest start(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>();
+        all.put("PORT", "0");
+        all.put("HOST", "127.0.0.1");
+        all.put("IO_THREADS", "2");
+        all.put("SHUTDOWN_GRACE_MS", "2000");
+        all.putAll(settings);
+        ProxyConfig config = ConfigLoader.load(all, Map.of(), Map.of());
+        try {
+            return new ProxyUnderTest(ProxyServer.start(config));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.address().getPort();
+    }
+
+    /** {@code http://127.0.0.1:<port>} */
+    public URI baseUrl() {
+        return URI.create("http://127.0.0.1:" + port());
+    }
+
+    /** {@code http://127.0.0.1:<port>/v1}, what OpenAI SDKs take as their base URL. */
+    public String openAiBaseUrl() {
+        return baseUrl() + "/v1";
+    }
+
+    public HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(baseUrl().resolve(path)).timeout(Duration.ofSeconds(20)).GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> postJson(String path, String json, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(baseUrl().resolve(path)).timeout(Duration.ofSeconds(20))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        server.stop(Duration.ofSeconds(2));
+    }
+}

@@ -64,6 +64,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private final ArrayDeque<Object> parked = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_REQUEST;
+    private boolean inReadCycle;
 
     // the request in progress
     private HttpRequest request;
@@ -91,12 +92,13 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         services.connections().add(ctx.channel());
-        ctx.read();
+        requestRead();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inReadCycle = true;
         if (state == State.RESPONDING || state == State.CLOSED) {
             if (state == State.CLOSED) {
                 ReferenceCountUtil.release(msg);
@@ -119,8 +121,34 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         } finally {
             ReferenceCountUtil.release(msg);
         }
-        if (state == State.AWAIT_REQUEST || state == State.READING_BODY
-                || (state == State.RESPONDING && parked.isEmpty())) {
+        requestRead();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        inReadCycle = false;
+        if (wantsMessage()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * Ready for the next message: a request head or body part, or — while responding — a sign of life from the client
+     * (its disconnect, or a pipelined request to park).
+     */
+    private boolean wantsMessage() {
+        return state == State.AWAIT_REQUEST || state == State.READING_BODY
+                || (state == State.RESPONDING && parked.isEmpty());
+    }
+
+    /**
+     * Asks for the next message when this handler wants one. Inside a read cycle the read is asked for at the cycle's
+     * end ({@link #channelReadComplete}): the {@link io.netty.handler.flow.FlowControlHandler} folds every read asked
+     * for during a cycle into that cycle's end, so one asked for earlier would be lost.
+     */
+    private void requestRead() {
+        if (!inReadCycle && wantsMessage()) {
             ctx.read();
         }
     }
@@ -337,7 +365,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         if (next != null) {
             handle(next);
         } else {
-            ctx.read();
+            requestRead();
         }
     }
 

@@ -1,0 +1,271 @@
+package dev.llmproxy.demo;
+
+import dev.llmproxy.openai.ErrorKind;
+import dev.llmproxy.openai.ProxyError;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Routes each request of one demo-upstream connection to chat, embeddings or the model list, and answers it.
+ *
+ * <p>One response is written at a time: auto-read is off, the socket is read again only once the previous response
+ * is on the wire, and requests a client pipelined meanwhile wait in a small queue, answered in order. (Not Netty's
+ * FlowControlHandler: in 4.2 it counts a {@code read()} issued while a response completes synchronously inside
+ * {@code channelRead} as satisfied by that read cycle's {@code channelReadComplete}, which stalls keep-alive here.)
+ *
+ * <p>Threading: one instance per connection, confined to its event loop. Each request is parsed synchronously and
+ * released right after; queued requests are released when the channel goes inactive or the handler is removed.
+ */
+final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(DemoRequestHandler.class);
+    private static final String V1 = "/v1";
+    /** Pipelined requests a client may queue behind the one being answered; more closes the connection. */
+    static final int MAX_PIPELINED = 16;
+
+    private final DemoModels models;
+    private final long tokenDelayNanos;
+    private final AtomicInteger streamsInFlight;
+    private final ArrayDeque<FullHttpRequest> pending = new ArrayDeque<>();
+    /** A response is being written; the next request waits. */
+    private boolean busy;
+    private boolean draining;
+    private DemoChatStream stream;
+
+    DemoRequestHandler(DemoModels models, long tokenDelayNanos, AtomicInteger streamsInFlight) {
+        this.models = models;
+        this.tokenDelayNanos = tokenDelayNanos;
+        this.streamsInFlight = streamsInFlight;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (pending.size() >= MAX_PIPELINED) {
+            request.release();
+            log.debug("demo upstream: closing {}: more than {} pipelined requests", ctx.channel(), MAX_PIPELINED);
+            ctx.close();
+            return;
+        }
+        pending.add(request);
+        drain(ctx);
+    }
+
+    /**
+     * Answers queued requests while no response is being written, then asks the socket for more. A loop, not
+     * recursion: a response that completes synchronously comes back here through {@link #responseDone}.
+     */
+    private void drain(ChannelHandlerContext ctx) {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        try {
+            while (!busy) {
+                FullHttpRequest request = pending.poll();
+                if (request == null) {
+                    ctx.read();
+                    return;
+                }
+                busy = true;
+                try {
+                    handle(ctx, request);
+                } finally {
+                    request.release();
+                }
+            }
+        } finally {
+            draining = false;
+        }
+    }
+
+    private void responseDone(ChannelHandlerContext ctx) {
+        busy = false;
+        drain(ctx);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!request.decoderResult().isSuccess()) {
+            respond(ctx, DemoResponses.error(ctx.alloc(), ProxyError.of(ErrorKind.BAD_HTTP_REQUEST)), false);
+            return;
+        }
+        // HTTP/1.0 has no chunked encoding: close-delimit every response there.
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.protocolVersion() != HttpVersion.HTTP_1_0;
+        String path = path(request.uri());
+        try {
+            switch (path) {
+                case "/chat/completions" -> {
+                    if (allowed(ctx, request, HttpMethod.POST, keepAlive)) {
+                        chat(ctx, request, keepAlive);
+                    }
+                }
+                case "/embeddings" -> {
+                    if (allowed(ctx, request, HttpMethod.POST, keepAlive)) {
+                        embeddings(ctx, request, keepAlive);
+                    }
+                }
+                case "/models" -> {
+                    if (allowed(ctx, request, HttpMethod.GET, keepAlive)) {
+                        respond(ctx, DemoResponses.json(ctx.alloc(), HttpResponseStatus.OK, models.listBody()),
+                                keepAlive);
+                    }
+                }
+                default -> respond(ctx, DemoResponses.error(ctx.alloc(), ProxyError.of(ErrorKind.NOT_FOUND,
+                        "no such endpoint on the demo upstream: " + request.method() + " " + path)),
+                        keepAlive);
+            }
+        } catch (DemoRequestException e) {
+            respond(ctx, DemoResponses.error(ctx.alloc(), e.error()), keepAlive);
+        }
+    }
+
+    private void chat(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        DemoChatRequest chat = DemoChatRequest.parse(request.content());
+        if (!models.isKnown(chat.model())) {
+            respond(ctx, DemoResponses.unknownModel(ctx.alloc(), chat.model()), keepAlive);
+            return;
+        }
+        DemoReply reply = DemoReply.of(chat);
+        String id = DemoChatCompletion.newId();
+        long created = DemoChatCompletion.nowSeconds();
+        if (!chat.stream()) {
+            respond(ctx, DemoResponses.ok(DemoChatCompletion.body(ctx.alloc(), id, created, chat, reply)), keepAlive);
+            return;
+        }
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_EVENT_STREAM)
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        DemoResponses.upstreamHeaders(head.headers());
+        HttpUtil.setKeepAlive(head, keepAlive);
+        if (request.protocolVersion() != HttpVersion.HTTP_1_0) {
+            HttpUtil.setTransferEncodingChunked(head, true);
+        }
+        DemoChatChunks chunks = new DemoChatChunks(id, created, chat.model(), chat.includeUsage(), reply.tokens());
+        stream = new DemoChatStream(ctx, chunks, reply, chat.includeUsage(), tokenDelayNanos, streamsInFlight,
+                last -> {
+                    stream = null;
+                    afterResponse(ctx, last, keepAlive);
+                });
+        stream.start(head);
+    }
+
+    private void embeddings(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        DemoEmbeddings embeddings = DemoEmbeddings.parse(request.content());
+        if (!models.isKnown(embeddings.model())) {
+            respond(ctx, DemoResponses.unknownModel(ctx.alloc(), embeddings.model()), keepAlive);
+            return;
+        }
+        respond(ctx, DemoResponses.ok(embeddings.render(ctx.alloc())), keepAlive);
+    }
+
+    /** Answers 405 with {@code Allow} unless the request uses {@code method}. */
+    private boolean allowed(ChannelHandlerContext ctx, FullHttpRequest request, HttpMethod method, boolean keepAlive) {
+        if (method.equals(request.method())) {
+            return true;
+        }
+        FullHttpResponse response = DemoResponses.error(ctx.alloc(), ProxyError.of(ErrorKind.METHOD_NOT_ALLOWED,
+                "method " + request.method() + " not allowed (expected: " + method + ")"));
+        response.headers().set(HttpHeaderNames.ALLOW, method.asciiName());
+        respond(ctx, response, keepAlive);
+        return false;
+    }
+
+    private void respond(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+        HttpUtil.setKeepAlive(response, keepAlive);
+        afterResponse(ctx, ctx.writeAndFlush(response), keepAlive);
+    }
+
+    /** Takes the next request once this response is on the wire; closes instead when the exchange ends the connection. */
+    private void afterResponse(ChannelHandlerContext ctx, ChannelFuture written, boolean keepAlive) {
+        if (!keepAlive) {
+            written.addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        written.addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                responseDone(ctx);
+            } else {
+                f.channel().close();
+            }
+        });
+    }
+
+    /** The path without query, with an optional {@code /v1} prefix removed. */
+    static String path(String uri) {
+        int end = uri.length();
+        int query = uri.indexOf('?');
+        if (query >= 0) {
+            end = query;
+        }
+        int fragment = uri.indexOf('#');
+        if (fragment >= 0 && fragment < end) {
+            end = fragment;
+        }
+        String path = uri.substring(0, end);
+        if (path.startsWith(V1 + "/")) {
+            return path.substring(V1.length());
+        }
+        return path;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (stream != null) {
+            stream.cancel();
+            stream = null;
+        }
+        releasePending();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePending();
+    }
+
+    private void releasePending() {
+        FullHttpRequest request;
+        while ((request = pending.poll()) != null) {
+            request.release();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            // A client resetting its connection is ordinary life for an upstream, not a fault.
+            log.debug("demo upstream: connection {} failed: {}", ctx.channel(), cause.toString());
+        } else {
+            log.warn("demo upstream: closing connection {} after an unexpected error", ctx.channel(), cause);
+        }
+        ctx.close();
+    }
+}

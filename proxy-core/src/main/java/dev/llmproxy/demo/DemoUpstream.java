@@ -1,0 +1,149 @@
+package dev.llmproxy.demo;
+
+import dev.llmproxy.config.DemoConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Starts and stops the simulated OpenAI-compatible upstream: one listener on its own single-threaded event loop
+ * group, so the demo, the tests and the bench get a real HTTP/1.1 server that never shares threads with the proxy.
+ *
+ * <p>Threading: {@link #start} and {@link #close} are called from any non-event-loop thread; every connection is
+ * served on the group's one event loop.
+ */
+public final class DemoUpstream implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DemoUpstream.class);
+    private static final String LOOPBACK = "127.0.0.1";
+    private static final long SHUTDOWN_TIMEOUT_SECONDS = 5;
+
+    private final EventLoopGroup group;
+    private final Channel serverChannel;
+    private final ChannelGroup connections;
+    private final AtomicInteger streamsInFlight;
+    private final URI baseUrl;
+    private final int port;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DemoUpstream(EventLoopGroup group, Channel serverChannel, ChannelGroup connections,
+                         AtomicInteger streamsInFlight, URI baseUrl, int port) {
+        this.group = group;
+        this.serverChannel = serverChannel;
+        this.connections = connections;
+        this.streamsInFlight = streamsInFlight;
+        this.baseUrl = baseUrl;
+        this.port = port;
+    }
+
+    /** Binds 127.0.0.1 on a free port. */
+    public static DemoUpstream start(DemoConfig config, Set<String> knownModelIds) throws InterruptedException {
+        return start(config, knownModelIds, LOOPBACK, 0);
+    }
+
+    /** Binds {@code host:port} ({@code port} 0 picks a free one); returns once the listener is bound. */
+    public static DemoUpstream start(DemoConfig config, Set<String> knownModelIds, String host, int port)
+            throws InterruptedException {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(knownModelIds, "knownModelIds");
+        Objects.requireNonNull(host, "host");
+        if (config.tokenDelay() == null || config.tokenDelay().isNegative()) {
+            throw new IllegalArgumentException("tokenDelay: " + config.tokenDelay() + " (expected: a duration >= 0)");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+        }
+        DemoModels models = DemoModels.of(knownModelIds);
+        long tokenDelayNanos = config.tokenDelay().toNanos();
+
+        DemoTransport transport = DemoTransport.select();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("demo-upstream"),
+                transport.ioHandlerFactory());
+        ChannelGroup connections = new DefaultChannelGroup("demo-upstream-connections", group.next());
+        AtomicInteger streamsInFlight = new AtomicInteger();
+
+        ChannelFuture bind = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // Read the next request only once the previous response is written (see DemoRequestHandler).
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new DemoUpstreamInitializer(models, tokenDelayNanos, connections, streamsInFlight))
+                .bind(host, port)
+                .await();
+        if (!bind.isSuccess()) {
+            group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            throw new IllegalStateException("demo upstream: cannot bind " + host + ":" + port, bind.cause());
+        }
+        InetSocketAddress bound = (InetSocketAddress) bind.channel().localAddress();
+        URI baseUrl = URI.create("http://" + urlHost(bound.getAddress()) + ":" + bound.getPort());
+        log.info("demo upstream listening on {} ({} models, token delay {} ms, {})", baseUrl, knownModelIds.size(),
+                config.tokenDelay().toMillis(), transport.name());
+        return new DemoUpstream(group, bind.channel(), connections, streamsInFlight, baseUrl, bound.getPort());
+    }
+
+    /** {@code http://<host>:<port>} without a path: clients call {@code <base>/chat/completions} and so on. */
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Open client connections; for tests that check a connection really went away. */
+    int openConnections() {
+        return connections.size();
+    }
+
+    /** Chat streams still writing or scheduled; for tests that check a cancelled stream stopped. */
+    int streamsInFlight() {
+        return streamsInFlight.get();
+    }
+
+    /** Stops listening, closes every connection and the event loop group; waits a bounded time. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        serverChannel.close();
+        connections.close();
+        group.shutdownGracefully(0, SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        // Waiting from the group's own thread would wait for ourselves.
+        if (!group.next().inEventLoop()) {
+            group.terminationFuture().awaitUninterruptibly(SHUTDOWN_TIMEOUT_SECONDS + 1, TimeUnit.SECONDS);
+        }
+        log.info("demo upstream on {} stopped", baseUrl);
+    }
+
+    private static String urlHost(InetAddress address) {
+        if (address.isAnyLocalAddress()) {
+            return LOOPBACK;
+        }
+        String literal = address.getHostAddress();
+        int scope = literal.indexOf('%');
+        if (scope >= 0) {
+            literal = literal.substring(0, scope);
+        }
+        return literal.indexOf(':') >= 0 ? "[" + literal + "]" : literal;
+    }
+}

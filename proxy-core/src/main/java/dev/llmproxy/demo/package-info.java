@@ -1,0 +1,6 @@
+/**
+ * The demo upstream: an in-process, simulated OpenAI-compatible server the proxy fronts when no real upstream is
+ * configured, and which the tests and the bench use as a fast, deterministic upstream. It runs on its own event
+ * loop, answers chat (JSON and paced SSE), embeddings and the model list, and never blocks.
+ */
+package dev.llmproxy.demo;

@@ -1,0 +1,177 @@
+package dev.llmproxy.demo;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The per-connection handler on a frozen clock: pacing, cancellation and ordering without real time. */
+class DemoRequestHandlerTest {
+    private static final long DELAY_MILLIS = 100;
+    private static final String MODEL = "openai/gpt-4o-mini";
+
+    private final AtomicInteger streamsInFlight = new AtomicInteger();
+    private final EmbeddedChannel channel = newChannel();
+
+    private EmbeddedChannel newChannel() {
+        EmbeddedChannel ch = new EmbeddedChannel(DemoServerHeaderHandler.INSTANCE, new DemoRequestHandler(
+                DemoModels.of(Set.of(MODEL)), Duration.ofMillis(DELAY_MILLIS).toNanos(), streamsInFlight));
+        ch.freezeTime();
+        return ch;
+    }
+
+    @AfterEach
+    void releaseEverything() {
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void writesEachTokenWhenItsDelayHasPassed() {
+        channel.writeInbound(chat(",\"stream\":true,\"max_tokens\":3"));
+
+        List<Object> start = drainOutbound();
+        assertThat(start).hasSize(2);
+        assertThat(start.get(0)).isInstanceOf(HttpResponse.class);
+        assertThat(text(start.get(1))).contains("\"role\":\"assistant\"");
+        release(start);
+
+        channel.advanceTimeBy(DELAY_MILLIS - 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(drainOutbound()).isEmpty();
+
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        List<Object> first = drainOutbound();
+        assertThat(first).hasSize(1);
+        assertThat(text(first.get(0))).contains("\"content\":\"Hello! \"");
+        release(first);
+
+        channel.advanceTimeBy(DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        release(drainOutbound());
+        channel.advanceTimeBy(DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        List<Object> end = drainOutbound();
+        assertThat(end).hasSize(3); // the third token, the finish event, [DONE] as the last content
+        assertThat(text(end.get(1))).contains("\"finish_reason\":\"length\"");
+        assertThat(end.get(2)).isInstanceOf(LastHttpContent.class);
+        assertThat(text(end.get(2))).isEqualTo("data: [DONE]\n\n");
+        release(end);
+        assertThat(streamsInFlight).hasValue(0);
+        assertThat(channel.runScheduledPendingTasks()).as("nothing left scheduled").isEqualTo(-1);
+    }
+
+    @Test
+    void cancelsTheScheduledTokenAtOnceWhenTheClientGoesAway() {
+        channel.writeInbound(chat(",\"stream\":true"));
+        release(drainOutbound());
+        assertThat(streamsInFlight).hasValue(1);
+
+        channel.close();
+
+        assertThat(streamsInFlight).hasValue(0);
+        assertThat(channel.runScheduledPendingTasks()).as("the next token's task was cancelled").isEqualTo(-1);
+        channel.advanceTimeBy(DELAY_MILLIS * 100, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(drainOutbound()).isEmpty();
+    }
+
+    @Test
+    void answersAPipelinedRequestOnlyAfterTheStreamBeforeItEnded() {
+        channel.writeInbound(chat(",\"stream\":true,\"max_tokens\":2"), get("/v1/models"));
+        List<Object> start = drainOutbound();
+        assertThat(start).hasSize(2).noneMatch(m -> m instanceof FullHttpResponse);
+        release(start);
+
+        channel.advanceTimeBy(2 * DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        List<Object> rest = drainOutbound();
+        int done = indexOf(rest, m -> m instanceof LastHttpContent && !(m instanceof FullHttpResponse));
+        int models = indexOf(rest, m -> m instanceof FullHttpResponse);
+        assertThat(done).isNotNegative();
+        assertThat(models).isGreaterThan(done);
+        assertThat(text(rest.get(models))).contains(MODEL);
+        release(rest);
+    }
+
+    @Test
+    void releasesQueuedRequestsWhenTheConnectionCloses() {
+        FullHttpRequest queued = get("/models");
+        channel.writeInbound(chat(",\"stream\":true"), queued);
+        release(drainOutbound());
+        assertThat(queued.refCnt()).as("waiting behind the stream").isEqualTo(1);
+
+        channel.close();
+
+        assertThat(queued.refCnt()).isZero();
+    }
+
+    @Test
+    void stampsTheServerHeaderOnEveryResponse() {
+        channel.writeInbound(get("/nowhere"));
+        FullHttpResponse response = channel.readOutbound();
+        try {
+            assertThat(response.status().code()).isEqualTo(404);
+            assertThat(response.headers().get("server")).isEqualTo("llm-proxy-demo-upstream");
+        } finally {
+            response.release();
+        }
+    }
+
+    private static FullHttpRequest chat(String extraFields) {
+        String body = "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
+                + extraFields + "}";
+        ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/chat/completions", content);
+    }
+
+    private static FullHttpRequest get(String uri) {
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri, Unpooled.buffer(0));
+    }
+
+    private List<Object> drainOutbound() {
+        List<Object> out = new ArrayList<>();
+        Object msg;
+        while ((msg = channel.readOutbound()) != null) {
+            out.add(msg);
+        }
+        return out;
+    }
+
+    private static String text(Object msg) {
+        return ((HttpContent) msg).content().toString(StandardCharsets.UTF_8);
+    }
+
+    private static int indexOf(List<Object> messages, java.util.function.Predicate<Object> test) {
+        for (int i = 0; i < messages.size(); i++) {
+            if (test.test(messages.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void release(List<Object> messages) {
+        messages.forEach(ReferenceCountUtil::release);
+    }
+}

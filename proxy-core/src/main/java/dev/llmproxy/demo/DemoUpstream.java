@@ -1,15 +1,14 @@
 package dev.llmproxy.demo;
 
 import dev.llmproxy.config.DemoConfig;
+import dev.llmproxy.netty.Transports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,15 +71,14 @@ public final class DemoUpstream implements AutoCloseable {
         DemoModels models = DemoModels.of(knownModelIds);
         long tokenDelayNanos = config.tokenDelay().toNanos();
 
-        DemoTransport transport = DemoTransport.select();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("demo-upstream"),
-                transport.ioHandlerFactory());
+        Transports transport = Transports.best();
+        EventLoopGroup group = transport.newGroup(1, "demo-upstream");
         ChannelGroup connections = new DefaultChannelGroup("demo-upstream-connections", group.next());
         AtomicInteger streamsInFlight = new AtomicInteger();
 
         ChannelFuture bind = new ServerBootstrap()
                 .group(group)
-                .channel(transport.serverChannelType())
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)

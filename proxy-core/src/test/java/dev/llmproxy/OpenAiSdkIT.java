@@ -75,7 +75,7 @@ class OpenAiSdkIT {
         assertThat(completion.usage().orElseThrow().totalTokens()).isEqualTo(8);
         assertThat(completion._additionalProperties()).containsKey("extra_upstream_field");
 
-        RecordedRequest seen = upstream.awaitRequest(Duration.ofSeconds(5));
+        RecordedRequest seen = lastRequest();
         assertThat(seen.method()).isEqualTo("POST");
         assertThat(seen.uri()).isEqualTo("/chat/completions");
         assertThat(seen.bodyJson().path("model").asText()).isEqualTo("openai/gpt-4o-mini");
@@ -107,7 +107,7 @@ class OpenAiSdkIT {
         }
         assertThat(text).hasToString("Hello world!");
         assertThat(finishReasons).containsExactly("stop");
-        assertThat(upstream.awaitRequest(Duration.ofSeconds(5)).bodyJson().path("stream").asBoolean()).isTrue();
+        assertThat(lastRequest().bodyJson().path("stream").asBoolean()).isTrue();
     }
 
     @Test
@@ -121,7 +121,7 @@ class OpenAiSdkIT {
                 .encodingFormat(EmbeddingCreateParams.EncodingFormat.FLOAT)
                 .build());
         assertThat(response.data().get(0).embedding()).containsExactly(0.25f, -0.5f, 1.0f);
-        RecordedRequest seen = upstream.awaitRequest(Duration.ofSeconds(5));
+        RecordedRequest seen = lastRequest();
         assertThat(seen.uri()).isEqualTo("/embeddings");
         assertThat(seen.bodyJson().path("model").asText()).isEqualTo("openai/text-embedding-3-small");
     }
@@ -151,7 +151,7 @@ class OpenAiSdkIT {
         assertThat(completion.model()).isEqualTo("gpt-4o-mini");
         assertThat(completion.usage().orElseThrow().totalTokens()).isEqualTo(8);
 
-        JsonNode sent = upstream.awaitRequest(Duration.ofSeconds(5)).bodyJson();
+        JsonNode sent = lastRequest().bodyJson();
         assertThat(sent.path("model").asText()).isEqualTo("openai/gpt-4o-mini");
         assertThat(sent.path("messages").get(0).path("role").asText()).isEqualTo("user");
         assertThat(sent.path("messages").get(0).path("content").asText()).isEqualTo("Say hello");
@@ -184,6 +184,13 @@ class OpenAiSdkIT {
                     assertThat(e.statusCode()).isEqualTo(404);
                     assertThat(e.code()).hasValue("unknown_model");
                 });
+    }
+
+    /** The request behind the call that just returned (the fake records it before answering). */
+    private static RecordedRequest lastRequest() {
+        List<RecordedRequest> all = upstream.requests();
+        assertThat(all).isNotEmpty();
+        return all.get(all.size() - 1);
     }
 
     private static String chunk(String delta, String finishReason) {

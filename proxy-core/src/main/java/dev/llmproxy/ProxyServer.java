@@ -181,6 +181,11 @@ public final class ProxyServer implements AutoCloseable {
         return connections.inFlight();
     }
 
+    /** Response bytes queued for client sockets right now (what slow clients make the proxy hold). */
+    public long clientPendingOutboundBytes() {
+        return connections.pendingOutboundBytes();
+    }
+
     /** The upstream connection pool, for tests and diagnostics. */
     public PerEventLoopUpstreamPool upstreamPool() {
         return pool;

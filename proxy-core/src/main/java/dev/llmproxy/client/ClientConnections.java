@@ -44,6 +44,21 @@ public final class ClientConnections {
         return channels.size();
     }
 
+    /**
+     * Bytes written to client connections but not yet taken by their sockets, summed over all connections: what the
+     * proxy is holding for slow clients. Read from any thread (the per-channel totals are volatile).
+     */
+    public long pendingOutboundBytes() {
+        long sum = 0;
+        for (Channel ch : channels) {
+            var buffer = ch.unsafe().outboundBuffer();
+            if (buffer != null) {
+                sum += buffer.totalPendingWriteBytes();
+            }
+        }
+        return sum;
+    }
+
     public boolean draining() {
         return draining;
     }

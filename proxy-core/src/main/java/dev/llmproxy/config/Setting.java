@@ -48,7 +48,8 @@ public enum Setting {
     UPSTREAM_POOL_IDLE_TIMEOUT_MS("60000", "An idle pooled upstream connection is closed after this many"
             + " milliseconds.",
             Rule.millis(1)),
-    UPSTREAM_CA_FILE(null, "PEM file of extra CA certificates to trust on the upstream leg (private CAs).",
+    UPSTREAM_CA_FILE(null, "PEM file of the CA certificates to trust on the upstream leg instead of the system's"
+            + " (private CAs, like curl --cacert).",
             Rule.text("an existing, readable file")),
     CLIENT_IDLE_TIMEOUT_MS("60000", "A client connection with no request in flight is closed after this many"
             + " milliseconds.",

@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param maxConnectionsPerLoop    open upstream connections per event loop
  * @param maxPendingAcquires       callers allowed to wait for a connection per event loop, beyond that 503
  * @param poolIdleTimeout          an idle pooled connection is closed after this long
- * @param trustedCaFile            PEM file with extra CA certificates to trust (private CAs, tests); empty = JDK/OpenSSL defaults
+ * @param trustedCaFile            PEM file of the CAs to trust instead of the platform defaults (private CAs, tests)
  * @param demo                     true when {@link #baseUrl} points at the embedded demo upstream
  */
 public record UpstreamConfig(

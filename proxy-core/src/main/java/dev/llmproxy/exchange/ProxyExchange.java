@@ -455,15 +455,9 @@ public final class ProxyExchange implements UpstreamListener {
         if (finished) {
             return;
         }
-        finished = true;
         record.failedAt(stage);
         record.errorCode(error.kind().code());
-        cancelTimer();
-        cancelAcquire();
-        closeUpstream();
-        closeConverter();
-        call.body().release();
-        heldHead = null;
+        tearDown();
         client.sendError(error);
     }
 
@@ -475,13 +469,9 @@ public final class ProxyExchange implements UpstreamListener {
         if (finished) {
             return;
         }
-        finished = true;
         record.failedAt(stage);
         record.errorCode(error.kind().code());
-        cancelTimer();
-        closeUpstream();
-        closeConverter();
-        call.body().release();
+        tearDown();
         boolean chunkedOrCloseDelimited = clientFramingCloseDelimited
                 || HttpUtil.isTransferEncodingChunked(headWritten);
         if (sseTail != null && chunkedOrCloseDelimited) {
@@ -505,13 +495,19 @@ public final class ProxyExchange implements UpstreamListener {
         if (finished) {
             return;
         }
-        finished = true;
         record.clientAborted(stage);
+        tearDown();
+    }
+
+    /** Ends the exchange early and drops what it holds; an upstream connection is closed, never pooled. */
+    private void tearDown() {
+        finished = true;
         cancelTimer();
         cancelAcquire();
         closeUpstream();
         closeConverter();
         call.body().release();
+        heldHead = null;
     }
 
     private void cancelAcquire() {

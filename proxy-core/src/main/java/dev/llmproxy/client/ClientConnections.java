@@ -3,9 +3,12 @@ package dev.llmproxy.client;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -89,8 +92,21 @@ public final class ClientConnections {
         }
     }
 
-    /** Closes every client connection, in flight or not: the end of the grace period. */
+    /**
+     * The end of the grace period: responses still in progress end with a {@code shutting_down} error (the envelope,
+     * or a final event on a started stream), then every client connection closes.
+     */
     public void closeAll() {
+        List<Future<?>> ended = new ArrayList<>();
+        for (Channel ch : channels) {
+            ClientRequestHandler handler = ch.pipeline().get(ClientRequestHandler.class);
+            if (handler != null && !ch.eventLoop().isShuttingDown()) {
+                ended.add(ch.eventLoop().submit(handler::terminate));
+            }
+        }
+        for (Future<?> f : ended) {
+            f.awaitUninterruptibly(1000);
+        }
         channels.close().awaitUninterruptibly(2000);
     }
 }

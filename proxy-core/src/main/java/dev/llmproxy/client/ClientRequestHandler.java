@@ -111,6 +111,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void handle(Object msg) {
+        process(msg);
+        requestRead();
+    }
+
+    private void process(Object msg) {
         try {
             if (msg instanceof HttpRequest head) {
                 onRequestHead(head);
@@ -121,7 +126,6 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         } finally {
             ReferenceCountUtil.release(msg);
         }
-        requestRead();
     }
 
     @Override
@@ -297,10 +301,12 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         ResponseConverter converter = operation == Operation.LEGACY_COMPLETIONS
                 ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
-        UpstreamCall call = new UpstreamCall(HttpMethod.POST, operation.upstreamPath(), headers, upstreamBody, converter);
+        // the client's query (e.g. an Azure-style api-version) travels with the request
+        String path = operation.upstreamPath() + Router.query(request.uri());
+        UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter);
         var upstream = services.config().upstream();
         exchange = new ProxyExchange(this, services.pool(), call, request.protocolVersion(), request.method(),
-                keepAlive, upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record);
+                upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record);
         exchange.start();
     }
 
@@ -338,6 +344,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void writeResponse(FullHttpResponse response) {
+        keepAlive = keepAliveAfterResponse();
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
@@ -361,12 +368,12 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             ctx.close();
             return;
         }
-        Object next = parked.poll();
-        if (next != null) {
-            handle(next);
-        } else {
-            requestRead();
+        // parked messages first (a pipelined request that arrived meanwhile), then ask for more
+        Object next;
+        while ((state == State.AWAIT_REQUEST || state == State.READING_BODY) && (next = parked.poll()) != null) {
+            process(next);
         }
+        requestRead();
     }
 
     private void finishRecord() {
@@ -376,6 +383,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         request = null;
         match = null;
         exchange = null;
+    }
+
+    @Override
+    public boolean keepAliveAfterResponse() {
+        return keepAlive && !services.connections().draining();
     }
 
     // ---------------------------------------------------------------- connection events
@@ -443,6 +455,22 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     void closeIfIdle() {
         if (state == State.AWAIT_REQUEST) {
             state = State.CLOSED;
+            ctx.close();
+        }
+    }
+
+    /**
+     * The shutdown grace is over: a response still in progress ends now — with the envelope when nothing was sent
+     * yet, with a final error event on a started stream — and the connection closes.
+     */
+    void terminate() {
+        ProxyError error = ProxyError.of(ErrorKind.SHUTTING_DOWN);
+        if (exchange != null) {
+            exchange.terminate(error);
+        } else if (state == State.READING_BODY && request != null) {
+            keepAlive = false;
+            respondEarly(error, null, true);
+        } else {
             ctx.close();
         }
     }

@@ -41,6 +41,16 @@ public final class Router {
         return RouteMatch.NONE;
     }
 
+    /** The query of a request-target including its {@code ?}, or "" when it has none; the fragment is dropped. */
+    static String query(String uri) {
+        int q = uri.indexOf('?');
+        if (q < 0) {
+            return "";
+        }
+        int hash = uri.indexOf('#', q);
+        return hash < 0 ? uri.substring(q) : uri.substring(q, hash);
+    }
+
     /** The path of a request-target: no query, no fragment; an absolute-form target keeps only its path. */
     static String path(String uri) {
         int start = 0;

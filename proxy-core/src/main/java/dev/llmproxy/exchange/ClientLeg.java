@@ -8,6 +8,9 @@ public interface ClientLeg {
 
     Channel channel();
 
+    /** Whether the connection stays open after this response (false once the proxy is draining for shutdown). */
+    boolean keepAliveAfterResponse();
+
     /** Answers with the error envelope (no response byte has been written yet), then ends the exchange. */
     void sendError(ProxyError error);
 

@@ -64,7 +64,6 @@ public final class ProxyExchange implements UpstreamListener {
     private final UpstreamPool pool;
     private final UpstreamCall call;
     private final HttpVersion clientVersion;
-    private final boolean clientKeepAlive;
     private final boolean clientSentHead;
     private final Duration firstByteTimeout;
     private final Duration streamIdleTimeout;
@@ -80,6 +79,7 @@ public final class ProxyExchange implements UpstreamListener {
     private boolean headSent;
     private boolean upstreamKeepAlive;
     private boolean clientFramingCloseDelimited;
+    private boolean clientKeepAlive;
     private HttpResponse heldHead;
     private HttpResponse headWritten;
     private BodyConverter converter;
@@ -90,10 +90,9 @@ public final class ProxyExchange implements UpstreamListener {
 
     /**
      * @param clientRequestMethod the client's method (HEAD responses carry no body)
-     * @param clientKeepAlive     whether the client connection may serve another request after this one
      */
     public ProxyExchange(ClientLeg client, UpstreamPool pool, UpstreamCall call, HttpVersion clientVersion,
-                         HttpMethod clientRequestMethod, boolean clientKeepAlive, Duration firstByteTimeout,
+                         HttpMethod clientRequestMethod, Duration firstByteTimeout,
                          Duration streamIdleTimeout, ExchangeRecord record) {
         this.client = client;
         this.clientChannel = client.channel();
@@ -101,7 +100,6 @@ public final class ProxyExchange implements UpstreamListener {
         this.call = call;
         this.clientVersion = clientVersion;
         this.clientSentHead = HttpMethod.HEAD.equals(clientRequestMethod);
-        this.clientKeepAlive = clientKeepAlive;
         this.firstByteTimeout = firstByteTimeout;
         this.streamIdleTimeout = streamIdleTimeout;
         this.record = record;
@@ -490,6 +488,15 @@ public final class ProxyExchange implements UpstreamListener {
         client.exchangeDone(false);
     }
 
+    /** The shutdown grace is over: end now, with the envelope if nothing was sent, else with a final error event. */
+    public void terminate(ProxyError error) {
+        if (headSent) {
+            abortMidStream(error);
+        } else {
+            failBeforeHead(error);
+        }
+    }
+
     /** The client went away: drop everything now, whatever the stage. The upstream connection is closed, not pooled. */
     public void clientClosed() {
         if (finished) {
@@ -550,6 +557,7 @@ public final class ProxyExchange implements UpstreamListener {
     }
 
     private void setConnectionHeader(HttpResponse out) {
+        clientKeepAlive = client.keepAliveAfterResponse();
         boolean keep = clientKeepAlive && !clientFramingCloseDelimited;
         if (!keep) {
             out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

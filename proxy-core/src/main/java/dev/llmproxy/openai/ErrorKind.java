@@ -40,6 +40,8 @@ public enum ErrorKind {
             "the upstream sent a response the proxy cannot read"),
     UPSTREAM_POOL_EXHAUSTED(503, "upstream_error", null, "upstream_pool_exhausted",
             "too many requests are waiting for an upstream connection; retry shortly"),
+    SHUTTING_DOWN(503, "server_error", null, "shutting_down",
+            "the proxy is shutting down and its grace period is over; retry the request"),
     UPSTREAM_TIMEOUT(504, "upstream_error", null, "upstream_timeout", "the upstream did not answer in time");
 
     private final int status;

@@ -88,7 +88,7 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
     public int idleConnections() {
         int sum = 0;
         for (LoopPool pool : pools.values()) {
-            sum += pool.idle.size();
+            sum += pool.idleCount;
         }
         return sum;
     }
@@ -112,7 +112,9 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
         final Bootstrap bootstrap;
         final ArrayDeque<Channel> idle = new ArrayDeque<>();
         final ArrayDeque<Promise<Channel>> waiters = new ArrayDeque<>();
-        int open;
+        // written only by the loop; volatile so counts can be read from other threads (tests, metrics)
+        volatile int open;
+        volatile int idleCount;
 
         LoopPool(EventLoop loop) {
             this.loop = loop;
@@ -131,6 +133,7 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
             if (!fresh) {
                 Channel ch;
                 while ((ch = idle.pollFirst()) != null) {
+                    idleCount = idle.size();
                     if (ch.isActive()) {
                         return loop.newSucceededFuture(ch);
                     }
@@ -196,12 +199,14 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
                 }
             }
             idle.addFirst(ch);
+            idleCount = idle.size();
             ch.read();
         }
 
         void onClosed(Channel ch) {
             open--;
             idle.remove(ch);
+            idleCount = idle.size();
             Promise<Channel> waiter;
             while (open < maxConnectionsPerLoop && (waiter = waiters.pollFirst()) != null) {
                 if (!waiter.isDone()) {
@@ -219,6 +224,7 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
                 ch.close();
             }
             idle.clear();
+            idleCount = 0;
         }
     }
 }

@@ -603,6 +603,16 @@ class ClientRequestsIT {
     }
 
     @Test
+    void theClientsQueryStringTravelsWithTheRequest() throws Exception {
+        start(false);
+        String body = chatBody("q");
+        Response response = exchange(chatHead("/v1/chat/completions?api-version=2024-12-01-preview", bytes(body).length),
+                bytes(body));
+        assertThat(response.head.status()).isEqualTo(200);
+        assertThat(fake.awaitRequest(TIMEOUT).uri()).isEqualTo("/chat/completions?api-version=2024-12-01-preview");
+    }
+
+    @Test
     void shortNameOfAnotherPublisherResolvesCaseInsensitively() throws Exception {
         start(false);
         String body = "{\"model\":\"Meta-Llama-3.1-405B-Instruct\",\"messages\":[]}";

@@ -47,6 +47,13 @@ class RouterTest {
     }
 
     @Test
+    void queryKeepsItsQuestionMarkAndDropsTheFragment() {
+        assertThat(Router.query("/v1/chat/completions")).isEmpty();
+        assertThat(Router.query("/v1/chat/completions?api-version=1&x=y")).isEqualTo("?api-version=1&x=y");
+        assertThat(Router.query("/a?b=c#frag")).isEqualTo("?b=c");
+    }
+
+    @Test
     void allowHeaderListsTheRouteMethodsAndOptions() {
         assertThat(Route.CHAT_COMPLETIONS.allowHeader()).isEqualTo("POST, OPTIONS");
         assertThat(Route.MODELS.allowHeader()).isEqualTo("GET, HEAD, OPTIONS");

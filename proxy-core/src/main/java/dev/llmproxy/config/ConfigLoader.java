@@ -1,5 +1,6 @@
 package dev.llmproxy.config;
 
+import dev.llmproxy.openai.GitHubModelsPlan;
 import io.github.cdimascio.dotenv.Dotenv;
 import io.github.cdimascio.dotenv.DotenvEntry;
 import io.github.cdimascio.dotenv.DotenvException;
@@ -174,6 +175,7 @@ public final class ConfigLoader {
             }
             AuthConfig auth = new AuthConfig(mode, clientKeys, allowOpenProxy);
 
+            AdmissionConfig admission = admission(baseUrl);
             DemoConfig demoConfig = new DemoConfig(millis(Setting.DEMO_TOKEN_DELAY_MS));
             boolean strict = bool(Setting.STRICT_OPENAI_API);
             boolean accessLog = bool(Setting.ACCESS_LOG);
@@ -181,7 +183,7 @@ public final class ConfigLoader {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ProxyConfig(server, upstream, auth, demoConfig, strict, accessLog);
+            return new ProxyConfig(server, upstream, auth, admission, demoConfig, strict, accessLog);
         }
 
         /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */
@@ -279,6 +281,39 @@ public final class ConfigLoader {
             // a password in the URL stays out of stderr
             problem(Setting.OPENAI_BASE_URL, URL_USER_INFO.matcher(v.get()).replaceFirst("$1" + HIDDEN + "@"));
             return Optional.empty();
+        }
+
+        private AdmissionConfig admission(Optional<URI> baseUrl) {
+            int perMinute = (int) integer(Setting.RATE_LIMIT_PER_MINUTE);
+            int leeway = (int) integer(Setting.RATE_LIMIT_BUCKET_LEEWAY);
+            int burst = raw(Setting.RATE_LIMIT_BURST).isPresent()
+                    ? (int) integer(Setting.RATE_LIMIT_BURST)
+                    : (int) Math.min(Setting.RATE_LIMIT_BURST.max(), (long) perMinute + leeway);
+            String planValue = valueOrDefault(Setting.GITHUB_MODELS_PLAN).orElseThrow();
+            GitHubModelsPlan plan = GitHubModelsPlan.parse(planValue).orElse(null);
+            if (plan == null) {
+                problem(Setting.GITHUB_MODELS_PLAN, planValue);
+                plan = GitHubModelsPlan.FREE;
+            }
+            boolean githubModels = baseUrl.map(u -> "models.github.ai".equalsIgnoreCase(u.getHost())).orElse(false);
+            boolean pacing = raw(Setting.UPSTREAM_QUOTA_PACING).isPresent()
+                    ? bool(Setting.UPSTREAM_QUOTA_PACING) : githubModels;
+            return new AdmissionConfig(
+                    bool(Setting.RATE_LIMIT_ENABLED), perMinute, burst,
+                    (int) integer(Setting.RATE_LIMIT_MAX_KEYS),
+                    (int) integer(Setting.IP_RATE_LIMIT_PER_MINUTE),
+                    bool(Setting.TRUST_PROXY),
+                    bool(Setting.UPSTREAM_CONCURRENCY_ENABLED),
+                    (int) integer(Setting.UPSTREAM_MAX_CONCURRENT),
+                    (int) integer(Setting.UPSTREAM_QUEUE_MAX),
+                    millis(Setting.UPSTREAM_QUEUE_TIMEOUT_MS),
+                    plan, pacing,
+                    (int) integer(Setting.RETRY_ATTEMPTS),
+                    millis(Setting.RETRY_DELAY_MS),
+                    millis(Setting.RETRY_AFTER_MAX_MS),
+                    (int) integer(Setting.CIRCUIT_BREAKER_THRESHOLD),
+                    millis(Setting.CIRCUIT_BREAKER_TIMEOUT_MS),
+                    bool(Setting.ADAPTIVE_RATE_LIMITS));
         }
 
         private Optional<Path> caFile() {

@@ -8,12 +8,13 @@ public record ProxyConfig(
         ServerConfig server,
         UpstreamConfig upstream,
         AuthConfig auth,
+        AdmissionConfig admission,
         DemoConfig demo,
         boolean strictOpenAiApi,
         boolean accessLog) {
 
     /** Same configuration with another upstream (used once the embedded demo upstream knows its port). */
     public ProxyConfig withUpstream(UpstreamConfig newUpstream) {
-        return new ProxyConfig(server, newUpstream, auth, demo, strictOpenAiApi, accessLog);
+        return new ProxyConfig(server, newUpstream, auth, admission, demo, strictOpenAiApi, accessLog);
     }
 }

@@ -59,6 +59,55 @@ public enum Setting {
     IO_THREADS(null, "Event-loop threads serving both legs of every request. Unset: the number of available"
             + " processors.",
             Rule.integer(1, 256)),
+    RATE_LIMIT_ENABLED("true", "Limit each client (its key, else its IP) to RATE_LIMIT_PER_MINUTE requests per"
+            + " model; over it: 429 with Retry-After.",
+            Rule.bool()),
+    RATE_LIMIT_PER_MINUTE("30", "Requests per minute per client and model, refilled continuously (token bucket).",
+            Rule.integer(1, 1_000_000)),
+    RATE_LIMIT_BURST(null, "Requests a client may send at once per model. Unset: RATE_LIMIT_PER_MINUTE plus"
+            + " RATE_LIMIT_BUCKET_LEEWAY.",
+            Rule.integer(1, 1_000_000)),
+    RATE_LIMIT_BUCKET_LEEWAY("0", "Extra burst on top of RATE_LIMIT_PER_MINUTE when RATE_LIMIT_BURST is unset (the"
+            + " Node.js proxy used 2).",
+            Rule.integer(0, 1_000_000)),
+    RATE_LIMIT_MAX_KEYS("100000", "Most client+model buckets kept; idle ones are evicted, beyond this new clients"
+            + " share one overflow bucket.",
+            Rule.integer(16, 10_000_000)),
+    IP_RATE_LIMIT_PER_MINUTE("100", "Flood guard: requests per minute per client IP on proxied routes; 0 = off.",
+            Rule.integer(0, 1_000_000)),
+    TRUST_PROXY("false", "Take the client IP from the last X-Forwarded-For entry (set only behind your own"
+            + " reverse proxy).",
+            Rule.bool()),
+    UPSTREAM_CONCURRENCY_ENABLED("true", "Cap concurrent upstream calls; the rest wait in a bounded queue.",
+            Rule.bool()),
+    UPSTREAM_MAX_CONCURRENT("8", "Upstream calls in flight at once, across all models.",
+            Rule.integer(1, 100_000)),
+    UPSTREAM_QUEUE_MAX("100", "Requests that may wait for an upstream slot; beyond that 503 queue_full.",
+            Rule.integer(0, 1_000_000)),
+    UPSTREAM_QUEUE_TIMEOUT_MS("45000", "Longest wait for an upstream slot; then 503 queue_timeout.",
+            Rule.millis(1)),
+    GITHUB_MODELS_PLAN("free", "Copilot plan of the token owner: sets each model's requests per minute and"
+            + " concurrency (GitHub's free-usage table).",
+            Rule.text("one of free, pro, business, enterprise")),
+    UPSTREAM_QUOTA_PACING(null, "Pace each model below its GitHub quota (requests per minute, concurrency) so the"
+            + " proxy itself causes no upstream 429. Unset: on for models.github.ai, off for other upstreams.",
+            Rule.bool()),
+    RETRY_ATTEMPTS("2", "Extra upstream attempts per request, only before any response byte reached the client:"
+            + " connect failures, 502/503/504 and concurrency 429s.",
+            Rule.integer(0, 10)),
+    RETRY_DELAY_MS("500", "Base of the exponential backoff between attempts (full jitter), in milliseconds.",
+            Rule.millis(1, 60_000)),
+    RETRY_AFTER_MAX_MS("10000", "Longest upstream Retry-After the proxy waits out itself before a retry; a longer"
+            + " one is passed to the client.",
+            Rule.millis(0, 600_000)),
+    CIRCUIT_BREAKER_THRESHOLD("10", "Consecutive upstream faults (5xx, connect failure, timeout) that open a"
+            + " model's breaker.",
+            Rule.integer(1, 1_000_000)),
+    CIRCUIT_BREAKER_TIMEOUT_MS("60000", "How long an open breaker answers 503 before one probe request may pass.",
+            Rule.millis(1)),
+    ADAPTIVE_RATE_LIMITS("true", "Track an observed requests-per-minute guess per model from upstream 429s"
+            + " (GET /v1/rate-limits/observed).",
+            Rule.bool()),
     STRICT_OPENAI_API("false", "Serve only the OpenAI-compatible API and the health and metrics endpoints:"
             + " no UI, no extra routes.",
             Rule.bool()),

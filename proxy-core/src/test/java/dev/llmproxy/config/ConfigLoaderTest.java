@@ -43,6 +43,46 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void admissionDefaultsFollowTheIssueAndTheReference() {
+        AdmissionConfig a = ConfigLoader.load(Map.of(), Map.of(), Map.of()).admission();
+        assertThat(a).isEqualTo(new AdmissionConfig(true, 30, 30, 100_000, 100, false, true, 8, 100,
+                Duration.ofSeconds(45), dev.llmproxy.openai.GitHubModelsPlan.FREE, false, 2, Duration.ofMillis(500),
+                Duration.ofSeconds(10), 10, Duration.ofSeconds(60), true));
+    }
+
+    @Test
+    void burstIsThePerMinuteLimitPlusTheLeewayUnlessSetExplicitly() {
+        assertThat(fromEnv("RATE_LIMIT_PER_MINUTE", "5").admission().rateBurst()).isEqualTo(5);
+        assertThat(fromEnv("RATE_LIMIT_PER_MINUTE", "5", "RATE_LIMIT_BUCKET_LEEWAY", "2").admission().rateBurst())
+                .isEqualTo(7);
+        assertThat(fromEnv("RATE_LIMIT_PER_MINUTE", "5", "RATE_LIMIT_BURST", "1").admission().rateBurst())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void quotaPacingIsOnForGitHubModelsAndOffElsewhereUnlessSet() {
+        assertThat(fromEnv("GITHUB_TOKEN", SECRET).admission().quotaPacing()).isTrue();
+        assertThat(fromEnv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1").admission().quotaPacing()).isFalse();
+        assertThat(fromEnv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1", "UPSTREAM_QUOTA_PACING", "1")
+                .admission().quotaPacing()).isTrue();
+        assertThat(fromEnv("GITHUB_TOKEN", SECRET, "UPSTREAM_QUOTA_PACING", "off").admission().quotaPacing())
+                .isFalse();
+    }
+
+    @Test
+    void planAndAdmissionNumbersAreValidated() {
+        ConfigException e = problemsFromEnv("GITHUB_MODELS_PLAN", "gold", "UPSTREAM_MAX_CONCURRENT", "0",
+                "RETRY_ATTEMPTS", "11", "IP_RATE_LIMIT_PER_MINUTE", "-1");
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "GITHUB_MODELS_PLAN: gold (expected: one of free, pro, business, enterprise)",
+                "UPSTREAM_MAX_CONCURRENT: 0 (expected: an integer from 1 to 100000)",
+                "RETRY_ATTEMPTS: 11 (expected: an integer from 0 to 10)",
+                "IP_RATE_LIMIT_PER_MINUTE: -1 (expected: an integer from 0 to 1000000)");
+        assertThat(fromEnv("GITHUB_MODELS_PLAN", "Enterprise").admission().plan())
+                .isEqualTo(dev.llmproxy.openai.GitHubModelsPlan.ENTERPRISE);
+    }
+
+    @Test
     void defaultsStartTheDemoOnLoopbackWithServerKeyModeAndDocumentedLimits() {
         ProxyConfig c = ConfigLoader.load(Map.of(), Map.of(), Map.of());
 

@@ -7,6 +7,7 @@ import dev.llmproxy.exchange.LegacyCompletionConverter;
 import dev.llmproxy.exchange.ProxyExchange;
 import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
+import dev.llmproxy.exchange.UpstreamPolicy;
 import dev.llmproxy.metrics.Stage;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.Json;
@@ -305,8 +306,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         String path = operation.upstreamPath() + Router.query(request.uri());
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter);
         var upstream = services.config().upstream();
-        exchange = new ProxyExchange(this, services.pool(), call, request.protocolVersion(), request.method(),
-                upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record);
+        exchange = new ProxyExchange(this, services.pool(), call, UpstreamPolicy.PASS_THROUGH,
+                request.protocolVersion(), request.method(), upstream.firstByteTimeout(),
+                upstream.streamIdleTimeout(), record);
         exchange.start();
     }
 

@@ -63,6 +63,7 @@ public final class ProxyExchange implements UpstreamListener {
     private final Channel clientChannel;
     private final UpstreamPool pool;
     private final UpstreamCall call;
+    private final UpstreamPolicy policy;
     private final HttpVersion clientVersion;
     private final boolean clientSentHead;
     private final Duration firstByteTimeout;
@@ -85,19 +86,25 @@ public final class ProxyExchange implements UpstreamListener {
     private BodyConverter converter;
     private SseTail sseTail;
     private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> retryTimer;
+    private long deadlineNanos;
     private long lastUpstreamReadNanos;
+    private int attempts;
+    private int lastUpstreamStatus;
+    private boolean upstreamFault;
     private boolean finished;
 
     /**
      * @param clientRequestMethod the client's method (HEAD responses carry no body)
      */
-    public ProxyExchange(ClientLeg client, UpstreamPool pool, UpstreamCall call, HttpVersion clientVersion,
-                         HttpMethod clientRequestMethod, Duration firstByteTimeout,
+    public ProxyExchange(ClientLeg client, UpstreamPool pool, UpstreamCall call, UpstreamPolicy policy,
+                         HttpVersion clientVersion, HttpMethod clientRequestMethod, Duration firstByteTimeout,
                          Duration streamIdleTimeout, ExchangeRecord record) {
         this.client = client;
         this.clientChannel = client.channel();
         this.pool = pool;
         this.call = call;
+        this.policy = policy;
         this.clientVersion = clientVersion;
         this.clientSentHead = HttpMethod.HEAD.equals(clientRequestMethod);
         this.firstByteTimeout = firstByteTimeout;
@@ -111,6 +118,8 @@ public final class ProxyExchange implements UpstreamListener {
 
     /** Starts the exchange: the first-byte deadline covers waiting for a connection, connecting and the wait for the head. */
     public void start() {
+        deadlineNanos = System.nanoTime() + firstByteTimeout.toNanos();
+        attempts = 1;
         timer = clientChannel.eventLoop().schedule(this::firstByteTimedOut, firstByteTimeout.toNanos(),
                 TimeUnit.NANOSECONDS);
         acquire(false);
@@ -135,7 +144,7 @@ public final class ProxyExchange implements UpstreamListener {
             return;
         }
         if (!f.isSuccess()) {
-            failBeforeHead(connectError(f.cause()));
+            onAttemptFailed(connectError(f.cause()));
             return;
         }
         upstream = f.getNow();
@@ -185,10 +194,61 @@ public final class ProxyExchange implements UpstreamListener {
                 ReferenceCountUtil.release(message); // 100 Continue and friends: the real head follows
                 return;
             }
+            if (!acceptHead(head)) {
+                ReferenceCountUtil.release(message);
+                return;
+            }
             onHead(head);
         }
         if (message instanceof HttpContent content) {
             onContent(content);
+        }
+    }
+
+    /** Lets the policy forward, retry or replace this attempt's response before the client sees any of it. */
+    private boolean acceptHead(HttpResponse head) {
+        lastUpstreamStatus = head.status().code();
+        upstreamFault = lastUpstreamStatus >= 500;
+        UpstreamPolicy.Decision decision = policy.onHead(head, attempts, deadlineNanos - System.nanoTime());
+        if (decision instanceof UpstreamPolicy.Decision.Retry retry) {
+            closeUpstream();
+            scheduleRetry(retry.delayNanos());
+            return false;
+        }
+        if (decision instanceof UpstreamPolicy.Decision.Fail fail) {
+            closeUpstream();
+            failBeforeHead(fail.error());
+            return false;
+        }
+        return true;
+    }
+
+    /** The current attempt got no response; the policy chooses between another attempt and {@code error}. */
+    private void onAttemptFailed(ProxyError error) {
+        upstreamFault = true;
+        UpstreamPolicy.Decision decision = policy.onFailure(error, attempts, deadlineNanos - System.nanoTime());
+        if (decision instanceof UpstreamPolicy.Decision.Retry retry) {
+            scheduleRetry(retry.delayNanos());
+        } else if (decision instanceof UpstreamPolicy.Decision.Fail fail) {
+            failBeforeHead(fail.error());
+        } else {
+            failBeforeHead(error);
+        }
+    }
+
+    private void scheduleRetry(long delayNanos) {
+        attempts++;
+        stage = Stage.CONNECTING;
+        upstreamResponded = false;
+        if (delayNanos <= 0) {
+            acquire(false);
+        } else {
+            retryTimer = clientChannel.eventLoop().schedule(() -> {
+                retryTimer = null;
+                if (!finished) {
+                    acquire(false);
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -356,9 +416,13 @@ public final class ProxyExchange implements UpstreamListener {
             return;
         }
         if (stage == Stage.STREAMING && headSent) {
+            upstreamFault = true;
             abortMidStream(ProxyError.of(ErrorKind.UPSTREAM_CONNECTION_LOST));
+        } else if (stage == Stage.STREAMING) {
+            upstreamFault = true;
+            failBeforeHead(ProxyError.of(ErrorKind.UPSTREAM_CONNECTION_LOST)); // a held head: nothing sent yet
         } else {
-            failBeforeHead(cause instanceof SSLException
+            onAttemptFailed(cause instanceof SSLException
                     ? ProxyError.of(ErrorKind.UPSTREAM_BAD_RESPONSE, "TLS error on the upstream connection")
                     : ProxyError.of(ErrorKind.UPSTREAM_CONNECTION_LOST));
         }
@@ -380,6 +444,7 @@ public final class ProxyExchange implements UpstreamListener {
         if (finished || stage == Stage.STREAMING) {
             return;
         }
+        upstreamFault = true;
         failBeforeHead(ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "the upstream sent no response within "
                 + firstByteTimeout.toMillis() + " ms"));
     }
@@ -394,6 +459,7 @@ public final class ProxyExchange implements UpstreamListener {
             timer = clientChannel.eventLoop().schedule(this::checkIdle, limit - idleNanos, TimeUnit.NANOSECONDS);
             return;
         }
+        upstreamFault = true;
         ProxyError error = ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "the upstream sent nothing for "
                 + streamIdleTimeout.toMillis() + " ms");
         if (headSent) {
@@ -407,6 +473,10 @@ public final class ProxyExchange implements UpstreamListener {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
+        }
+        if (retryTimer != null) {
+            retryTimer.cancel(false);
+            retryTimer = null;
         }
     }
 
@@ -429,6 +499,7 @@ public final class ProxyExchange implements UpstreamListener {
         releaseUpstream();
         closeConverter();
         call.body().release();
+        reportEnd(false);
         boolean reusable = clientKeepAlive && !clientFramingCloseDelimited;
         clientChannel.writeAndFlush(lastWrite).addListener(f -> client.exchangeDone(reusable && f.isSuccess()));
     }
@@ -456,6 +527,7 @@ public final class ProxyExchange implements UpstreamListener {
         record.failedAt(stage);
         record.errorCode(error.kind().code());
         tearDown();
+        reportEnd(false);
         client.sendError(error);
     }
 
@@ -470,6 +542,7 @@ public final class ProxyExchange implements UpstreamListener {
         record.failedAt(stage);
         record.errorCode(error.kind().code());
         tearDown();
+        reportEnd(false);
         boolean chunkedOrCloseDelimited = clientFramingCloseDelimited
                 || HttpUtil.isTransferEncodingChunked(headWritten);
         if (sseTail != null && chunkedOrCloseDelimited) {
@@ -504,6 +577,16 @@ public final class ProxyExchange implements UpstreamListener {
         }
         record.clientAborted(stage);
         tearDown();
+        reportEnd(true);
+    }
+
+    private void reportEnd(boolean clientAborted) {
+        try {
+            policy.onEnd(new UpstreamPolicy.Outcome(lastUpstreamStatus, upstreamFault, clientAborted,
+                    record.endedAt(), attempts));
+        } catch (RuntimeException e) {
+            log.error("upstream policy failed at the end of an exchange", e);
+        }
     }
 
     /** Ends the exchange early and drops what it holds; an upstream connection is closed, never pooled. */

@@ -30,6 +30,8 @@ public final class Responses {
     }
 
     public static FullHttpResponse error(HttpVersion version, ProxyError error) {
-        return json(version, HttpResponseStatus.valueOf(error.status()), error.toJson());
+        FullHttpResponse response = json(version, HttpResponseStatus.valueOf(error.status()), error.toJson());
+        error.headers().forEach((name, value) -> response.headers().set(name, value));
+        return response;
     }
 }

@@ -2,11 +2,15 @@ package dev.llmproxy.exchange;
 
 import dev.llmproxy.openai.ProxyError;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaders;
 
 /** What an exchange needs from the client connection that owns it. Called on the client channel's event loop. */
 public interface ClientLeg {
 
     Channel channel();
+
+    /** Adds the proxy's own headers (e.g. {@code X-Upstream-Active}) to a response head about to be sent. */
+    void decorate(HttpHeaders responseHeaders);
 
     /** Whether the connection stays open after this response (false once the proxy is draining for shutdown). */
     boolean keepAliveAfterResponse();

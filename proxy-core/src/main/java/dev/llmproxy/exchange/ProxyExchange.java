@@ -262,6 +262,7 @@ public final class ProxyExchange implements UpstreamListener {
         HttpResponse out = new DefaultHttpResponse(clientVersion, head.status());
         HopByHopHeaders.copyResponseHeaders(head.headers(), out.headers());
         HttpHeaders h = out.headers();
+        client.decorate(h);
         boolean success = head.status().codeClass() == HttpStatusClass.SUCCESS;
         converter = success ? call.converter().forResponse(head) : null;
         if (isEventStream(h)) {
@@ -664,7 +665,7 @@ public final class ProxyExchange implements UpstreamListener {
             return ProxyError.of(ErrorKind.UPSTREAM_POOL_EXHAUSTED);
         }
         if (cause instanceof ConnectTimeoutException || cause instanceof SslHandshakeTimeoutException) {
-            return ProxyError.of(ErrorKind.UPSTREAM_TIMEOUT, "connecting to the upstream timed out");
+            return ProxyError.of(ErrorKind.UPSTREAM_CONNECT_TIMEOUT);
         }
         if (cause instanceof SSLException) {
             return ProxyError.of(ErrorKind.UPSTREAM_UNREACHABLE,

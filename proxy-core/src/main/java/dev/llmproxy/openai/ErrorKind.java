@@ -28,6 +28,11 @@ public enum ErrorKind {
     REQUEST_TOO_LARGE(413, "invalid_request_error", "content-length", "request_too_large", "request too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "invalid_request_error", "content-type", "unsupported_media_type",
             "request body must be application/json"),
+    RATE_LIMITED(429, "rate_limit_exceeded", "model", "rate_limit", "rate limit exceeded"),
+    IP_FLOOD(429, "rate_limit_exceeded", "ip", "ddos_protection", "Too many requests from this IP address"),
+    UPSTREAM_RATE_LIMITED(429, "rate_limit_exceeded", "model", "rate_limit", "upstream rate limit reached"),
+    DAILY_QUOTA_EXHAUSTED(429, "rate_limit_exceeded", "model", "daily_quota_exhausted",
+            "the daily quota for this model is exhausted"),
     EXPECTATION_FAILED(417, "invalid_request_error", "expect", "expectation_failed",
             "only 'Expect: 100-continue' is supported"),
 
@@ -40,8 +45,15 @@ public enum ErrorKind {
             "the upstream sent a response the proxy cannot read"),
     UPSTREAM_POOL_EXHAUSTED(503, "upstream_error", null, "upstream_pool_exhausted",
             "too many requests are waiting for an upstream connection; retry shortly"),
+    QUEUE_FULL(503, "server_error", null, "queue_full",
+            "too many requests are waiting for an upstream slot; retry shortly"),
+    QUEUE_TIMEOUT(503, "server_error", null, "queue_timeout", "no upstream slot became free in time"),
+    UPSTREAM_UNAVAILABLE(503, "upstream_error", "model", "upstream_unavailable",
+            "the upstream keeps failing for this model; requests are paused"),
     SHUTTING_DOWN(503, "server_error", null, "shutting_down",
             "the proxy is shutting down and its grace period is over; retry the request"),
+    UPSTREAM_CONNECT_TIMEOUT(504, "upstream_error", null, "upstream_connect_timeout",
+            "connecting to the upstream timed out"),
     UPSTREAM_TIMEOUT(504, "upstream_error", null, "upstream_timeout", "the upstream did not answer in time");
 
     private final int status;

@@ -1,0 +1,150 @@
+package dev.llmproxy.admission;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Stops calling one upstream model after {@code threshold} consecutive upstream faults, for {@code openFor}; then lets
+ * one probe through, which closes it on success or reopens it on failure. Counts only what the caller reports as an
+ * upstream fault (5xx, connect failure, timeout); a client's 4xx is not the model's fault and must not be reported.
+ *
+ * <p>State encoding: one {@link AtomicReference} to an immutable snapshot (state, consecutive faults, a deadline),
+ * replaced by CAS. The deadline needs all 64 bits of a nano clock, so packing it with the state into one long would
+ * cost precision or range; a reference costs an allocation only on a transition, which is rare, and the hot path
+ * (closed, no recent fault) is one volatile read with no write.
+ *
+ * <p>A probe whose caller never reports back (the client went away before the upstream call) would hold the breaker
+ * half-open for ever; so a probe outstanding for {@code openFor} is presumed lost and the next caller probes again.
+ * Outcomes are not tied to the call that produced them: a success reported while half-open closes the breaker even if
+ * it came from a call that started before it opened (the upstream answered, which is what the probe asks), and any
+ * outcome reported while open is ignored (the probe decides).
+ *
+ * <p>Thread-safe and lock-free; every method may be called from any thread.
+ */
+public final class CircuitBreaker {
+
+    public enum State { CLOSED, OPEN, HALF_OPEN }
+
+    private static final Snapshot HEALTHY = new Snapshot(State.CLOSED, 0, 0);
+
+    private final int threshold;
+    private final long openForNanos;
+    private final NanoClock clock;
+    private final AtomicReference<Snapshot> snapshot = new AtomicReference<>(HEALTHY);
+
+    /**
+     * @param threshold consecutive faults that open the breaker
+     * @param openFor   how long it stays open before a probe; also how long a probe may stay unanswered
+     */
+    public CircuitBreaker(int threshold, Duration openFor, NanoClock clock) {
+        if (threshold < 1) {
+            throw new IllegalArgumentException("threshold: " + threshold + " (expected: >= 1)");
+        }
+        if (openFor.isNegative() || openFor.isZero() || openFor.compareTo(Duration.ofDays(365)) > 0) {
+            throw new IllegalArgumentException("openFor: " + openFor + " (expected: > 0 and at most a year)");
+        }
+        this.threshold = threshold;
+        this.openForNanos = openFor.toNanos();
+        this.clock = clock;
+    }
+
+    /** May this call go upstream? {@link Pass.Verdict#PROBE} goes to exactly one caller per half-open period. */
+    public Pass tryPass() {
+        for (;;) {
+            Snapshot s = snapshot.get();
+            if (s.state == State.CLOSED) {
+                return Pass.ALLOW;
+            }
+            long now = clock.nanoTime();
+            long left = s.deadlineNanos - now;
+            if (left > 0) {
+                // OPEN: until the probe may go; HALF_OPEN: until the outstanding probe is presumed lost.
+                return Pass.reject(left);
+            }
+            if (snapshot.compareAndSet(s, new Snapshot(State.HALF_OPEN, s.failures, now + openForNanos))) {
+                return Pass.PROBE;
+            }
+        }
+    }
+
+    /** The upstream answered (any status that is not an upstream fault). Closes a half-open breaker. */
+    public void onSuccess() {
+        for (;;) {
+            Snapshot s = snapshot.get();
+            if (s == HEALTHY || s.state == State.OPEN) {
+                return;
+            }
+            if (snapshot.compareAndSet(s, HEALTHY)) {
+                return;
+            }
+        }
+    }
+
+    /** An upstream fault. Opens the breaker at the threshold, or reopens it while half-open. */
+    public void onFailure() {
+        for (;;) {
+            Snapshot s = snapshot.get();
+            Snapshot next;
+            switch (s.state) {
+                case OPEN:
+                    return;
+                case HALF_OPEN:
+                    next = opened(s.failures);
+                    break;
+                default:
+                    int failures = s.failures + 1;
+                    next = failures >= threshold ? opened(failures) : new Snapshot(State.CLOSED, failures, 0);
+            }
+            if (snapshot.compareAndSet(s, next)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The state as stored: an open breaker whose period is over still reads OPEN until a caller takes the probe.
+     */
+    public State state() {
+        return snapshot.get().state;
+    }
+
+    /** Faults in a row since the last success. */
+    public int consecutiveFailures() {
+        return snapshot.get().failures;
+    }
+
+    @Override
+    public String toString() {
+        Snapshot s = snapshot.get();
+        return "CircuitBreaker[" + s.state + ", failures=" + s.failures + "]";
+    }
+
+    private Snapshot opened(int failures) {
+        return new Snapshot(State.OPEN, Math.min(failures, threshold), clock.nanoTime() + openForNanos);
+    }
+
+    /** @param deadlineNanos OPEN: when a probe may go; HALF_OPEN: when the probe is presumed lost; CLOSED: unused */
+    private record Snapshot(State state, int failures, long deadlineNanos) {
+    }
+
+    /**
+     * @param verdict         ALLOW (closed), PROBE (the one half-open trial: report its outcome), REJECT
+     * @param retryAfterNanos when rejected: until the next probe may go; 0 otherwise
+     */
+    public record Pass(Verdict verdict, long retryAfterNanos) {
+
+        public enum Verdict { ALLOW, PROBE, REJECT }
+
+        static final Pass ALLOW = new Pass(Verdict.ALLOW, 0);
+        static final Pass PROBE = new Pass(Verdict.PROBE, 0);
+
+        static Pass reject(long retryAfterNanos) {
+            return new Pass(Verdict.REJECT, retryAfterNanos);
+        }
+
+        /** ALLOW or PROBE: the call may go upstream. */
+        public boolean permitted() {
+            return verdict != Verdict.REJECT;
+        }
+    }
+}

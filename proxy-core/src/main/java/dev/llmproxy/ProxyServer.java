@@ -1,5 +1,7 @@
 package dev.llmproxy;
 
+import dev.llmproxy.admission.Admission;
+import dev.llmproxy.admission.NanoClock;
 import dev.llmproxy.client.ClientAuth;
 import dev.llmproxy.client.ClientChannelInitializer;
 import dev.llmproxy.client.ClientConnections;
@@ -11,13 +13,14 @@ import dev.llmproxy.config.UpstreamConfig;
 import dev.llmproxy.demo.DemoUpstream;
 import dev.llmproxy.netty.Transports;
 import dev.llmproxy.openai.CatalogModel;
-import dev.llmproxy.openai.GitHubModelsPlan;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.routes.HealthRoutes;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.routes.ModelRoutes;
+import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
 import dev.llmproxy.upstream.UpstreamChannelInitializer;
+import dev.llmproxy.upstream.UpstreamPool;
 import dev.llmproxy.upstream.UpstreamTarget;
 import dev.llmproxy.upstream.UpstreamTls;
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,6 +28,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
@@ -61,6 +65,7 @@ public final class ProxyServer implements AutoCloseable {
     private final DnsAddressResolverGroup resolver;
     private final PerEventLoopUpstreamPool pool;
     private final ClientConnections connections;
+    private final Admission admission;
     private final DemoUpstream demo;
     private final Channel serverChannel;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -68,13 +73,15 @@ public final class ProxyServer implements AutoCloseable {
 
     private ProxyServer(ProxyConfig config, EventLoopGroup acceptGroup, EventLoopGroup ioGroup,
                         DnsAddressResolverGroup resolver, PerEventLoopUpstreamPool pool,
-                        ClientConnections connections, DemoUpstream demo, Channel serverChannel) {
+                        ClientConnections connections, Admission admission, DemoUpstream demo,
+                        Channel serverChannel) {
         this.config = config;
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
         this.resolver = resolver;
         this.pool = pool;
         this.connections = connections;
+        this.admission = admission;
         this.demo = demo;
         this.serverChannel = serverChannel;
     }
@@ -108,19 +115,10 @@ public final class ProxyServer implements AutoCloseable {
                     resolver, up.connectTimeout(), up.maxConnectionsPerLoop(), up.maxPendingAcquires());
 
             ClientConnections connections = new ClientConnections();
-            Clock clock = Clock.systemUTC();
-            HealthRoutes health = new HealthRoutes(clock, catalog::size, target.display(), up.demo(),
-                    connections::draining, connections::inFlight);
-            ModelRoutes models = new ModelRoutes(catalog, GitHubModelsPlan.FREE, clock);
-            Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
-            local.put(Route.HEALTH, health::health);
-            local.put(Route.READY, health::ready);
-            local.put(Route.MODELS, models::list);
-            local.put(Route.API_MODELS, models::list);
-            local.put(Route.MODEL, models::retrieve);
-
-            ClientServices services = new ClientServices(config, new Router(config.strictOpenAiApi()),
-                    new ClientAuth(config.auth(), up.token()), catalog, pool, local, connections);
+            Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
+            ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
+            ClientServices services = clientServices(config, catalog, admission, pool, connections, target.display(),
+                    Clock.systemUTC());
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
@@ -133,8 +131,8 @@ public final class ProxyServer implements AutoCloseable {
                     .childHandler(new ClientChannelInitializer(services));
             Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
 
-            ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, connections, demo,
-                    serverChannel);
+            ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, connections, admission,
+                    demo, serverChannel);
             InetSocketAddress bound = server.address();
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); upstream {}{}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
@@ -166,6 +164,30 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * What every client connection shares: the router, client auth, admission, the pool and the local routes.
+     * Public so handler tests can build the same services around a scripted pool.
+     */
+    public static ClientServices clientServices(ProxyConfig config, ModelCatalog catalog, Admission admission,
+                                                UpstreamPool pool, ClientConnections connections,
+                                                String upstreamDisplay, Clock clock) {
+        HealthRoutes health = new HealthRoutes(clock, catalog::size, upstreamDisplay, config.upstream().demo(),
+                connections::draining, connections::inFlight);
+        ModelRoutes models = new ModelRoutes(catalog, config.admission().plan(), admission, clock);
+        Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
+        local.put(Route.HEALTH, health::health);
+        local.put(Route.READY, health::ready);
+        local.put(Route.MODELS, models::list);
+        local.put(Route.API_MODELS, models::list);
+        local.put(Route.MODEL, models::retrieve);
+        local.put(Route.RATE_LIMITS_OBSERVED, (request, arg) -> Responses.json(request.protocolVersion(),
+                HttpResponseStatus.OK, admission.observedReport()));
+        local.put(Route.RATE_LIMITS_DAILY, (request, arg) -> Responses.json(request.protocolVersion(),
+                HttpResponseStatus.OK, admission.dailyReport()));
+        return new ClientServices(config, new Router(config.strictOpenAiApi()),
+                new ClientAuth(config.auth(), config.upstream().token()), admission, catalog, pool, local, connections);
+    }
+
     /** The bound address (the real port when the config asked for port 0). */
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
@@ -184,6 +206,11 @@ public final class ProxyServer implements AutoCloseable {
     /** Response bytes queued for client sockets right now (what slow clients make the proxy hold). */
     public long clientPendingOutboundBytes() {
         return connections.pendingOutboundBytes();
+    }
+
+    /** Admission control (slots in use, queue length), for tests and diagnostics. */
+    public Admission admission() {
+        return admission;
     }
 
     /** The upstream connection pool, for tests and diagnostics. */

@@ -84,14 +84,14 @@ public final class Rejections {
      * time_remaining, upstream_code}}) — for the 429 the upstream just sent and for the local answers while the
      * model stays paused. Upstream {@code x-ratelimit-*}, {@code x-ms-*} and {@code x-request-id} headers are kept.
      */
-    public static ProxyError upstreamRateLimited(UpstreamRateLimit limit, long retryAfterSeconds,
+    public static ProxyError upstreamRateLimited(UpstreamRateLimit limit, String upstreamCode, long retryAfterSeconds,
                                                  Function<String, String> upstreamHeader, Iterable<String> names) {
         String type = limit.limitType() != null ? limit.limitType() : "unknown";
         ObjectNode block = Json.object();
         block.put("retry_after_seconds", retryAfterSeconds);
         block.put("limit_type", limit.limitType());
         block.put("time_remaining", limit.timeRemainingSeconds().orElse(retryAfterSeconds));
-        block.put("upstream_code", limit.upstreamCode());
+        block.put("upstream_code", upstreamCode);
         ProxyError error = ProxyError.of(ErrorKind.UPSTREAM_RATE_LIMITED,
                         "Upstream rate limit reached (" + type + "). Retry after ~" + retryAfterSeconds + "s.")
                 .withExtra("rate_limit", block);

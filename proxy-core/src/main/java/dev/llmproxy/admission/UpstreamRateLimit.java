@@ -163,8 +163,11 @@ public record UpstreamRateLimit(
         return matcher.find() ? Kind.fromWireName(matcher.group(1)) : Optional.empty();
     }
 
-    /** {@code retry-after} is delta-seconds or an HTTP-date (RFC 9110 §10.2.3); a date in the past means now. */
-    private static OptionalLong retryAfter(String value, Instant now) {
+    /**
+     * A {@code retry-after} value in seconds from {@code now}: delta-seconds or an HTTP-date (RFC 9110 §10.2.3; a date
+     * in the past means now); empty when absent or unusable.
+     */
+    static OptionalLong retryAfter(String value, Instant now) {
         OptionalLong seconds = seconds(value);
         if (seconds.isPresent() || value == null) {
             return seconds;

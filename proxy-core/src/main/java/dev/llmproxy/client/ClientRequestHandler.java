@@ -1,5 +1,7 @@
 package dev.llmproxy.client;
 
+import dev.llmproxy.admission.Admission;
+import dev.llmproxy.admission.AdmittedCall;
 import dev.llmproxy.exchange.ClientLeg;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.exchange.HopByHopHeaders;
@@ -73,6 +75,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private RequestBody body;
     private ExchangeRecord record;
     private boolean keepAlive;
+    private String clientIp;
+    private int upstreamActiveOnArrival = -1;
+    private int upstreamQueueOnArrival;
+    private Admission.Pending admitting;
+    private UpstreamCall awaitingAdmission;
     private ProxyExchange exchange;
 
     ClientRequestHandler(ClientServices services, AccessLog accessLog) {
@@ -180,6 +187,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         Route route = match.route();
+        clientIp = ClientIdentity.ip(ctx.channel(), head.headers(), services.config().admission().trustProxy());
+        if (Router.path(head.uri()).startsWith("/v1/")) {
+            upstreamActiveOnArrival = services.admission().active();
+            upstreamQueueOnArrival = services.admission().queued();
+        }
         if ((route == null ? isApiPath(head.uri()) : route.needsClientKey()) && !services.auth().authorized(head.headers())) {
             respondEarly(ProxyError.of(ErrorKind.PROXY_KEY_INVALID), null, bodyExpected);
             return;
@@ -203,6 +215,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         if (route.proxied()) {
+            ProxyError flood = services.admission().checkFlood(clientIp);
+            if (flood != null) {
+                respondEarly(flood, null, bodyExpected);
+                return;
+            }
             String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
             if (type != null && !isJson(type)) {
                 respondEarly(ProxyError.of(ErrorKind.UNSUPPORTED_MEDIA_TYPE,
@@ -305,10 +322,44 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         // the client's query (e.g. an Azure-style api-version) travels with the request
         String path = operation.upstreamPath() + Router.query(request.uri());
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter);
+        String identity = ClientIdentity.of(request.headers(), clientIp);
+        awaitingAdmission = call;
+        Admission.Pending pending = services.admission().admit(identity, prepared.upstreamModel(), ctx.executor(),
+                new Admission.Callback() {
+                    @Override
+                    public void admitted(AdmittedCall admitted) {
+                        admitting = null;
+                        awaitingAdmission = null;
+                        startExchange(call, admitted);
+                    }
+
+                    @Override
+                    public void rejected(ProxyError error) {
+                        admitting = null;
+                        awaitingAdmission = null;
+                        call.body().release();
+                        sendError(error);
+                    }
+                });
+        if (awaitingAdmission != null) {
+            admitting = pending; // still waiting: the client may leave meanwhile
+        }
+    }
+
+    /** The client left (or the grace ran out) while the call waited for admission: leave the queue, drop the body. */
+    private void abandonAdmission() {
+        if (awaitingAdmission != null) {
+            admitting.cancel();
+            awaitingAdmission.body().release();
+            awaitingAdmission = null;
+            admitting = null;
+        }
+    }
+
+    private void startExchange(UpstreamCall call, UpstreamPolicy policy) {
         var upstream = services.config().upstream();
-        exchange = new ProxyExchange(this, services.pool(), call, UpstreamPolicy.PASS_THROUGH,
-                request.protocolVersion(), request.method(), upstream.firstByteTimeout(),
-                upstream.streamIdleTimeout(), record);
+        exchange = new ProxyExchange(this, services.pool(), call, policy, request.protocolVersion(), request.method(),
+                upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record);
         exchange.start();
     }
 
@@ -347,6 +398,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     private void writeResponse(FullHttpResponse response) {
         keepAlive = keepAliveAfterResponse();
+        decorate(response.headers());
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
@@ -385,6 +437,15 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         request = null;
         match = null;
         exchange = null;
+        upstreamActiveOnArrival = -1;
+    }
+
+    @Override
+    public void decorate(HttpHeaders responseHeaders) {
+        if (upstreamActiveOnArrival >= 0) {
+            responseHeaders.set("X-Upstream-Active", upstreamActiveOnArrival);
+            responseHeaders.set("X-Upstream-Queue", upstreamQueueOnArrival);
+        }
     }
 
     @Override
@@ -420,6 +481,12 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     public void channelInactive(ChannelHandlerContext ctx) {
         State was = state;
         state = State.CLOSED;
+        if (awaitingAdmission != null) {
+            abandonAdmission(); // leaves the admission queue at once
+            if (record != null) {
+                record.clientAborted(Stage.QUEUED);
+            }
+        }
         if (exchange != null) {
             exchange.clientClosed();
         }
@@ -467,7 +534,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
      */
     void terminate() {
         ProxyError error = ProxyError.of(ErrorKind.SHUTTING_DOWN);
-        if (exchange != null) {
+        if (awaitingAdmission != null) {
+            abandonAdmission();
+            sendError(error);
+        } else if (exchange != null) {
             exchange.terminate(error);
         } else if (state == State.READING_BODY && request != null) {
             keepAlive = false;

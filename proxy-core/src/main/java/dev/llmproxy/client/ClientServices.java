@@ -1,5 +1,6 @@
 package dev.llmproxy.client;
 
+import dev.llmproxy.admission.Admission;
 import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.routes.LocalRoute;
@@ -15,6 +16,7 @@ public record ClientServices(
         ProxyConfig config,
         Router router,
         ClientAuth auth,
+        Admission admission,
         ModelCatalog catalog,
         UpstreamPool pool,
         Map<Route, LocalRoute> localRoutes,

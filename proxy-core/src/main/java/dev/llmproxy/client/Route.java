@@ -21,6 +21,8 @@ public enum Route {
     MODELS("/v1/models", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     API_MODELS("/api/models", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     MODEL("/v1/models/{id}", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    RATE_LIMITS_OBSERVED("/v1/rate-limits/observed", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    RATE_LIMITS_DAILY("/v1/rate-limits/daily", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     HEALTH("/health", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     READY("/ready", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD));
 

@@ -2,6 +2,8 @@ package dev.llmproxy.routes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.admission.Admission;
+import dev.llmproxy.admission.DailyUsage;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.GitHubModelsPlan;
 import dev.llmproxy.openai.ModelCatalog;
@@ -22,24 +24,49 @@ import java.time.Clock;
 public final class ModelRoutes {
     private final ModelCatalog catalog;
     private final GitHubModelsPlan plan;
+    private final Admission admission;
     private final Clock clock;
 
-    public ModelRoutes(ModelCatalog catalog, GitHubModelsPlan plan, Clock clock) {
+    public ModelRoutes(ModelCatalog catalog, GitHubModelsPlan plan, Admission admission, Clock clock) {
         this.catalog = catalog;
         this.plan = plan;
+        this.admission = admission;
         this.clock = clock;
     }
 
     public FullHttpResponse list(HttpRequest request, String unused) {
-        return Responses.json(request.protocolVersion(), HttpResponseStatus.OK,
-                ModelsResponse.render(catalog, plan, clock.instant()));
+        return Responses.json(request.protocolVersion(), HttpResponseStatus.OK, render());
+    }
+
+    /**
+     * The catalog with each model's live bookkeeping added to its {@code rate_limit} block, as the reference showed
+     * it: today's {@code daily_requests}/{@code daily_errors} and, once the model has upstream history, the adaptive
+     * guess ({@code adaptive_guess}, {@code adaptive_hard_cap}, {@code adaptive_last429_at}, {@code adaptive_updated_at}).
+     */
+    private ObjectNode render() {
+        ObjectNode all = ModelsResponse.render(catalog, plan, clock.instant());
+        for (JsonNode model : all.path("data")) {
+            String id = model.path("id").asText();
+            JsonNode block = model.path("rate_limit");
+            if (block instanceof ObjectNode rateLimit) {
+                DailyUsage.Counts today = admission.dailyCounts(id);
+                rateLimit.put("daily_requests", today.count() + today.errors());
+                rateLimit.put("daily_errors", today.errors());
+                admission.observed(id).ifPresent(o -> {
+                    rateLimit.put("adaptive_guess", o.guess());
+                    rateLimit.put("adaptive_hard_cap", o.hardCap());
+                    rateLimit.put("adaptive_last429_at", o.last429AtEpochMillis());
+                    rateLimit.put("adaptive_updated_at", o.updatedAtEpochMillis());
+                });
+            }
+        }
+        return all;
     }
 
     public FullHttpResponse retrieve(HttpRequest request, String rawId) {
         String id = QueryStringDecoder.decodeComponent(rawId, StandardCharsets.UTF_8);
         String resolved = catalog.resolve(id);
-        ObjectNode all = ModelsResponse.render(catalog, plan, clock.instant());
-        for (JsonNode model : all.path("data")) {
+        for (JsonNode model : render().path("data")) {
             if (model.path("id").asText().equals(resolved)) {
                 return Responses.json(request.protocolVersion(), HttpResponseStatus.OK, model);
             }

@@ -2,14 +2,13 @@ package dev.llmproxy.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmproxy.ProxyServer;
+import dev.llmproxy.admission.Admission;
+import dev.llmproxy.admission.NanoClock;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.netty.PipelineNames;
-import dev.llmproxy.openai.GitHubModelsPlan;
 import dev.llmproxy.openai.ModelCatalog;
-import dev.llmproxy.routes.HealthRoutes;
-import dev.llmproxy.routes.LocalRoute;
-import dev.llmproxy.routes.ModelRoutes;
 import dev.llmproxy.upstream.PoolExhaustedException;
 import dev.llmproxy.upstream.UpstreamHandler;
 import dev.llmproxy.upstream.UpstreamPool;
@@ -451,24 +450,19 @@ class ClientRequestHandlerTest {
         all.put("OPENAI_BASE_URL", BASE_URL.toString());
         all.put("GITHUB_TOKEN", SERVER_TOKEN);
         all.put("MAX_REQUEST_BODY_BYTES", "1000");
+        // admission would otherwise retry with a backoff timer the embedded loop does not run on its own
+        all.put("RETRY_ATTEMPTS", "0");
+        all.put("RATE_LIMIT_ENABLED", "false");
+        all.put("IP_RATE_LIMIT_PER_MINUTE", "0");
         for (int i = 0; i < settings.length; i += 2) {
             all.put(settings[i], settings[i + 1]);
         }
         ProxyConfig config = ConfigLoader.load(all, Map.of(), Map.of());
         ModelCatalog catalog = ModelCatalog.bundled();
         ClientConnections connections = new ClientConnections();
-        Clock clock = Clock.systemUTC();
-        HealthRoutes health = new HealthRoutes(clock, catalog::size, BASE_URL.toString(), false,
-                connections::draining, connections::inFlight);
-        ModelRoutes models = new ModelRoutes(catalog, GitHubModelsPlan.FREE, clock);
-        Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
-        local.put(Route.HEALTH, health::health);
-        local.put(Route.READY, health::ready);
-        local.put(Route.MODELS, models::list);
-        local.put(Route.API_MODELS, models::list);
-        local.put(Route.MODEL, models::retrieve);
-        ClientServices services = new ClientServices(config, new Router(config.strictOpenAiApi()),
-                new ClientAuth(config.auth(), config.upstream().token()), catalog, pool, local, connections);
+        Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
+        ClientServices services = ProxyServer.clientServices(config, catalog, admission, pool, connections,
+                BASE_URL.toString(), Clock.systemUTC());
 
         // the pipeline of ClientChannelInitializer, on a channel that reads only when asked
         channel = new EmbeddedChannel(false, false);

@@ -538,7 +538,7 @@ class ClientRequestsIT {
     }
 
     @Test
-    void upstream429PassesThroughWithRetryAfterAndItsBody() throws Exception {
+    void upstream429ReachesTheClientInTheReferenceShapeWithRetryAfter() throws Exception {
         start(false);
         String body = "{\"error\":{\"code\":\"RateLimitReached\",\"message\":\"Rate limit of 15 per 60s exceeded\","
                 + "\"details\":\"Rate limit of 15 per 60s exceeded for UserByModelByMinute.\"}}";
@@ -550,7 +550,11 @@ class ClientRequestsIT {
         assertThat(response.head.status()).isEqualTo(429);
         assertThat(response.head.header("retry-after")).isEqualTo("7");
         assertThat(response.head.header("x-ratelimit-type")).isEqualTo("UserByModelByMinute");
-        assertThat(new String(response.body, StandardCharsets.UTF_8)).isEqualTo(body);
+        JsonNode json = JSON.readTree(response.body);
+        assertEnvelope(json, "rate_limit_exceeded", "rate_limit");
+        assertThat(json.at("/rate_limit/retry_after_seconds").asInt()).isEqualTo(7);
+        assertThat(json.at("/rate_limit/limit_type").asText()).isEqualTo("UserByModelByMinute");
+        assertThat(json.at("/rate_limit/upstream_code").isNull()).as("no x-ms-error-code header").isTrue();
     }
 
     @Test

@@ -80,7 +80,7 @@ class UpstreamErrorsIT {
     }
 
     @Test
-    void upstreamErrorStatusesAndBodiesPassThroughUnchanged() throws Exception {
+    void upstreamErrorStatusesAndBodiesPassThroughUnchangedExcept429InTheReferenceShape() throws Exception {
         start(Map.of());
         String body429 = "{\"error\":{\"code\":\"RateLimitReached\",\"message\":\"Rate limit of 10 per 60s exceeded "
                 + "for UserByModelByMinute. Please wait 46 seconds before retrying.\",\"details\":\"x\"}}";
@@ -88,14 +88,14 @@ class UpstreamErrorsIT {
                 "content-type", "application/json", "retry-after", "46", "x-ratelimit-type", "UserByModelByMinute",
                 "x-ratelimit-timeremaining", "46", "x-request-id", "rid-429"),
                 body429.getBytes(StandardCharsets.UTF_8)));
-        for (boolean stream : new boolean[]{false, true}) {
-            var response = proxy.postJson("/v1/chat/completions", chat(stream));
-            assertThat(response.statusCode()).as("stream=" + stream).isEqualTo(429);
-            assertThat(response.body()).isEqualTo(body429);
-            assertThat(response.headers().firstValue("retry-after")).hasValue("46");
-            assertThat(response.headers().firstValue("x-ratelimit-type")).hasValue("UserByModelByMinute");
-            assertThat(response.headers().firstValue("x-request-id")).hasValue("rid-429");
-        }
+        // a stream request gets the upstream's real status and an envelope, never a 200 (REFERENCE §12.1)
+        var limited = proxy.postJson("/v1/chat/completions", chat(true));
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertEnvelope(limited.body(), "rate_limit_exceeded", "rate_limit");
+        assertThat(Json.MAPPER.readTree(limited.body()).at("/rate_limit/retry_after_seconds").asInt()).isEqualTo(46);
+        assertThat(limited.headers().firstValue("retry-after")).hasValue("46");
+        assertThat(limited.headers().firstValue("x-ratelimit-type")).hasValue("UserByModelByMinute");
+        assertThat(limited.headers().firstValue("x-request-id")).hasValue("rid-429");
         for (int status : new int[]{400, 401, 403, 404, 422, 500, 503}) {
             String body = "{\"error\":{\"code\":\"c" + status + "\",\"message\":\"m" + status + "\"}}";
             upstream.handler(FakeUpstream.json(status, body));

@@ -40,13 +40,19 @@ public final class ProxyUnderTest implements AutoCloseable {
         return start(settings);
     }
 
-    /** A proxy with exactly these settings (plus a free port on loopback and two I/O threads unless given). */
+    /**
+     * A proxy with these settings, plus: a free port on loopback, two I/O threads, and — so that tests of other
+     * features are not throttled by them — no client rate limit, no flood guard and no retries, unless given.
+     */
     public static ProxyUnderTest start(Map<String, String> settings) {
         Map<String, String> all = new HashMap<>();
         all.put("PORT", "0");
         all.put("HOST", "127.0.0.1");
         all.put("IO_THREADS", "2");
         all.put("SHUTDOWN_GRACE_MS", "2000");
+        all.put("RATE_LIMIT_ENABLED", "false");
+        all.put("IP_RATE_LIMIT_PER_MINUTE", "0");
+        all.put("RETRY_ATTEMPTS", "0");
         all.putAll(settings);
         ProxyConfig config = ConfigLoader.load(all, Map.of(), Map.of());
         try {

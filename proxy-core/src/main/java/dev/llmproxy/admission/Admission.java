@@ -1,0 +1,163 @@
+package dev.llmproxy.admission;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.config.AdmissionConfig;
+import dev.llmproxy.openai.CatalogModel;
+import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.PlanLimits;
+import dev.llmproxy.openai.ProxyError;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The admission decision for every upstream call, made before any upstream work: local quota state (a model paused
+ * by an upstream 429), the client's token bucket per model, GitHub plan pacing, the model's and the global
+ * concurrency gates with a bounded queue and a deadline, and the model's circuit breaker. Nothing here blocks or
+ * locks: buckets and the breaker are one CAS, gates hand slots over through an MPSC queue.
+ *
+ * <p>Thread-safe; one instance serves every event loop. Each admitted call gets an {@link AdmittedCall}, which also
+ * acts as the exchange's {@link dev.llmproxy.exchange.UpstreamPolicy} (retries, upstream 429s) and releases its
+ * permits when the exchange ends.
+ */
+public final class Admission {
+
+    /** How {@link #admit} answers, exactly once, on the caller's event loop — unless the caller cancelled. */
+    public interface Callback {
+        void admitted(AdmittedCall call);
+
+        void rejected(ProxyError error);
+    }
+
+    /** A started admission; the client going away cancels it (its queue place is freed at once). */
+    public interface Pending {
+        Pending NONE = () -> {
+        };
+
+        void cancel();
+    }
+
+    final AdmissionConfig config;
+    final NanoClock nanos;
+    final Clock wall;
+    private final KeyedBuckets<String> clientBuckets;
+    private final KeyedBuckets<String> ipBuckets;
+    final QueueBudget budget;
+    final ConcurrencyGate global;
+    final ModelQuotas models;
+    final QuotaTracker quota;
+    final CircuitBreakers breakers;
+    final AdaptiveLimits adaptive;
+    final DailyUsage daily;
+    final AtomicInteger upstreamInFlight = new AtomicInteger();
+
+    public Admission(AdmissionConfig config, ModelCatalog catalog, NanoClock nanos, Clock wall) {
+        this.config = config;
+        this.nanos = nanos;
+        this.wall = wall;
+        List<String> ids = catalog.models().stream().map(CatalogModel::id).toList();
+        this.clientBuckets = config.rateLimitEnabled()
+                ? new KeyedBuckets<>(config.ratePerMinute(), config.rateBurst(), config.maxRateKeys(), nanos) : null;
+        this.ipBuckets = config.ipPerMinute() > 0
+                ? new KeyedBuckets<>(config.ipPerMinute(), config.ipPerMinute(), config.maxRateKeys(), nanos) : null;
+        this.budget = new QueueBudget(config.queueMax());
+        this.global = config.concurrencyEnabled()
+                ? new ConcurrencyGate("global", config.maxConcurrent(), budget, nanos) : null;
+        this.models = new ModelQuotas(catalog, config.plan(), config.quotaPacing(), budget, nanos);
+        this.quota = new QuotaTracker(ids, wall, nanos::nanoTime);
+        this.breakers = new CircuitBreakers(new java.util.HashSet<>(ids), config.breakerThreshold(),
+                config.breakerOpen(), nanos);
+        this.adaptive = config.adaptive() ? new AdaptiveLimits(config.ratePerMinute(), ids, wall, nanos::nanoTime) : null;
+        this.daily = new DailyUsage(ids, wall);
+    }
+
+    /** Upstream calls in flight now (the global gate's slots in use, or a plain count when the gate is off). */
+    public int active() {
+        return global != null ? global.active() : upstreamInFlight.get();
+    }
+
+    /** Requests waiting for an upstream slot now. */
+    public int queued() {
+        return budget.used();
+    }
+
+    /** The per-IP flood guard, checked as soon as a proxied request's head arrives; null when it may pass. */
+    public ProxyError checkFlood(String ip) {
+        if (ipBuckets == null) {
+            return null;
+        }
+        TokenBucket.Decision d = ipBuckets.tryAcquire(ip);
+        return d.allowed() ? null : Rejections.flood(d);
+    }
+
+    /**
+     * Starts admitting one upstream call for a validated request.
+     *
+     * @param identity who is charged: {@code key:<hash>} or {@code ip:<address>}
+     * @param model    the model id that goes upstream (catalog id after resolution)
+     * @param loop     the client channel's event loop: callbacks and timers run there
+     */
+    public Pending admit(String identity, String model, EventExecutor loop, Callback callback) {
+        Optional<QuotaTracker.Block> block = quota.check(model);
+        if (block.isPresent()) {
+            QuotaTracker.Block b = block.get();
+            callback.rejected(b.reason() == QuotaTracker.Reason.DAILY_QUOTA_EXHAUSTED
+                    ? Rejections.dailyQuotaExhausted(model, b.retryAfterSeconds(), b.resetAt(), "UserByModelByDay", null)
+                    : Rejections.paused(model, b.retryAfterSeconds(), b.resetAt()));
+            return Pending.NONE;
+        }
+        if (clientBuckets != null) {
+            TokenBucket.Decision d = clientBuckets.tryAcquire(identity + '\n' + model);
+            if (!d.allowed()) {
+                callback.rejected(Rejections.rateLimited(d, config.ratePerMinute()));
+                return Pending.NONE;
+            }
+        }
+        AdmittedCall call = new AdmittedCall(this, model, models.find(model), loop, callback,
+                nanos.nanoTime() + config.queueTimeout().toNanos());
+        call.begin();
+        return call;
+    }
+
+    /** Drops token buckets that are full again; run periodically. */
+    public void evictIdle() {
+        if (clientBuckets != null) {
+            clientBuckets.evictIdle();
+        }
+        if (ipBuckets != null) {
+            ipBuckets.evictIdle();
+        }
+    }
+
+    /** {@code GET /v1/rate-limits/observed}. */
+    public ObjectNode observedReport() {
+        return adaptive != null ? RateLimitReports.observed(adaptive.snapshot(), quota.snapshot())
+                : RateLimitReports.observedWithoutAdaptive(quota.snapshot());
+    }
+
+    /** {@code GET /v1/rate-limits/daily}. */
+    public ObjectNode dailyReport() {
+        return RateLimitReports.daily(daily.snapshot(), id -> {
+            ModelQuotas.Entry e = models.find(id);
+            return e == null ? null : e.limits().requestsPerDay();
+        });
+    }
+
+    /** Today's counts and the adaptive guess of one model, for {@code /v1/models}. */
+    public DailyUsage.Counts dailyCounts(String model) {
+        return daily.today(model);
+    }
+
+    public Optional<AdaptiveLimits.Observed> observed(String model) {
+        return adaptive == null ? Optional.empty() : adaptive.observed(model);
+    }
+
+    /** The plan limits the proxy applies to a model (unknown ids: {@link PlanLimits#UNKNOWN}). */
+    public PlanLimits planLimits(String model) {
+        ModelQuotas.Entry e = models.find(model);
+        return e == null ? PlanLimits.UNKNOWN : e.limits();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.llmproxy.admission;
+
+import dev.llmproxy.openai.CatalogModel;
+import dev.llmproxy.openai.GitHubModelsPlan;
+import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.PlanLimits;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Per catalog model: its GitHub plan limits, a pacer that keeps requests under the plan's per-minute quota, and a
+ * concurrency gate at the plan's concurrent-request limit (both only when quota pacing is on). The gate exists for
+ * every catalog model even without pacing, unbounded, so an upstream {@code UserConcurrentRequests} 429 can still
+ * lower it for a while. Immutable map of thread-safe parts, built once.
+ */
+final class ModelQuotas {
+    /** A gate limit that never binds: "no concurrency limit known". */
+    static final int UNBOUNDED = Integer.MAX_VALUE / 2;
+
+    record Entry(String id, PlanLimits limits, SlidingWindowLimiter pacer, ConcurrencyGate gate, int planConcurrency) {
+    }
+
+    private final Map<String, Entry> byId = new HashMap<>();
+
+    ModelQuotas(ModelCatalog catalog, GitHubModelsPlan plan, boolean pacing, QueueBudget budget, NanoClock clock) {
+        for (CatalogModel model : catalog.models()) {
+            PlanLimits limits = PlanLimits.limitsFor(model, plan);
+            Integer rpm = limits.requestsPerMinute();
+            SlidingWindowLimiter pacer = pacing && rpm != null && rpm > 0
+                    ? new SlidingWindowLimiter(rpm, Duration.ofMinutes(1), clock) : null;
+            Integer concurrent = limits.concurrentRequests();
+            int planConcurrency = pacing && concurrent != null && concurrent > 0 ? concurrent : UNBOUNDED;
+            ConcurrencyGate gate = new ConcurrencyGate("model:" + model.id(), planConcurrency, budget, clock);
+            byId.put(model.id().toLowerCase(Locale.ROOT), new Entry(model.id(), limits, pacer, gate, planConcurrency));
+        }
+    }
+
+    /** The entry of a catalog id (after resolution), or null for ids outside the catalog. */
+    Entry find(String model) {
+        return model == null ? null : byId.get(model.toLowerCase(Locale.ROOT));
+    }
+}

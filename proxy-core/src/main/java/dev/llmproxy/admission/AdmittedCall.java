@@ -119,27 +119,25 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
                 next.run();
             }
         });
-        switch (ticket.state()) {
-            case GRANTED -> {
-                held.add(ticket);
-                next.run();
-            }
-            case QUEUED -> {
-                held.add(ticket);
-                long left = deadlineNanos - admission.nanos.nanoTime();
-                timer = loop.schedule(() -> {
-                    timer = null;
-                    if (ticket.expire()) {
-                        giveBack();
-                        reject(Rejections.queueTimeout(admission.config.queueTimeout().toMillis()));
-                    }
-                }, Math.max(0, left), TimeUnit.NANOSECONDS);
-            }
-            default -> {
-                giveBack();
-                reject(Rejections.queueFull(admission.config.queueMax()));
-            }
+        if (ticket.state() == ConcurrencyGate.Ticket.State.REJECTED) {
+            giveBack();
+            reject(Rejections.queueFull(admission.config.queueMax()));
+            return;
         }
+        held.add(ticket);
+        if (!ticket.wasQueued()) {
+            next.run(); // the fast path: onGranted is not called
+            return;
+        }
+        // queued (possibly granted already, in which case onGranted is on its way): bound the wait
+        long left = deadlineNanos - admission.nanos.nanoTime();
+        timer = loop.schedule(() -> {
+            timer = null;
+            if (ticket.expire()) {
+                giveBack();
+                reject(Rejections.queueTimeout(admission.config.queueTimeout().toMillis()));
+            }
+        }, Math.max(0, left), TimeUnit.NANOSECONDS);
     }
 
     private void dispatch() {

@@ -176,6 +176,7 @@ public final class ConfigLoader {
             AuthConfig auth = new AuthConfig(mode, clientKeys, allowOpenProxy);
 
             AdmissionConfig admission = admission(baseUrl);
+            MetricsConfig metrics = new MetricsConfig(bool(Setting.METRICS_ENABLED), metricsPath());
             DemoConfig demoConfig = new DemoConfig(millis(Setting.DEMO_TOKEN_DELAY_MS));
             boolean strict = bool(Setting.STRICT_OPENAI_API);
             boolean accessLog = bool(Setting.ACCESS_LOG);
@@ -183,7 +184,7 @@ public final class ConfigLoader {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ProxyConfig(server, upstream, auth, admission, demoConfig, strict, accessLog);
+            return new ProxyConfig(server, upstream, auth, admission, metrics, demoConfig, strict, accessLog);
         }
 
         /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */
@@ -314,6 +315,17 @@ public final class ConfigLoader {
                     (int) integer(Setting.CIRCUIT_BREAKER_THRESHOLD),
                     millis(Setting.CIRCUIT_BREAKER_TIMEOUT_MS),
                     bool(Setting.ADAPTIVE_RATE_LIMITS));
+        }
+
+        private String metricsPath() {
+            String v = valueOrDefault(Setting.METRICS_PATH).orElseThrow();
+            boolean valid = v.startsWith("/") && v.length() > 1 && !v.startsWith("/v1/") && !v.startsWith("/api/")
+                    && !v.equals("/v1") && !v.equals("/api") && v.chars().noneMatch(c -> c <= ' ' || c == '?' || c == '#');
+            if (!valid) {
+                problem(Setting.METRICS_PATH, v);
+                return "/metrics";
+            }
+            return v;
         }
 
         private Optional<Path> caFile() {

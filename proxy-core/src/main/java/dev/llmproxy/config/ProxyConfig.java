@@ -9,12 +9,13 @@ public record ProxyConfig(
         UpstreamConfig upstream,
         AuthConfig auth,
         AdmissionConfig admission,
+        MetricsConfig metrics,
         DemoConfig demo,
         boolean strictOpenAiApi,
         boolean accessLog) {
 
     /** Same configuration with another upstream (used once the embedded demo upstream knows its port). */
     public ProxyConfig withUpstream(UpstreamConfig newUpstream) {
-        return new ProxyConfig(server, newUpstream, auth, admission, demo, strictOpenAiApi, accessLog);
+        return new ProxyConfig(server, newUpstream, auth, admission, metrics, demo, strictOpenAiApi, accessLog);
     }
 }

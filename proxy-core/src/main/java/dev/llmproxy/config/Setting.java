@@ -108,6 +108,10 @@ public enum Setting {
     ADAPTIVE_RATE_LIMITS("true", "Track an observed requests-per-minute guess per model from upstream 429s"
             + " (GET /v1/rate-limits/observed).",
             Rule.bool()),
+    METRICS_ENABLED("true", "Serve Prometheus metrics at METRICS_PATH.",
+            Rule.bool()),
+    METRICS_PATH("/metrics", "Path of the Prometheus text exposition (never behind the client key).",
+            Rule.text("an absolute path starting with / and outside /v1/ and /api/")),
     STRICT_OPENAI_API("false", "Serve only the OpenAI-compatible API and the health and metrics endpoints:"
             + " no UI, no extra routes.",
             Rule.bool()),

@@ -11,6 +11,7 @@ import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
 import dev.llmproxy.exchange.UpstreamPolicy;
 import dev.llmproxy.metrics.Stage;
+import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.OpenAiRequests;
@@ -298,7 +299,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             sendError(prepared.error());
             return;
         }
-        record.model(prepared.upstreamModel());
+        record.model(prepared.upstreamModel(), services.catalog().find(prepared.upstreamModel())
+                .map(CatalogModel::id).orElse("other"));
 
         ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers());
         if (key instanceof ClientAuth.UpstreamKey.Missing) {
@@ -330,6 +332,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                     public void admitted(AdmittedCall admitted) {
                         admitting = null;
                         awaitingAdmission = null;
+                        record.admitted(admitted.queueWaitNanos());
                         startExchange(call, admitted);
                     }
 
@@ -382,7 +385,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             keepAlive = false;
         }
         state = State.RESPONDING;
-        record.errorCode(error.kind().code());
+        record.error(error.kind());
         FullHttpResponse response = Responses.error(request.protocolVersion(), error);
         if (allow != null) {
             response.headers().set(HttpHeaderNames.ALLOW, allow);
@@ -392,7 +395,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void sendError(ProxyError error) {
-        record.errorCode(error.kind().code());
+        record.error(error.kind());
         writeResponse(Responses.error(request.protocolVersion(), error));
     }
 

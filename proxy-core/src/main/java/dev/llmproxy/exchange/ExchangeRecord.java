@@ -1,21 +1,37 @@
 package dev.llmproxy.exchange;
 
+import dev.llmproxy.metrics.Labels;
+import dev.llmproxy.metrics.RequestSample;
 import dev.llmproxy.metrics.Stage;
+import dev.llmproxy.openai.ErrorKind;
 
 /**
- * What happened to one request, filled in as it goes and read once at the end (access log, metrics).
- * Confined to the client channel's event loop.
+ * What happened to one request, filled in as it goes and read once at the end (access log, metrics, stats).
+ * Timestamps are {@link System#nanoTime()} values; 0 means "did not happen". Confined to the client channel's event
+ * loop.
  */
 public final class ExchangeRecord {
     private final long startNanos;
     private final String method;
     private final String route;
     private String model;
+    private String metricModel;
     private int status;
+    private boolean stream;
     private long bytesOut;
-    private String errorCode;
+    private ErrorKind errorKind;
+    private String upstream429Kind;
     private Stage endedAt = Stage.DONE;
     private boolean clientAborted;
+    private long queueWaitNanos = -1;
+    private long admittedNanos;
+    private long upstreamRequestNanos;
+    private long upstreamHeadNanos;
+    private long upstreamEndNanos;
+    private long firstTokenNanos;
+    private long promptTokens = -1;
+    private long completionTokens = -1;
+    private boolean tokensEstimated;
 
     /** @param route the route template (closed set), never the raw path */
     public ExchangeRecord(long startNanos, String method, String route) {
@@ -36,12 +52,18 @@ public final class ExchangeRecord {
         return route;
     }
 
+    /** The model id sent upstream (for the access log). */
     public String model() {
         return model;
     }
 
-    public void model(String value) {
-        this.model = value;
+    /**
+     * @param upstreamModel the id sent upstream
+     * @param labelSafe     the same id when it is a catalog id, else {@code other}: the only form metrics may use
+     */
+    public void model(String upstreamModel, String labelSafe) {
+        this.model = upstreamModel;
+        this.metricModel = labelSafe;
     }
 
     public int status() {
@@ -50,6 +72,10 @@ public final class ExchangeRecord {
 
     public void status(int value) {
         this.status = value;
+    }
+
+    public void stream(boolean value) {
+        this.stream = value;
     }
 
     public long bytesOut() {
@@ -62,11 +88,16 @@ public final class ExchangeRecord {
 
     /** The proxy's own error code when the proxy answered or cut the response, else null. */
     public String errorCode() {
-        return errorCode;
+        return errorKind == null ? null : errorKind.code();
     }
 
-    public void errorCode(String code) {
-        this.errorCode = code;
+    public void error(ErrorKind kind) {
+        this.errorKind = kind;
+    }
+
+    /** An upstream 429 answered this request; {@code rateLimitType} is its {@code x-ratelimit-type} header, or null. */
+    public void upstream429(String rateLimitType) {
+        this.upstream429Kind = Labels.rateLimitKind(rateLimitType);
     }
 
     /** Stage the exchange was in when it ended early; {@link Stage#DONE} when it completed. */
@@ -85,5 +116,64 @@ public final class ExchangeRecord {
 
     public void failedAt(Stage stage) {
         this.endedAt = stage;
+    }
+
+    /** Admission let the call go upstream after waiting {@code waitNanos}. */
+    public void admitted(long waitNanos) {
+        this.queueWaitNanos = waitNanos;
+        this.admittedNanos = System.nanoTime();
+    }
+
+    public long queueWaitNanos() {
+        return queueWaitNanos;
+    }
+
+    /** The first attempt's request went upstream (retries keep this first time). */
+    public void upstreamRequestSent(long nanos) {
+        if (upstreamRequestNanos == 0) {
+            upstreamRequestNanos = nanos;
+        }
+    }
+
+    public long upstreamRequestNanos() {
+        return upstreamRequestNanos;
+    }
+
+    public void upstreamHead(long nanos) {
+        this.upstreamHeadNanos = nanos;
+    }
+
+    public void upstreamEnd(long nanos) {
+        if (upstreamEndNanos == 0) {
+            this.upstreamEndNanos = nanos;
+        }
+    }
+
+    /** The first generated token reached the client. */
+    public void firstToken(long nanos) {
+        if (firstTokenNanos == 0) {
+            this.firstTokenNanos = nanos;
+        }
+    }
+
+    public void tokens(long prompt, long completion, boolean estimated) {
+        this.promptTokens = prompt;
+        this.completionTokens = completion;
+        this.tokensEstimated = estimated;
+    }
+
+    /** The finished request as metrics and stats see it. */
+    public RequestSample toSample(long nowNanos) {
+        return new RequestSample(method, route, status, metricModel, stream,
+                nowNanos - startNanos,
+                queueWaitNanos,
+                upstreamHeadNanos > 0 && upstreamRequestNanos > 0 ? upstreamHeadNanos - upstreamRequestNanos : -1,
+                firstTokenNanos > 0 ? firstTokenNanos - startNanos : -1,
+                admittedNanos > 0 ? (upstreamEndNanos > 0 ? upstreamEndNanos : nowNanos) - admittedNanos : -1,
+                promptTokens, completionTokens, tokensEstimated, bytesOut,
+                errorKind == null ? null : errorKind.name(),
+                errorKind == null ? null : errorKind.code(),
+                upstream429Kind,
+                clientAborted ? endedAt : null);
     }
 }

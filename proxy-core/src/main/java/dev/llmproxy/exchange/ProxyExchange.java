@@ -164,6 +164,7 @@ public final class ProxyExchange implements UpstreamListener {
             HttpUtil.setContentLength(request, call.body().readableBytes());
         }
         Channel ch = upstream;
+        record.upstreamRequestSent(System.nanoTime());
         requestWrite = ch.writeAndFlush(request);
         requestWrite.addListener(w -> {
             if (!w.isSuccess() && ch == upstream) {
@@ -209,6 +210,10 @@ public final class ProxyExchange implements UpstreamListener {
     private boolean acceptHead(HttpResponse head) {
         lastUpstreamStatus = head.status().code();
         upstreamFault = lastUpstreamStatus >= 500;
+        record.upstreamHead(System.nanoTime());
+        if (lastUpstreamStatus == 429) {
+            record.upstream429(head.headers().get("x-ratelimit-type"));
+        }
         UpstreamPolicy.Decision decision = policy.onHead(head, attempts, deadlineNanos - System.nanoTime());
         if (decision instanceof UpstreamPolicy.Decision.Retry retry) {
             closeUpstream();
@@ -263,9 +268,11 @@ public final class ProxyExchange implements UpstreamListener {
         HopByHopHeaders.copyResponseHeaders(head.headers(), out.headers());
         HttpHeaders h = out.headers();
         client.decorate(h);
+        h.add("Server-Timing", serverTiming(System.nanoTime()));
         boolean success = head.status().codeClass() == HttpStatusClass.SUCCESS;
         converter = success ? call.converter().forResponse(head) : null;
         if (isEventStream(h)) {
+            record.stream(true);
             sseTail = new SseTail();
             h.set("X-Accel-Buffering", "no");
             if (!h.contains(HttpHeaderNames.CACHE_CONTROL)) {
@@ -526,7 +533,7 @@ public final class ProxyExchange implements UpstreamListener {
             return;
         }
         record.failedAt(stage);
-        record.errorCode(error.kind().code());
+        record.error(error.kind());
         tearDown();
         reportEnd(false);
         client.sendError(error);
@@ -541,7 +548,7 @@ public final class ProxyExchange implements UpstreamListener {
             return;
         }
         record.failedAt(stage);
-        record.errorCode(error.kind().code());
+        record.error(error.kind());
         tearDown();
         reportEnd(false);
         boolean chunkedOrCloseDelimited = clientFramingCloseDelimited
@@ -582,6 +589,7 @@ public final class ProxyExchange implements UpstreamListener {
     }
 
     private void reportEnd(boolean clientAborted) {
+        record.upstreamEnd(System.nanoTime());
         try {
             policy.onEnd(new UpstreamPolicy.Outcome(lastUpstreamStatus, upstreamFault, clientAborted,
                     record.endedAt(), attempts));
@@ -648,6 +656,22 @@ public final class ProxyExchange implements UpstreamListener {
         } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
             out.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
+    }
+
+    /**
+     * Where the time to this response head went, measured from the moment the request head arrived: waiting for
+     * admission, the upstream (from the first attempt's request to its head, retries included), and the rest — the
+     * proxy's own work.
+     */
+    private String serverTiming(long nowNanos) {
+        long queue = Math.max(0, record.queueWaitNanos());
+        long upstreamNanos = record.upstreamRequestNanos() > 0 ? nowNanos - record.upstreamRequestNanos() : 0;
+        long proxy = Math.max(0, nowNanos - record.startNanos() - queue - upstreamNanos);
+        return "queue;dur=" + millis(queue) + ", upstream;dur=" + millis(upstreamNanos) + ", proxy;dur=" + millis(proxy);
+    }
+
+    private static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1_000_000.0);
     }
 
     private static boolean mayHaveBody(HttpResponseStatus status) {

@@ -185,7 +185,8 @@ public final class ProxyServer implements AutoCloseable {
         local.put(Route.RATE_LIMITS_DAILY, (request, arg) -> Responses.json(request.protocolVersion(),
                 HttpResponseStatus.OK, admission.dailyReport()));
         return new ClientServices(config, new Router(config.strictOpenAiApi()),
-                new ClientAuth(config.auth(), config.upstream().token()), admission, catalog, pool, local, connections);
+                new ClientAuth(config.auth(), config.upstream().token()), admission, catalog, pool, local, connections,
+                sample -> { }, gap -> { });
     }
 
     /** The bound address (the real port when the config asked for port 0). */

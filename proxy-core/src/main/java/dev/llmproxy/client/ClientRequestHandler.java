@@ -362,7 +362,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private void startExchange(UpstreamCall call, UpstreamPolicy policy) {
         var upstream = services.config().upstream();
         exchange = new ProxyExchange(this, services.pool(), call, policy, request.protocolVersion(), request.method(),
-                upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record);
+                upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record, services.chunkGaps());
         exchange.start();
     }
 
@@ -435,6 +435,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     private void finishRecord() {
         accessLog.log(record);
+        try {
+            services.observer().onRequest(record.toSample(System.nanoTime()));
+        } catch (RuntimeException e) {
+            log.error("request observer failed", e);
+        }
         services.connections().requestEnded();
         record = null;
         request = null;

@@ -2,15 +2,18 @@ package dev.llmproxy.client;
 
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.config.ProxyConfig;
+import dev.llmproxy.metrics.RequestObserver;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.upstream.UpstreamPool;
 
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * What every client connection shares: wired once by {@code ProxyServer} and handed to each connection's handler.
- * All members are immutable or thread-safe.
+ * All members are immutable or thread-safe. {@code observer} hears every finished request and {@code chunkGaps} every
+ * pause between two pieces of a stream, both on the event loop that served them.
  */
 public record ClientServices(
         ProxyConfig config,
@@ -20,7 +23,9 @@ public record ClientServices(
         ModelCatalog catalog,
         UpstreamPool pool,
         Map<Route, LocalRoute> localRoutes,
-        ClientConnections connections) {
+        ClientConnections connections,
+        RequestObserver observer,
+        LongConsumer chunkGaps) {
 
     public ClientServices {
         localRoutes = Map.copyOf(localRoutes);

@@ -43,6 +43,7 @@ import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * One request/response across the two legs: takes an upstream connection from the pool of the client's event loop,
@@ -69,6 +70,7 @@ public final class ProxyExchange implements UpstreamListener {
     private final Duration firstByteTimeout;
     private final Duration streamIdleTimeout;
     private final ExchangeRecord record;
+    private final LongConsumer chunkGaps;
 
     private Stage stage = Stage.CONNECTING;
     private Future<Channel> acquire;
@@ -89,6 +91,7 @@ public final class ProxyExchange implements UpstreamListener {
     private ScheduledFuture<?> retryTimer;
     private long deadlineNanos;
     private long lastUpstreamReadNanos;
+    private long lastChunkNanos;
     private int attempts;
     private int lastUpstreamStatus;
     private boolean upstreamFault;
@@ -99,7 +102,7 @@ public final class ProxyExchange implements UpstreamListener {
      */
     public ProxyExchange(ClientLeg client, UpstreamPool pool, UpstreamCall call, UpstreamPolicy policy,
                          HttpVersion clientVersion, HttpMethod clientRequestMethod, Duration firstByteTimeout,
-                         Duration streamIdleTimeout, ExchangeRecord record) {
+                         Duration streamIdleTimeout, ExchangeRecord record, LongConsumer chunkGaps) {
         this.client = client;
         this.clientChannel = client.channel();
         this.pool = pool;
@@ -110,6 +113,7 @@ public final class ProxyExchange implements UpstreamListener {
         this.firstByteTimeout = firstByteTimeout;
         this.streamIdleTimeout = streamIdleTimeout;
         this.record = record;
+        this.chunkGaps = chunkGaps;
     }
 
     public Stage stage() {
@@ -293,6 +297,13 @@ public final class ProxyExchange implements UpstreamListener {
 
     private void onContent(HttpContent content) {
         ByteBuf bytes = content.content();
+        if (sseTail != null && bytes.isReadable()) {
+            // the pause between two pieces of a stream, as the client will feel it
+            if (lastChunkNanos != 0) {
+                chunkGaps.accept(lastUpstreamReadNanos - lastChunkNanos);
+            }
+            lastChunkNanos = lastUpstreamReadNanos;
+        }
         boolean last = content instanceof LastHttpContent;
         if (converter != null) {
             try {

@@ -29,6 +29,8 @@ public final class MetricNames {
     public static final String QUEUE_WAIT_QUANTILES = "queue_wait_duration_quantile_seconds";
     public static final String TTFT_QUANTILES = "time_to_first_token_quantile_seconds";
     public static final String UPSTREAM_DURATION_QUANTILES = "upstream_duration_quantile_seconds";
+    /** {model}: request duration of requests that named a model, for per-model latency in /v1/stats. */
+    public static final String MODEL_REQUEST_DURATION_QUANTILES = "model_request_duration_quantile_seconds";
 
     // --- LLM families
     public static final String TTFT = "time_to_first_token_seconds";                    // {model} histogram

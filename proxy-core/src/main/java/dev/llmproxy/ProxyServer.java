@@ -16,6 +16,9 @@ import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.routes.HealthRoutes;
 import dev.llmproxy.routes.LocalRoute;
+import dev.llmproxy.metrics.LiveGauges;
+import dev.llmproxy.metrics.ProxyMetrics;
+import dev.llmproxy.routes.MetricsRoute;
 import dev.llmproxy.routes.ModelRoutes;
 import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
@@ -32,6 +35,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +48,9 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -66,6 +73,8 @@ public final class ProxyServer implements AutoCloseable {
     private final PerEventLoopUpstreamPool pool;
     private final ClientConnections connections;
     private final Admission admission;
+    private final ProxyMetrics metrics;
+    private final ExecutorService scrapes;
     private final DemoUpstream demo;
     private final Channel serverChannel;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -73,8 +82,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private ProxyServer(ProxyConfig config, EventLoopGroup acceptGroup, EventLoopGroup ioGroup,
                         DnsAddressResolverGroup resolver, PerEventLoopUpstreamPool pool,
-                        ClientConnections connections, Admission admission, DemoUpstream demo,
-                        Channel serverChannel) {
+                        ClientConnections connections, Admission admission, ProxyMetrics metrics,
+                        ExecutorService scrapes, DemoUpstream demo, Channel serverChannel) {
         this.config = config;
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
@@ -82,6 +91,8 @@ public final class ProxyServer implements AutoCloseable {
         this.pool = pool;
         this.connections = connections;
         this.admission = admission;
+        this.metrics = metrics;
+        this.scrapes = scrapes;
         this.demo = demo;
         this.serverChannel = serverChannel;
     }
@@ -102,6 +113,7 @@ public final class ProxyServer implements AutoCloseable {
         EventLoopGroup ioGroup = transports.newGroup(config.server().ioThreads(), "llm-proxy-io");
         DnsAddressResolverGroup resolver = null;
         PerEventLoopUpstreamPool pool = null;
+        ExecutorService scrapes = null;
         try {
             UpstreamConfig up = config.upstream();
             URI baseUrl = up.baseUrl().orElseThrow();
@@ -117,8 +129,10 @@ public final class ProxyServer implements AutoCloseable {
             ClientConnections connections = new ClientConnections();
             Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
             ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
+            ProxyMetrics metrics = new ProxyMetrics(liveGauges(admission, connections));
+            scrapes = Executors.newSingleThreadExecutor(new DefaultThreadFactory("llm-proxy-scrape", true));
             ClientServices services = clientServices(config, catalog, admission, pool, connections, target.display(),
-                    Clock.systemUTC());
+                    Clock.systemUTC(), metrics, scrapes);
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
@@ -132,7 +146,7 @@ public final class ProxyServer implements AutoCloseable {
             Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
 
             ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, connections, admission,
-                    demo, serverChannel);
+                    metrics, scrapes, demo, serverChannel);
             InetSocketAddress bound = server.address();
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); upstream {}{}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
@@ -140,17 +154,20 @@ public final class ProxyServer implements AutoCloseable {
                     target.tls() ? UpstreamTls.provider() : "off");
             return server;
         } catch (SSLException e) {
-            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo);
+            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, scrapes);
             throw new IllegalStateException("cannot set up TLS for the upstream: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
-            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo);
+            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, scrapes);
             throw e;
         }
     }
 
     private static void releaseAfterFailedStart(PerEventLoopUpstreamPool pool, DnsAddressResolverGroup resolver,
                                                 EventLoopGroup ioGroup, EventLoopGroup acceptGroup,
-                                                DemoUpstream demo) {
+                                                DemoUpstream demo, ExecutorService scrapes) {
+        if (scrapes != null) {
+            scrapes.shutdownNow();
+        }
         if (pool != null) {
             pool.close();
         }
@@ -170,7 +187,8 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ClientServices clientServices(ProxyConfig config, ModelCatalog catalog, Admission admission,
                                                 UpstreamPool pool, ClientConnections connections,
-                                                String upstreamDisplay, Clock clock) {
+                                                String upstreamDisplay, Clock clock, ProxyMetrics metrics,
+                                                Executor scrapes) {
         HealthRoutes health = new HealthRoutes(clock, catalog::size, upstreamDisplay, config.upstream().demo(),
                 connections::draining, connections::inFlight);
         ModelRoutes models = new ModelRoutes(catalog, config.admission().plan(), admission, clock);
@@ -184,9 +202,26 @@ public final class ProxyServer implements AutoCloseable {
                 HttpResponseStatus.OK, admission.observedReport()));
         local.put(Route.RATE_LIMITS_DAILY, (request, arg) -> Responses.json(request.protocolVersion(),
                 HttpResponseStatus.OK, admission.dailyReport()));
-        return new ClientServices(config, new Router(config.strictOpenAiApi()),
-                new ClientAuth(config.auth(), config.upstream().token()), admission, catalog, pool, local, connections,
-                sample -> { }, gap -> { });
+        local.put(Route.METRICS, new MetricsRoute(metrics, scrapes));
+        Router router = new Router(config.strictOpenAiApi(), config.metrics().enabled() ? config.metrics().path() : null);
+        return new ClientServices(config, router, new ClientAuth(config.auth(), config.upstream().token()), admission,
+                catalog, pool, local, connections, metrics, metrics::recordInterChunkGap);
+    }
+
+    /** What the gauges read at scrape time. */
+    private static LiveGauges liveGauges(Admission admission, ClientConnections connections) {
+        return new LiveGauges(admission::active, admission::queued, () -> !connections.draining(), connections::open,
+                () -> {
+                    Map<String, LiveGauges.GuessSample> guesses = new java.util.LinkedHashMap<>();
+                    admission.observedGuesses().forEach((model, o) ->
+                            guesses.put(model, new LiveGauges.GuessSample(o.guess(), o.hardCap())));
+                    return guesses;
+                });
+    }
+
+    /** The Prometheus families and latency recorders of this instance. */
+    public ProxyMetrics metrics() {
+        return metrics;
     }
 
     /** The bound address (the real port when the config asked for port 0). */
@@ -241,6 +276,7 @@ public final class ProxyServer implements AutoCloseable {
             resolver.close();
             ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            scrapes.shutdownNow();
             if (demo != null) {
                 demo.close();
             }

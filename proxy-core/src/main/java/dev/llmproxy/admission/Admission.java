@@ -10,6 +10,7 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -149,6 +150,11 @@ public final class Admission {
     /** Today's counts and the adaptive guess of one model, for {@code /v1/models}. */
     public DailyUsage.Counts dailyCounts(String model) {
         return daily.today(model);
+    }
+
+    /** Every model's adaptive guess, for the {@code model_rate_limit_guess} gauge; empty when adaptive limits are off. */
+    public Map<String, AdaptiveLimits.Observed> observedGuesses() {
+        return adaptive == null ? Map.of() : adaptive.snapshot();
     }
 
     public Optional<AdaptiveLimits.Observed> observed(String model) {

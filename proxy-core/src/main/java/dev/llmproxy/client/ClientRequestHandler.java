@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The router of one client connection: reads one request at a time (head, then its body up to the cap), answers
@@ -270,17 +272,37 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             body.release();
             body = null;
             LocalRoute local = services.localRoutes().get(route);
-            FullHttpResponse response;
+            ExchangeRecord forRequest = record;
+            CompletionStage<FullHttpResponse> answer;
             try {
-                response = local.respond(request, match.pathArg());
+                answer = local.respondAsync(request, match.pathArg());
             } catch (RuntimeException e) {
-                log.error("local route {} failed", route.template(), e);
-                response = Responses.error(request.protocolVersion(), ProxyError.of(ErrorKind.INTERNAL));
+                answer = CompletableFuture.failedFuture(e);
             }
-            writeResponse(response);
+            answer.whenComplete((response, failure) -> {
+                if (ctx.executor().inEventLoop()) {
+                    writeLocal(forRequest, route, response, failure);
+                } else {
+                    ctx.executor().execute(() -> writeLocal(forRequest, route, response, failure));
+                }
+            });
             return;
         }
         startExchange(route.operation());
+    }
+
+    /** Writes a local route's answer, unless the client left (or a new request began) meanwhile. */
+    private void writeLocal(ExchangeRecord forRequest, Route route, FullHttpResponse response, Throwable failure) {
+        if (record != forRequest || state != State.RESPONDING) {
+            ReferenceCountUtil.release(response);
+            return;
+        }
+        if (failure != null) {
+            log.error("local route {} failed", route.template(), failure);
+            ReferenceCountUtil.release(response);
+            response = Responses.error(request.protocolVersion(), ProxyError.of(ErrorKind.INTERNAL));
+        }
+        writeResponse(response);
     }
 
     private void startExchange(Operation operation) {
@@ -435,10 +457,12 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     private void finishRecord() {
         accessLog.log(record);
-        try {
-            services.observer().onRequest(record.toSample(System.nanoTime()));
-        } catch (RuntimeException e) {
-            log.error("request observer failed", e);
+        if (!Route.METRICS.template().equals(record.route())) { // scrapes would drown the traffic they measure
+            try {
+                services.observer().onRequest(record.toSample(System.nanoTime()));
+            } catch (RuntimeException e) {
+                log.error("request observer failed", e);
+            }
         }
         services.connections().requestEnded();
         record = null;

@@ -14,11 +14,19 @@ public final class Router {
     private final boolean strict;
 
     public Router(boolean strictOpenAiApi) {
+        this(strictOpenAiApi, "/metrics");
+    }
+
+    /** @param metricsPath where {@link Route#METRICS} is served, or null when metrics are off */
+    public Router(boolean strictOpenAiApi, String metricsPath) {
         this.strict = strictOpenAiApi;
         for (Route route : Route.values()) {
-            if ((!strict || route.inStrictMode()) && !route.template().contains("{")) {
+            if ((!strict || route.inStrictMode()) && !route.template().contains("{") && route != Route.METRICS) {
                 exact.put(route.template(), route);
             }
+        }
+        if (metricsPath != null) {
+            exact.put(metricsPath, Route.METRICS);
         }
     }
 

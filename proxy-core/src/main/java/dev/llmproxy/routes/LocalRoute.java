@@ -3,6 +3,9 @@ package dev.llmproxy.routes;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /** An endpoint the proxy answers itself, on the event loop, without blocking. */
 @FunctionalInterface
 public interface LocalRoute {
@@ -12,4 +15,13 @@ public interface LocalRoute {
      * @param pathArg the variable part of a template path, or null
      */
     FullHttpResponse respond(HttpRequest request, String pathArg);
+
+    /**
+     * For routes whose work must not run on the event loop (a Prometheus scrape walks JVM beans and waits on
+     * recorders): the answer may complete on another thread; the caller writes it on its own event loop. The default
+     * answers at once.
+     */
+    default CompletionStage<FullHttpResponse> respondAsync(HttpRequest request, String pathArg) {
+        return CompletableFuture.completedFuture(respond(request, pathArg));
+    }
 }

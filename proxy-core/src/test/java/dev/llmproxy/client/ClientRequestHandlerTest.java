@@ -7,6 +7,8 @@ import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.NanoClock;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.config.ProxyConfig;
+import dev.llmproxy.metrics.LiveGauges;
+import dev.llmproxy.metrics.ProxyMetrics;
 import dev.llmproxy.netty.PipelineNames;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.upstream.PoolExhaustedException;
@@ -462,7 +464,7 @@ class ClientRequestHandlerTest {
         ClientConnections connections = new ClientConnections();
         Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
         ClientServices services = ProxyServer.clientServices(config, catalog, admission, pool, connections,
-                BASE_URL.toString(), Clock.systemUTC());
+                BASE_URL.toString(), Clock.systemUTC(), new ProxyMetrics(LiveGauges.idle()), Runnable::run);
 
         // the pipeline of ClientChannelInitializer, on a channel that reads only when asked
         channel = new EmbeddedChannel(false, false);

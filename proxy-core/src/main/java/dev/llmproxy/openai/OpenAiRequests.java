@@ -42,7 +42,17 @@ public final class OpenAiRequests {
         }
     }
 
+    /** {@link #prepare(Operation, InputStream, ModelCatalog, boolean)} with usage injection on. */
     public static Prepared prepare(Operation operation, InputStream body, ModelCatalog catalog) {
+        return prepare(operation, body, catalog, true);
+    }
+
+    /**
+     * @param injectStreamUsage ask the upstream for stream usage when the client did not; off for an upstream
+     *                          that refuses {@code stream_options} (the count of such streams is then estimated)
+     */
+    public static Prepared prepare(Operation operation, InputStream body, ModelCatalog catalog,
+                                   boolean injectStreamUsage) {
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(body);
@@ -58,10 +68,10 @@ public final class OpenAiRequests {
         if (!root.isObject()) {
             return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON, "request body must be a JSON object"));
         }
-        return prepare(operation, (ObjectNode) root, catalog);
+        return prepare(operation, (ObjectNode) root, catalog, injectStreamUsage);
     }
 
-    static Prepared prepare(Operation operation, ObjectNode body, ModelCatalog catalog) {
+    static Prepared prepare(Operation operation, ObjectNode body, ModelCatalog catalog, boolean injectStreamUsage) {
         JsonNode model = body.get("model");
         ProxyError error = switch (operation) {
             case CHAT_COMPLETIONS -> checkChat(body, model);
@@ -87,7 +97,7 @@ public final class OpenAiRequests {
             rewritten.put("model", upstreamModel);
         }
         boolean usageInjected = false;
-        if (stream && operation != Operation.EMBEDDINGS) {
+        if (injectStreamUsage && stream && operation != Operation.EMBEDDINGS) {
             ObjectNode target = rewritten != null ? rewritten : body;
             if (injectUsage(target)) {
                 rewritten = target;

@@ -164,6 +164,16 @@ class OpenAiRequestsTest {
     }
 
     @Test
+    void injectionCanBeTurnedOffForAnUpstreamThatRefusesStreamOptions() {
+        OpenAiRequests.Prepared p = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, new ByteArrayInputStream(
+                "{\"model\":\"openai/gpt-4o\",\"messages\":[],\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
+                catalog, false);
+        assertThat(p.error()).isNull();
+        assertThat(p.usageInjected()).isFalse();
+        assertThat(p.rewritten()).isNull();
+    }
+
+    @Test
     void streamOptionsOfTheWrongTypeAreLeftForTheUpstreamToRefuse() {
         for (String options : new String[]{"\"yes\"", "[]", "{\"include_usage\":\"true\"}", "{\"include_usage\":1}"}) {
             OpenAiRequests.Prepared p = prepare(Operation.CHAT_COMPLETIONS, "{\"model\":\"openai/gpt-4o\",\"messages\":[],"

@@ -9,8 +9,14 @@ import java.io.InputStream;
 
 /**
  * Reads and checks a client's OpenAI request body before any upstream work: the reference's validation rules and
- * messages (REFERENCE §2.2, §2.4, §2.5), plus type checks the reference lacked, then model-id resolution. A body
- * that needs no change is forwarded as the exact bytes the client sent.
+ * messages (REFERENCE §2.2, §2.4, §2.5), plus type checks the reference lacked, then model-id resolution and usage
+ * injection. A body that needs no change is forwarded as the exact bytes the client sent.
+ *
+ * <p>Usage injection: a streamed chat (or legacy completion, which goes upstream as chat) whose client did not ask
+ * for usage gets {@code stream_options.include_usage: true}, so the upstream reports exact token counts at the end
+ * of the stream; the exchange then removes that usage-only event from what the client receives
+ * ({@code Prepared.usageInjected}). The upstream also adds {@code "usage": null} to its other chunks, as the API
+ * defines; those events pass unchanged.
  */
 public final class OpenAiRequests {
 
@@ -25,16 +31,28 @@ public final class OpenAiRequests {
      * @param clientModel   the {@code model} string as the client sent it
      * @param upstreamModel the model id sent upstream (catalog id after resolution)
      * @param stream        the client asked for a stream
+     * @param usageInjected the proxy set {@code stream_options.include_usage} in {@code rewritten}: the usage-only
+     *                      event the upstream sends for it must not reach the client
      */
     public record Prepared(ProxyError error, ObjectNode rewritten, String clientModel, String upstreamModel,
-                           boolean stream) {
+                           boolean stream, boolean usageInjected) {
 
         static Prepared failed(ProxyError error) {
-            return new Prepared(error, null, null, null, false);
+            return new Prepared(error, null, null, null, false, false);
         }
     }
 
+    /** {@link #prepare(Operation, InputStream, ModelCatalog, boolean)} with usage injection on. */
     public static Prepared prepare(Operation operation, InputStream body, ModelCatalog catalog) {
+        return prepare(operation, body, catalog, true);
+    }
+
+    /**
+     * @param injectStreamUsage ask the upstream for stream usage when the client did not; off for an upstream
+     *                          that refuses {@code stream_options} (the count of such streams is then estimated)
+     */
+    public static Prepared prepare(Operation operation, InputStream body, ModelCatalog catalog,
+                                   boolean injectStreamUsage) {
         JsonNode root;
         try {
             root = Json.MAPPER.readTree(body);
@@ -50,10 +68,10 @@ public final class OpenAiRequests {
         if (!root.isObject()) {
             return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON, "request body must be a JSON object"));
         }
-        return prepare(operation, (ObjectNode) root, catalog);
+        return prepare(operation, (ObjectNode) root, catalog, injectStreamUsage);
     }
 
-    static Prepared prepare(Operation operation, ObjectNode body, ModelCatalog catalog) {
+    static Prepared prepare(Operation operation, ObjectNode body, ModelCatalog catalog, boolean injectStreamUsage) {
         JsonNode model = body.get("model");
         ProxyError error = switch (operation) {
             case CHAT_COMPLETIONS -> checkChat(body, model);
@@ -78,7 +96,38 @@ public final class OpenAiRequests {
             rewritten = body;
             rewritten.put("model", upstreamModel);
         }
-        return new Prepared(null, rewritten, clientModel, upstreamModel, stream);
+        boolean usageInjected = false;
+        if (injectStreamUsage && stream && operation != Operation.EMBEDDINGS) {
+            ObjectNode target = rewritten != null ? rewritten : body;
+            if (injectUsage(target)) {
+                rewritten = target;
+                usageInjected = true;
+            }
+        }
+        return new Prepared(null, rewritten, clientModel, upstreamModel, stream, usageInjected);
+    }
+
+    /**
+     * Sets {@code stream_options.include_usage: true} unless the client asked for usage already, keeping every other
+     * member of {@code stream_options} and its place. A {@code stream_options} or {@code include_usage} of a wrong
+     * type is left for the upstream to refuse, as the client sent it. Returns whether the body changed.
+     */
+    private static boolean injectUsage(ObjectNode body) {
+        JsonNode options = body.get("stream_options");
+        if (options == null || options.isNull()) {
+            body.putObject("stream_options").put("include_usage", true);
+            return true;
+        }
+        if (!options.isObject()) {
+            return false;
+        }
+        JsonNode includeUsage = options.get("include_usage");
+        if (includeUsage == null || includeUsage.isNull()
+                || includeUsage.isBoolean() && !includeUsage.booleanValue()) {
+            ((ObjectNode) options).put("include_usage", true);
+            return true;
+        }
+        return false;
     }
 
     private static ProxyError checkChat(ObjectNode body, JsonNode model) {

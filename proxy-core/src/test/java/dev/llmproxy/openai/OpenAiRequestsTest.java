@@ -85,7 +85,8 @@ class OpenAiRequestsTest {
         assertThat(p.stream()).isTrue();
         String json = new String(Json.bytes(p.rewritten()), StandardCharsets.UTF_8);
         assertThat(json).isEqualTo("{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
-                + "\"temperature\":0.70,\"top_p\":1E-7,\"seed\":123456789012345678901234567890,\"stream\":true}");
+                + "\"temperature\":0.70,\"top_p\":1E-7,\"seed\":123456789012345678901234567890,\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true}}");
     }
 
     @Test
@@ -104,5 +105,99 @@ class OpenAiRequestsTest {
         assertThat(p.rewritten().has("prompt")).isFalse();
         assertThat(p.rewritten().path("max_tokens").asInt()).isEqualTo(5);
         assertThat(p.clientModel()).isEqualTo("gpt-4o-mini");
+    }
+
+    @Test
+    void streamedChatWithoutUsageGetsIncludeUsageInjectedAndKeepsEveryOtherField() {
+        OpenAiRequests.Prepared p = prepare(Operation.CHAT_COMPLETIONS,
+                "{\"model\":\"openai/gpt-4o-mini\",\"stream\":true,\"messages\":[],\"foo_unknown\":{\"a\":[1,2.50]}}");
+        assertThat(p.error()).isNull();
+        assertThat(p.usageInjected()).isTrue();
+        assertThat(json(p)).isEqualTo("{\"model\":\"openai/gpt-4o-mini\",\"stream\":true,\"messages\":[],"
+                + "\"foo_unknown\":{\"a\":[1,2.50]},\"stream_options\":{\"include_usage\":true}}");
+    }
+
+    @Test
+    void otherStreamOptionsMembersAreKeptInPlace() {
+        OpenAiRequests.Prepared p = prepare(Operation.CHAT_COMPLETIONS, "{\"model\":\"openai/gpt-4o\",\"messages\":[],"
+                + "\"stream_options\":{\"include_obfuscation\":false,\"x\":1},\"stream\":true,\"n\":1}");
+        assertThat(p.usageInjected()).isTrue();
+        assertThat(json(p)).isEqualTo("{\"model\":\"openai/gpt-4o\",\"messages\":[],"
+                + "\"stream_options\":{\"include_obfuscation\":false,\"x\":1,\"include_usage\":true},\"stream\":true,\"n\":1}");
+    }
+
+    @Test
+    void includeUsageFalseOrNullIsTurnedOnInPlace() {
+        OpenAiRequests.Prepared off = prepare(Operation.CHAT_COMPLETIONS, "{\"model\":\"openai/gpt-4o\",\"messages\":[],"
+                + "\"stream\":true,\"stream_options\":{\"include_usage\":false,\"x\":1}}");
+        assertThat(off.usageInjected()).isTrue();
+        assertThat(json(off)).endsWith("\"stream_options\":{\"include_usage\":true,\"x\":1}}");
+
+        OpenAiRequests.Prepared nullOptions = prepare(Operation.CHAT_COMPLETIONS,
+                "{\"model\":\"openai/gpt-4o\",\"stream_options\":null,\"messages\":[],\"stream\":true}");
+        assertThat(nullOptions.usageInjected()).isTrue();
+        assertThat(json(nullOptions)).isEqualTo("{\"model\":\"openai/gpt-4o\",\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[],\"stream\":true}");
+    }
+
+    @Test
+    void aClientThatAskedForUsageIsForwardedByteExact() {
+        OpenAiRequests.Prepared p = prepare(Operation.CHAT_COMPLETIONS, "{\"model\":\"openai/gpt-4o\",\"messages\":[],"
+                + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertThat(p.error()).isNull();
+        assertThat(p.usageInjected()).isFalse();
+        assertThat(p.rewritten()).isNull();
+    }
+
+    @Test
+    void nonStreamRequestsAreNeverInjected() {
+        for (String stream : new String[]{"", ",\"stream\":false", ",\"stream\":null"}) {
+            OpenAiRequests.Prepared p = prepare(Operation.CHAT_COMPLETIONS,
+                    "{\"model\":\"openai/gpt-4o\",\"messages\":[]" + stream + "}");
+            assertThat(p.usageInjected()).as(stream).isFalse();
+            assertThat(p.rewritten()).as(stream).isNull();
+        }
+        OpenAiRequests.Prepared embeddings = prepare(Operation.EMBEDDINGS,
+                "{\"model\":\"openai/text-embedding-3-small\",\"input\":\"x\",\"stream\":true}");
+        assertThat(embeddings.usageInjected()).isFalse();
+        assertThat(embeddings.rewritten()).isNull();
+    }
+
+    @Test
+    void injectionCanBeTurnedOffForAnUpstreamThatRefusesStreamOptions() {
+        OpenAiRequests.Prepared p = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, new ByteArrayInputStream(
+                "{\"model\":\"openai/gpt-4o\",\"messages\":[],\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
+                catalog, false);
+        assertThat(p.error()).isNull();
+        assertThat(p.usageInjected()).isFalse();
+        assertThat(p.rewritten()).isNull();
+    }
+
+    @Test
+    void streamOptionsOfTheWrongTypeAreLeftForTheUpstreamToRefuse() {
+        for (String options : new String[]{"\"yes\"", "[]", "{\"include_usage\":\"true\"}", "{\"include_usage\":1}"}) {
+            OpenAiRequests.Prepared p = prepare(Operation.CHAT_COMPLETIONS, "{\"model\":\"openai/gpt-4o\",\"messages\":[],"
+                    + "\"stream\":true,\"stream_options\":" + options + "}");
+            assertThat(p.usageInjected()).as(options).isFalse();
+            assertThat(p.rewritten()).as(options).isNull();
+        }
+    }
+
+    @Test
+    void streamedLegacyCompletionsAreInjectedInTheChatRequest() {
+        OpenAiRequests.Prepared p = prepare(Operation.LEGACY_COMPLETIONS,
+                "{\"model\":\"gpt-4o-mini\",\"prompt\":\"Say hi\",\"stream\":true,\"stream_options\":{\"x\":1}}");
+        assertThat(p.usageInjected()).isTrue();
+        assertThat(json(p)).isEqualTo("{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}],"
+                + "\"stream\":true,\"stream_options\":{\"x\":1,\"include_usage\":true}}");
+
+        OpenAiRequests.Prepared asked = prepare(Operation.LEGACY_COMPLETIONS,
+                "{\"model\":\"gpt-4o-mini\",\"prompt\":\"Say hi\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertThat(asked.usageInjected()).isFalse();
+        assertThat(asked.rewritten().path("stream_options").path("include_usage").booleanValue()).isTrue();
+    }
+
+    private static String json(OpenAiRequests.Prepared p) {
+        return new String(Json.bytes(p.rewritten()), StandardCharsets.UTF_8);
     }
 }

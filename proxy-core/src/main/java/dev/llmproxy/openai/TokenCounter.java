@@ -1,0 +1,228 @@
+package dev.llmproxy.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Counts tokens the way OpenAI's tokenizers do, for the proxy's estimates: token accounting when an upstream sends no
+ * {@code usage}, and the context pre-check. OpenAI models get their own encoding ({@code o200k_base} for the
+ * gpt-4o, gpt-4.1, gpt-4.5, gpt-5 and o1/o3/o4 families; {@code cl100k_base} for gpt-4, gpt-3.5 and the
+ * text-embedding models), so their counts are {@linkplain #exact exact}. Every other publisher's model (Llama,
+ * Mistral, Phi, DeepSeek …) has a tokenizer jtokkit does not ship; for those {@code cl100k_base} is the stated
+ * estimate, typically within ~10–20% of the real count for English text.
+ *
+ * <p>Special-token text in the input ({@code <|endoftext|>} …) is counted as ordinary text, as the API does for
+ * user content; it never throws.
+ *
+ * <p>Threading: immutable; the two encodings are built once in the constructor (loading their rank tables takes a
+ * few hundred milliseconds, so build one instance at start-up and pass it on) and are safe to share across event
+ * loops. Counting is CPU work proportional to the text; callers on an event loop should keep the text bounded.
+ */
+public final class TokenCounter {
+    /** Every message costs this much beyond its values: {@code <|start|>role<|message|>…<|end|>}. */
+    static final int TOKENS_PER_MESSAGE = 3;
+    /** A {@code name} on a message costs one more token. */
+    static final int TOKENS_PER_NAME = 1;
+    /** The reply is primed with {@code <|start|>assistant<|message|>}. */
+    static final int REPLY_PRIMING_TOKENS = 3;
+
+    /** OpenAI model families on {@code o200k_base}: prefixes of the model name after the publisher. */
+    private static final String[] O200K_PREFIXES = {
+            "gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"};
+    /** OpenAI model families on {@code cl100k_base}. */
+    private static final String[] CL100K_PREFIXES = {
+            "gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3", "text-embedding-ada-002"};
+
+    private final Encoding o200k;
+    private final Encoding cl100k;
+
+    public TokenCounter() {
+        EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
+        this.o200k = registry.getEncoding(EncodingType.O200K_BASE);
+        this.cl100k = registry.getEncoding(EncodingType.CL100K_BASE);
+    }
+
+    /** Tokens in {@code text} under the model's encoding; 0 for null or empty text. */
+    public int count(String text, String model) {
+        return count(text, encoding(model));
+    }
+
+    /**
+     * Prompt tokens of a chat request's {@code messages}, with the chat format's overhead as OpenAI documents it
+     * (the cookbook's {@code num_tokens_from_messages}): 3 per message, the tokens of each of its string values
+     * ({@code role}, {@code content}, {@code name} …), 1 more for a {@code name}, and 3 for the reply's priming.
+     *
+     * <p>Content given as an array of parts counts its text parts ({@code {"type":"text","text":…}}). Image and
+     * audio parts are <em>not</em> counted: their cost depends on size and detail settings the proxy does not
+     * model, so a prompt with images is under-estimated. A message's {@code tool_calls} count the function names and
+     * arguments; other non-string values are ignored. Anything not shaped like messages counts as nothing — never
+     * an exception.
+     *
+     * @param messages the request's {@code messages} array; null or not an array counts 0
+     */
+    public int countChat(JsonNode messages, String model) {
+        if (messages == null || !messages.isArray()) {
+            return 0;
+        }
+        Encoding encoding = encoding(model);
+        int tokens = REPLY_PRIMING_TOKENS;
+        for (JsonNode message : messages) {
+            tokens += TOKENS_PER_MESSAGE;
+            if (!message.isObject()) {
+                continue;
+            }
+            for (Map.Entry<String, JsonNode> field : message.properties()) {
+                JsonNode value = field.getValue();
+                switch (field.getKey()) {
+                    case "content" -> tokens += countContent(value, encoding);
+                    case "tool_calls" -> tokens += countToolCalls(value, encoding);
+                    case "name" -> tokens += count(value.textValue(), encoding) + TOKENS_PER_NAME;
+                    default -> tokens += count(value.textValue(), encoding);
+                }
+            }
+        }
+        return tokens;
+    }
+
+    /**
+     * Prompt tokens of an embeddings request's {@code input}: a string, an array of strings, or token arrays (each
+     * id is one token). No per-item overhead: the embeddings API adds none.
+     */
+    public int countInput(JsonNode input, String model) {
+        if (input == null) {
+            return 0;
+        }
+        if (input.isTextual()) {
+            return count(input.textValue(), model);
+        }
+        if (!input.isArray()) {
+            return 0;
+        }
+        Encoding encoding = encoding(model);
+        int tokens = 0;
+        for (JsonNode item : input) {
+            if (item.isTextual()) {
+                tokens += count(item.textValue(), encoding);
+            } else if (item.isIntegralNumber()) {
+                tokens++;
+            } else if (item.isArray()) {
+                tokens += item.size();
+            }
+        }
+        return tokens;
+    }
+
+    /**
+     * Prompt tokens of either request shape: a chat {@code messages} array (an array whose first element is an
+     * object) goes to {@link #countChat}, anything else to {@link #countInput}.
+     */
+    public int countPrompt(JsonNode prompt, String model) {
+        if (prompt != null && prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isObject()) {
+            return countChat(prompt, model);
+        }
+        return countInput(prompt, model);
+    }
+
+    /** The encoding used for {@code model}: {@code "o200k_base"} or {@code "cl100k_base"}. */
+    public String tokenizer(String model) {
+        return encoding(model).getName();
+    }
+
+    /**
+     * True when the count is the model's real one: OpenAI models of a known family. Other publishers, and OpenAI
+     * ids of a family this class does not know, are estimates.
+     */
+    public boolean exact(String model) {
+        String name = openAiName(model);
+        return name != null && (startsWithAny(name, O200K_PREFIXES) || startsWithAny(name, CL100K_PREFIXES));
+    }
+
+    private Encoding encoding(String model) {
+        String name = openAiName(model);
+        if (name == null) {
+            return cl100k;
+        }
+        if (startsWithAny(name, O200K_PREFIXES)) {
+            return o200k;
+        }
+        if (startsWithAny(name, CL100K_PREFIXES)) {
+            return cl100k;
+        }
+        return o200k; // a newer OpenAI family: its current encoding is the better guess
+    }
+
+    /**
+     * The model name without its {@code openai/} publisher, lower-cased, when the model is OpenAI's: either the
+     * catalog id {@code openai/…} or a bare name of a known OpenAI family ({@code gpt-4o-mini}). Null otherwise.
+     */
+    private static String openAiName(String model) {
+        if (model == null) {
+            return null;
+        }
+        String lower = model.toLowerCase(Locale.ROOT);
+        int slash = lower.indexOf('/');
+        if (slash >= 0) {
+            return lower.startsWith("openai/") ? lower.substring(slash + 1) : null;
+        }
+        return startsWithAny(lower, O200K_PREFIXES) || startsWithAny(lower, CL100K_PREFIXES) ? lower : null;
+    }
+
+    private static boolean startsWithAny(String name, String[] prefixes) {
+        for (String prefix : prefixes) {
+            if (name.startsWith(prefix) && isFamilyBoundary(name, prefix.length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code o1} matches {@code o1} and {@code o1-mini}, not {@code o10}; {@code gpt-4} does not match {@code gpt-4o}. */
+    private static boolean isFamilyBoundary(String name, int end) {
+        if (end == name.length()) {
+            return true;
+        }
+        char next = name.charAt(end);
+        return next == '-' || next == '.' || next == '_' || next == ':' || next == '@';
+    }
+
+    private static int countContent(JsonNode content, Encoding encoding) {
+        if (content == null || content.isNull()) {
+            return 0;
+        }
+        if (content.isTextual()) {
+            return count(content.textValue(), encoding);
+        }
+        int tokens = 0;
+        if (content.isArray()) {
+            for (JsonNode part : content) {
+                JsonNode text = part.get("text");
+                if (text != null && text.isTextual()) {
+                    tokens += count(text.textValue(), encoding);
+                }
+            }
+        }
+        return tokens;
+    }
+
+    private static int countToolCalls(JsonNode toolCalls, Encoding encoding) {
+        int tokens = 0;
+        if (toolCalls != null && toolCalls.isArray()) {
+            for (JsonNode call : toolCalls) {
+                JsonNode function = call.path("function");
+                tokens += count(function.path("name").textValue(), encoding);
+                tokens += count(function.path("arguments").textValue(), encoding);
+            }
+        }
+        return tokens;
+    }
+
+    private static int count(String text, Encoding encoding) {
+        return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    }
+}

@@ -45,8 +45,8 @@ public final class UsageStats implements RequestObserver {
     public static final Duration WINDOW = Duration.ofMinutes(5);
     public static final Duration SLOT = Duration.ofSeconds(10);
 
-    static final int SINCE_START_SAMPLES = 1024;
-    static final int SLOT_SAMPLES = 64;
+    static final int SINCE_START_SAMPLES = 512;
+    static final int SLOT_SAMPLES = 32;
     /** More cells than the window's 30 slots, so the slot a recorder replaces is never one a report still reads. */
     static final int SLOT_COUNT = 32;
     static final int MAX_ERROR_KINDS = 64;

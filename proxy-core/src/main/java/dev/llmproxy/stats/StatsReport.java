@@ -21,7 +21,9 @@ import java.util.TreeMap;
  *
  * <p>Model ids in the output are the label-safe ids {@link UsageStats} keeps, never client text (REFERENCE §12.21).
  *
- * <p>Threading: any thread; each call builds a new tree from a {@link UsageStats#snapshot()}.
+ * <p>Threading: any thread; each call builds a new tree from a {@link UsageStats#snapshot()}. The tree shares
+ * subtrees ({@code usage}, {@code report.modelStats} and {@code windows.since_start.models} are one node), so it is
+ * for serializing, not for editing.
  */
 public final class StatsReport {
     /** REFERENCE §7: PERFORMANCE fires when a model's average response time is above this. */

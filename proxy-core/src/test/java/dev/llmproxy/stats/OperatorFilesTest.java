@@ -104,7 +104,7 @@ class OperatorFilesTest {
                     .as("legend of %s", expr).isSubsetOf(allowedLabels);
         }
         for (JsonNode variable : dashboard().at("/templating/list")) {
-            Matcher labelValues = LABEL_VALUES.matcher(variable.at("/query/query").asText());
+            Matcher labelValues = LABEL_VALUES.matcher(variable.path("query").asText());
             assertThat(labelValues.matches()).as("template query of $%s", variable.get("name").asText()).isTrue();
             assertThat(checkNamesAndLabels(labelValues.group(1), families, used)).contains(labelValues.group(2));
         }

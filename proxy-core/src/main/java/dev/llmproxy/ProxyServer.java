@@ -14,11 +14,17 @@ import dev.llmproxy.demo.DemoUpstream;
 import dev.llmproxy.netty.Transports;
 import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.TokenCounter;
 import dev.llmproxy.routes.HealthRoutes;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.metrics.LiveGauges;
 import dev.llmproxy.metrics.ProxyMetrics;
+import dev.llmproxy.metrics.RequestSample;
 import dev.llmproxy.routes.MetricsRoute;
+import dev.llmproxy.routes.StatsRoutes;
+import dev.llmproxy.stats.History;
+import dev.llmproxy.stats.StatsReport;
+import dev.llmproxy.stats.UsageStats;
 import dev.llmproxy.routes.ModelRoutes;
 import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
@@ -51,6 +57,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -74,7 +81,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ClientConnections connections;
     private final Admission admission;
     private final ProxyMetrics metrics;
-    private final ExecutorService scrapes;
+    private final ExecutorService telemetry;
     private final DemoUpstream demo;
     private final Channel serverChannel;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -83,7 +90,7 @@ public final class ProxyServer implements AutoCloseable {
     private ProxyServer(ProxyConfig config, EventLoopGroup acceptGroup, EventLoopGroup ioGroup,
                         DnsAddressResolverGroup resolver, PerEventLoopUpstreamPool pool,
                         ClientConnections connections, Admission admission, ProxyMetrics metrics,
-                        ExecutorService scrapes, DemoUpstream demo, Channel serverChannel) {
+                        ExecutorService telemetry, DemoUpstream demo, Channel serverChannel) {
         this.config = config;
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
@@ -92,7 +99,7 @@ public final class ProxyServer implements AutoCloseable {
         this.connections = connections;
         this.admission = admission;
         this.metrics = metrics;
-        this.scrapes = scrapes;
+        this.telemetry = telemetry;
         this.demo = demo;
         this.serverChannel = serverChannel;
     }
@@ -113,7 +120,7 @@ public final class ProxyServer implements AutoCloseable {
         EventLoopGroup ioGroup = transports.newGroup(config.server().ioThreads(), "llm-proxy-io");
         DnsAddressResolverGroup resolver = null;
         PerEventLoopUpstreamPool pool = null;
-        ExecutorService scrapes = null;
+        ScheduledExecutorService telemetry = null;
         try {
             UpstreamConfig up = config.upstream();
             URI baseUrl = up.baseUrl().orElseThrow();
@@ -130,9 +137,16 @@ public final class ProxyServer implements AutoCloseable {
             Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
             ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
             ProxyMetrics metrics = new ProxyMetrics(liveGauges(admission, connections));
-            scrapes = Executors.newSingleThreadExecutor(new DefaultThreadFactory("llm-proxy-scrape", true));
-            ClientServices services = clientServices(config, catalog, admission, pool, connections, target.display(),
-                    Clock.systemUTC(), metrics, scrapes);
+            UsageStats stats = new UsageStats(NanoClock.system());
+            telemetry = Executors.newSingleThreadScheduledExecutor(
+                    new DefaultThreadFactory("llm-proxy-telemetry", true));
+            // latencies land in the minute they are aggregated: keep the windows sharp, off the event loops
+            telemetry.scheduleAtFixedRate(() -> {
+                stats.aggregate();
+                metrics.aggregate();
+            }, 1, 1, TimeUnit.SECONDS);
+            ClientServices services = clientServices(config, catalog, new TokenCounter(), admission, pool, connections,
+                    target.display(), Clock.systemUTC(), new Telemetry(metrics, stats, telemetry));
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
@@ -146,7 +160,7 @@ public final class ProxyServer implements AutoCloseable {
             Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
 
             ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, connections, admission,
-                    metrics, scrapes, demo, serverChannel);
+                    metrics, telemetry, demo, serverChannel);
             InetSocketAddress bound = server.address();
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); upstream {}{}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
@@ -154,19 +168,19 @@ public final class ProxyServer implements AutoCloseable {
                     target.tls() ? UpstreamTls.provider() : "off");
             return server;
         } catch (SSLException e) {
-            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, scrapes);
+            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, telemetry);
             throw new IllegalStateException("cannot set up TLS for the upstream: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
-            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, scrapes);
+            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, telemetry);
             throw e;
         }
     }
 
     private static void releaseAfterFailedStart(PerEventLoopUpstreamPool pool, DnsAddressResolverGroup resolver,
                                                 EventLoopGroup ioGroup, EventLoopGroup acceptGroup,
-                                                DemoUpstream demo, ExecutorService scrapes) {
-        if (scrapes != null) {
-            scrapes.shutdownNow();
+                                                DemoUpstream demo, ExecutorService telemetry) {
+        if (telemetry != null) {
+            telemetry.shutdownNow();
         }
         if (pool != null) {
             pool.close();
@@ -185,10 +199,10 @@ public final class ProxyServer implements AutoCloseable {
      * What every client connection shares: the router, client auth, admission, the pool and the local routes.
      * Public so handler tests can build the same services around a scripted pool.
      */
-    public static ClientServices clientServices(ProxyConfig config, ModelCatalog catalog, Admission admission,
+    public static ClientServices clientServices(ProxyConfig config, ModelCatalog catalog, TokenCounter tokens,
+                                                Admission admission,
                                                 UpstreamPool pool, ClientConnections connections,
-                                                String upstreamDisplay, Clock clock, ProxyMetrics metrics,
-                                                Executor scrapes) {
+                                                String upstreamDisplay, Clock clock, Telemetry telemetry) {
         HealthRoutes health = new HealthRoutes(clock, catalog::size, upstreamDisplay, config.upstream().demo(),
                 connections::draining, connections::inFlight);
         ModelRoutes models = new ModelRoutes(catalog, config.admission().plan(), admission, clock);
@@ -198,14 +212,29 @@ public final class ProxyServer implements AutoCloseable {
         local.put(Route.MODELS, models::list);
         local.put(Route.API_MODELS, models::list);
         local.put(Route.MODEL, models::retrieve);
-        local.put(Route.RATE_LIMITS_OBSERVED, (request, arg) -> Responses.json(request.protocolVersion(),
+        local.put(Route.RATE_LIMITS_OBSERVED, request -> Responses.json(request.version(),
                 HttpResponseStatus.OK, admission.observedReport()));
-        local.put(Route.RATE_LIMITS_DAILY, (request, arg) -> Responses.json(request.protocolVersion(),
+        local.put(Route.RATE_LIMITS_DAILY, request -> Responses.json(request.version(),
                 HttpResponseStatus.OK, admission.dailyReport()));
-        local.put(Route.METRICS, new MetricsRoute(metrics, scrapes));
+        local.put(Route.METRICS, new MetricsRoute(telemetry.metrics(), telemetry.executor()));
+        StatsRoutes statsRoutes = new StatsRoutes(new StatsReport(telemetry.stats(), clock), new History());
+        local.put(Route.STATS, statsRoutes::stats);
+        local.put(Route.HISTORY, statsRoutes::history);
         Router router = new Router(config.strictOpenAiApi(), config.metrics().enabled() ? config.metrics().path() : null);
         return new ClientServices(config, router, new ClientAuth(config.auth(), config.upstream().token()), admission,
-                catalog, pool, local, connections, metrics, metrics::recordInterChunkGap);
+                catalog, tokens, pool, local, connections, telemetry::onRequest,
+                telemetry.metrics()::recordInterChunkGap);
+    }
+
+    /**
+     * Where finished requests are counted: Prometheus families and the per-model usage behind {@code /v1/stats}; the
+     * executor runs scrapes and aggregation, never an event loop.
+     */
+    public record Telemetry(ProxyMetrics metrics, UsageStats stats, Executor executor) {
+        void onRequest(RequestSample sample) {
+            metrics.onRequest(sample);
+            stats.onRequest(sample);
+        }
     }
 
     /** What the gauges read at scrape time. */
@@ -276,7 +305,7 @@ public final class ProxyServer implements AutoCloseable {
             resolver.close();
             ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-            scrapes.shutdownNow();
+            telemetry.shutdownNow();
             if (demo != null) {
                 demo.close();
             }

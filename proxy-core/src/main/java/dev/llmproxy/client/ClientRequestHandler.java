@@ -6,6 +6,7 @@ import dev.llmproxy.exchange.ClientLeg;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.exchange.HopByHopHeaders;
 import dev.llmproxy.exchange.LegacyCompletionConverter;
+import dev.llmproxy.exchange.Metering;
 import dev.llmproxy.exchange.ProxyExchange;
 import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
@@ -17,10 +18,12 @@ import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.OpenAiRequests;
 import dev.llmproxy.openai.Operation;
 import dev.llmproxy.openai.ProxyError;
+import dev.llmproxy.routes.LocalRequest;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.routes.Responses;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -269,13 +272,17 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         state = State.RESPONDING;
         Route route = match.route();
         if (!route.proxied()) {
-            body.release();
+            ByteBuf raw = body.take();
             body = null;
+            byte[] bytes = ByteBufUtil.getBytes(raw);
+            raw.release();
             LocalRoute local = services.localRoutes().get(route);
             ExchangeRecord forRequest = record;
+            LocalRequest localRequest = new LocalRequest(request, match.pathArg(), bytes,
+                    ClientIdentity.of(request.headers(), clientIp));
             CompletionStage<FullHttpResponse> answer;
             try {
-                answer = local.respondAsync(request, match.pathArg());
+                answer = local.respondAsync(localRequest);
             } catch (RuntimeException e) {
                 answer = CompletableFuture.failedFuture(e);
             }
@@ -310,7 +317,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         body = null;
         OpenAiRequests.Prepared prepared;
         try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
-            prepared = OpenAiRequests.prepare(operation, in, services.catalog());
+            prepared = OpenAiRequests.prepare(operation, in, services.catalog(),
+                    services.config().metrics().injectStreamUsage());
         } catch (IOException e) {
             raw.release();
             sendError(ProxyError.of(ErrorKind.INVALID_JSON, "request body could not be read"));
@@ -345,7 +353,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                 ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
         // the client's query (e.g. an Azure-style api-version) travels with the request
         String path = operation.upstreamPath() + Router.query(request.uri());
-        UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter);
+        Metering metering = new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(),
+                prepared.usageInjected());
+        UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering);
         String identity = ClientIdentity.of(request.headers(), clientIp);
         awaitingAdmission = call;
         Admission.Pending pending = services.admission().admit(identity, prepared.upstreamModel(), ctx.executor(),

@@ -4,6 +4,7 @@ import dev.llmproxy.admission.Admission;
 import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.metrics.RequestObserver;
 import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.TokenCounter;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.upstream.UpstreamPool;
 
@@ -21,6 +22,7 @@ public record ClientServices(
         ClientAuth auth,
         Admission admission,
         ModelCatalog catalog,
+        TokenCounter tokens,
         UpstreamPool pool,
         Map<Route, LocalRoute> localRoutes,
         ClientConnections connections,

@@ -23,6 +23,8 @@ public enum Route {
     MODEL("/v1/models/{id}", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     RATE_LIMITS_OBSERVED("/v1/rate-limits/observed", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     RATE_LIMITS_DAILY("/v1/rate-limits/daily", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    STATS("/v1/stats", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    HISTORY("/v1/history", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST)),
     /** Prometheus exposition; its path is {@code METRICS_PATH} (the template names the route, whatever the path). */
     METRICS("/metrics", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     HEALTH("/health", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),

@@ -176,7 +176,8 @@ public final class ConfigLoader {
             AuthConfig auth = new AuthConfig(mode, clientKeys, allowOpenProxy);
 
             AdmissionConfig admission = admission(baseUrl);
-            MetricsConfig metrics = new MetricsConfig(bool(Setting.METRICS_ENABLED), metricsPath());
+            MetricsConfig metrics = new MetricsConfig(bool(Setting.METRICS_ENABLED), metricsPath(),
+                    bool(Setting.STREAM_USAGE_INJECTION));
             DemoConfig demoConfig = new DemoConfig(millis(Setting.DEMO_TOKEN_DELAY_MS));
             boolean strict = bool(Setting.STRICT_OPENAI_API);
             boolean accessLog = bool(Setting.ACCESS_LOG);

@@ -112,6 +112,9 @@ public enum Setting {
             Rule.bool()),
     METRICS_PATH("/metrics", "Path of the Prometheus text exposition (never behind the client key).",
             Rule.text("an absolute path starting with / and outside /v1/ and /api/")),
+    STREAM_USAGE_INJECTION("true", "Ask the upstream for token usage on streams whose client did not (the extra"
+            + " event is removed before the client sees it); turn off for upstreams that refuse stream_options.",
+            Rule.bool()),
     STRICT_OPENAI_API("false", "Serve only the OpenAI-compatible API and the health and metrics endpoints:"
             + " no UI, no extra routes.",
             Rule.bool()),

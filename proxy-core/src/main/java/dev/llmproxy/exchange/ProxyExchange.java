@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -59,6 +61,8 @@ import java.util.function.LongConsumer;
  */
 public final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
+    /** Generated text kept for a token estimate when the upstream sends no usage; longer text is extrapolated. */
+    private static final int MAX_CAPTURED_CHARS = 64 * 1024;
 
     private final ClientLeg client;
     private final Channel clientChannel;
@@ -86,6 +90,8 @@ public final class ProxyExchange implements UpstreamListener {
     private HttpResponse heldHead;
     private HttpResponse headWritten;
     private BodyConverter converter;
+    private StreamMeter streamMeter;
+    private JsonMeter jsonMeter;
     private SseTail sseTail;
     private ScheduledFuture<?> timer;
     private ScheduledFuture<?> retryTimer;
@@ -275,6 +281,9 @@ public final class ProxyExchange implements UpstreamListener {
         h.add("Server-Timing", serverTiming(System.nanoTime()));
         boolean success = head.status().codeClass() == HttpStatusClass.SUCCESS;
         converter = success ? call.converter().forResponse(head) : null;
+        if (success && call.metering() != null) {
+            startMetering(h);
+        }
         if (isEventStream(h)) {
             record.stream(true);
             sseTail = new SseTail();
@@ -296,19 +305,32 @@ public final class ProxyExchange implements UpstreamListener {
     }
 
     private void onContent(HttpContent content) {
-        ByteBuf bytes = content.content();
-        if (sseTail != null && bytes.isReadable()) {
+        boolean last = content instanceof LastHttpContent;
+        // from here on `data` is the one buffer this part holds: forwarding or releasing it settles `content`
+        ByteBuf data = content.content();
+        if (sseTail != null && data.isReadable()) {
             // the pause between two pieces of a stream, as the client will feel it
             if (lastChunkNanos != 0) {
                 chunkGaps.accept(lastUpstreamReadNanos - lastChunkNanos);
             }
             lastChunkNanos = lastUpstreamReadNanos;
         }
-        boolean last = content instanceof LastHttpContent;
+        HttpHeaders trailers = last ? ((LastHttpContent) content).trailingHeaders() : null;
+        if (streamMeter != null) {
+            data = streamMeter.onChunk(data, clientChannel.alloc());
+            if (last) {
+                data = append(data, streamMeter.endOfStream());
+            }
+            if (streamMeter.firstTokenNanos() > 0) {
+                record.firstToken(streamMeter.firstTokenNanos());
+            }
+        } else if (jsonMeter != null && data.isReadable()) {
+            jsonMeter.onChunk(data);
+        }
         if (converter != null) {
             try {
-                if (bytes.isReadable()) {
-                    converter.onContent(bytes, clientChannel.alloc(), this::writeConverted);
+                if (data.isReadable()) {
+                    converter.onContent(data, clientChannel.alloc(), this::writeConverted);
                 }
             } catch (RuntimeException e) {
                 log.debug("cannot convert upstream response", e);
@@ -322,32 +344,43 @@ public final class ProxyExchange implements UpstreamListener {
                 }
                 return;
             } finally {
-                content.release();
+                data.release();
             }
             if (last) {
                 finishConverted();
             }
             return;
         }
-        int n = bytes.readableBytes();
+        int n = data.readableBytes();
         record.addBytesOut(n);
         if (sseTail != null && n > 0) {
-            sseTail.update(bytes);
+            sseTail.update(data);
         }
         if (last) {
-            HttpContent tail = n > 0 || !((LastHttpContent) content).trailingHeaders().isEmpty()
-                    ? content : releaseAndEmpty(content);
-            complete(tail);
+            if (n == 0 && (trailers == null || trailers.isEmpty())) {
+                data.release();
+                complete(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else {
+                complete(new DefaultLastHttpContent(data, trailers == null ? EmptyHttpHeaders.INSTANCE : trailers));
+            }
         } else if (n > 0) {
-            clientChannel.write(content, clientChannel.voidPromise());
+            clientChannel.write(new DefaultHttpContent(data), clientChannel.voidPromise());
         } else {
-            content.release();
+            data.release();
         }
     }
 
-    private static LastHttpContent releaseAndEmpty(HttpContent content) {
-        content.release();
-        return LastHttpContent.EMPTY_LAST_CONTENT;
+    /** {@code head} followed by {@code tail}, both owned: the result is owned; an empty side costs nothing. */
+    private ByteBuf append(ByteBuf head, ByteBuf tail) {
+        if (!tail.isReadable()) {
+            tail.release();
+            return head;
+        }
+        if (!head.isReadable()) {
+            head.release();
+            return tail;
+        }
+        return clientChannel.alloc().compositeBuffer(2).addComponents(true, head, tail);
     }
 
     private void writeConverted(ByteBuf converted) {
@@ -501,6 +534,40 @@ public final class ProxyExchange implements UpstreamListener {
 
     // ---------------------------------------------------------------- endings
 
+    /** Chooses the meter by what the upstream actually sends, not by what the client asked for. */
+    private void startMetering(HttpHeaders responseHeaders) {
+        String type = responseHeaders.get(HttpHeaderNames.CONTENT_TYPE, "");
+        Metering m = call.metering();
+        if (type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+            streamMeter = new StreamMeter(m.usageInjected(), System::nanoTime, MAX_CAPTURED_CHARS);
+        } else if (type.regionMatches(true, 0, "application/json", 0, 16)) {
+            jsonMeter = new JsonMeter(MAX_CAPTURED_CHARS);
+        }
+    }
+
+    /** What the response cost in tokens: the upstream's usage, else the tokenizer's estimate. */
+    private void recordUsage() {
+        Metering m = call.metering();
+        Usage usage = null;
+        if (streamMeter != null) {
+            usage = streamMeter.usage(m.counter(), m.model(), m.prompt());
+        } else if (jsonMeter != null) {
+            usage = jsonMeter.usage(m.counter(), m.model(), m.prompt());
+        }
+        if (usage != null) {
+            record.tokens(usage.promptTokens(), usage.completionTokens(), usage.estimated());
+        }
+    }
+
+    private void closeMeters() {
+        if (streamMeter != null) {
+            streamMeter.close();
+        }
+        if (jsonMeter != null) {
+            jsonMeter.close();
+        }
+    }
+
     /** Upstream body complete: write the last part, give the connection back, hand the client connection on. */
     private void complete(HttpContent last) {
         HttpContent tail = last;
@@ -517,6 +584,8 @@ public final class ProxyExchange implements UpstreamListener {
         cancelTimer();
         releaseUpstream();
         closeConverter();
+        recordUsage();
+        closeMeters();
         call.body().release();
         reportEnd(false);
         boolean reusable = clientKeepAlive && !clientFramingCloseDelimited;
@@ -560,10 +629,21 @@ public final class ProxyExchange implements UpstreamListener {
         }
         record.failedAt(stage);
         record.error(error.kind());
+        // what the meter still holds of a partial event goes out first, as it would have without the meter
+        ByteBuf held = streamMeter != null && converter == null ? streamMeter.endOfStream() : Unpooled.EMPTY_BUFFER;
         tearDown();
         reportEnd(false);
         boolean chunkedOrCloseDelimited = clientFramingCloseDelimited
                 || HttpUtil.isTransferEncodingChunked(headWritten);
+        if (held.isReadable() && chunkedOrCloseDelimited) {
+            if (sseTail != null) {
+                sseTail.update(held);
+            }
+            record.addBytesOut(held.readableBytes());
+            clientChannel.write(new DefaultHttpContent(held), clientChannel.voidPromise());
+        } else {
+            held.release();
+        }
         if (sseTail != null && chunkedOrCloseDelimited) {
             byte[] terminator = sseTail.terminator();
             byte[] event = error.toSseEvent();
@@ -616,6 +696,8 @@ public final class ProxyExchange implements UpstreamListener {
         cancelAcquire();
         closeUpstream();
         closeConverter();
+        recordUsage();
+        closeMeters();
         call.body().release();
         heldHead = null;
     }

@@ -14,7 +14,8 @@ import io.netty.handler.codec.http.HttpMethod;
  *                  adds {@code Host} and framing
  * @param body      request body; owned by the exchange from now on (released when it ends)
  * @param converter how to rewrite a successful response, or {@link ResponseConverter#NONE}
+ * @param metering  how to count the response's tokens, or null for calls without tokens
  */
 public record UpstreamCall(HttpMethod method, String path, HttpHeaders headers, ByteBuf body,
-                           ResponseConverter converter) {
+                           ResponseConverter converter, Metering metering) {
 }

@@ -33,12 +33,14 @@ public final class OpenAiRequests {
      * @param stream        the client asked for a stream
      * @param usageInjected the proxy set {@code stream_options.include_usage} in {@code rewritten}: the usage-only
      *                      event the upstream sends for it must not reach the client
+     * @param prompt        what the model reads — chat {@code messages} or embeddings {@code input} — for a token
+     *                      estimate when the upstream reports no usage
      */
     public record Prepared(ProxyError error, ObjectNode rewritten, String clientModel, String upstreamModel,
-                           boolean stream, boolean usageInjected) {
+                           boolean stream, boolean usageInjected, JsonNode prompt) {
 
         static Prepared failed(ProxyError error) {
-            return new Prepared(error, null, null, null, false, false);
+            return new Prepared(error, null, null, null, false, false, null);
         }
     }
 
@@ -104,7 +106,9 @@ public final class OpenAiRequests {
                 usageInjected = true;
             }
         }
-        return new Prepared(null, rewritten, clientModel, upstreamModel, stream, usageInjected);
+        JsonNode prompt = operation == Operation.EMBEDDINGS ? body.get("input")
+                : (rewritten != null ? rewritten : body).get("messages");
+        return new Prepared(null, rewritten, clientModel, upstreamModel, stream, usageInjected, prompt);
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.llmproxy.routes;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.openai.Json;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.time.Clock;
@@ -32,7 +31,7 @@ public final class HealthRoutes {
         this.inFlight = inFlight;
     }
 
-    public FullHttpResponse health(HttpRequest request, String unused) {
+    public FullHttpResponse health(LocalRequest request) {
         ObjectNode body = Json.object();
         body.put("status", "ok");
         body.put("timestamp", clock.instant().toString());
@@ -40,10 +39,10 @@ public final class HealthRoutes {
         ObjectNode up = body.putObject("upstream");
         up.put("mode", demo ? "demo upstream" : "configured");
         up.put("url", upstream);
-        return Responses.json(request.protocolVersion(), HttpResponseStatus.OK, body);
+        return Responses.json(request.version(), HttpResponseStatus.OK, body);
     }
 
-    public FullHttpResponse ready(HttpRequest request, String unused) {
+    public FullHttpResponse ready(LocalRequest request) {
         boolean isDraining = draining.getAsBoolean();
         ObjectNode body = Json.object();
         body.put("ready", !isDraining);
@@ -51,7 +50,7 @@ public final class HealthRoutes {
         details.put("draining", isDraining);
         details.put("in_flight", inFlight.getAsInt());
         body.put("timestamp", clock.instant().toString());
-        return Responses.json(request.protocolVersion(),
+        return Responses.json(request.version(),
                 isDraining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, body);
     }
 }

@@ -1,7 +1,6 @@
 package dev.llmproxy.routes;
 
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpRequest;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -10,18 +9,14 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface LocalRoute {
 
-    /**
-     * @param request the request head (its body, if any, has been read and discarded)
-     * @param pathArg the variable part of a template path, or null
-     */
-    FullHttpResponse respond(HttpRequest request, String pathArg);
+    FullHttpResponse respond(LocalRequest request);
 
     /**
      * For routes whose work must not run on the event loop (a Prometheus scrape walks JVM beans and waits on
      * recorders): the answer may complete on another thread; the caller writes it on its own event loop. The default
      * answers at once.
      */
-    default CompletionStage<FullHttpResponse> respondAsync(HttpRequest request, String pathArg) {
-        return CompletableFuture.completedFuture(respond(request, pathArg));
+    default CompletionStage<FullHttpResponse> respondAsync(LocalRequest request) {
+        return CompletableFuture.completedFuture(respond(request));
     }
 }

@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.nio.charset.StandardCharsets;
@@ -27,9 +26,9 @@ public final class MetricsRoute implements LocalRoute {
     }
 
     @Override
-    public FullHttpResponse respond(HttpRequest request, String pathArg) {
+    public FullHttpResponse respond(LocalRequest request) {
         byte[] body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.OK,
+        FullHttpResponse response = new DefaultFullHttpResponse(request.version(), HttpResponseStatus.OK,
                 Unpooled.wrappedBuffer(body));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, ProxyMetrics.CONTENT_TYPE)
@@ -39,7 +38,7 @@ public final class MetricsRoute implements LocalRoute {
     }
 
     @Override
-    public CompletionStage<FullHttpResponse> respondAsync(HttpRequest request, String pathArg) {
-        return CompletableFuture.supplyAsync(() -> respond(request, pathArg), scrapes);
+    public CompletionStage<FullHttpResponse> respondAsync(LocalRequest request) {
+        return CompletableFuture.supplyAsync(() -> respond(request), scrapes);
     }
 }

@@ -10,7 +10,6 @@ import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.openai.ModelsResponse;
 import dev.llmproxy.openai.ProxyError;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
@@ -34,8 +33,8 @@ public final class ModelRoutes {
         this.clock = clock;
     }
 
-    public FullHttpResponse list(HttpRequest request, String unused) {
-        return Responses.json(request.protocolVersion(), HttpResponseStatus.OK, render());
+    public FullHttpResponse list(LocalRequest request) {
+        return Responses.json(request.version(), HttpResponseStatus.OK, render());
     }
 
     /**
@@ -63,15 +62,15 @@ public final class ModelRoutes {
         return all;
     }
 
-    public FullHttpResponse retrieve(HttpRequest request, String rawId) {
-        String id = QueryStringDecoder.decodeComponent(rawId, StandardCharsets.UTF_8);
+    public FullHttpResponse retrieve(LocalRequest request) {
+        String id = QueryStringDecoder.decodeComponent(request.pathArg(), StandardCharsets.UTF_8);
         String resolved = catalog.resolve(id);
         for (JsonNode model : render().path("data")) {
             if (model.path("id").asText().equals(resolved)) {
-                return Responses.json(request.protocolVersion(), HttpResponseStatus.OK, model);
+                return Responses.json(request.version(), HttpResponseStatus.OK, model);
             }
         }
-        return Responses.error(request.protocolVersion(), ProxyError.of(ErrorKind.MODEL_NOT_FOUND,
+        return Responses.error(request.version(), ProxyError.of(ErrorKind.MODEL_NOT_FOUND,
                 "The model '" + id + "' does not exist; call /v1/models to list available ids"));
     }
 }

@@ -1,5 +1,7 @@
 package dev.llmproxy.stats;
 
+import dev.llmproxy.metrics.LatencyRecorder;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -27,8 +29,8 @@ final class ModelUsage {
     private static final int UPSTREAM_429 = 8;
     private static final int FIELDS = 9;
 
-    /** One time slot of the rolling window; {@code epoch} is the slot's index since the stats started. */
-    private record Slot(long epoch, AtomicLongArray counters, SampleRing latency, SampleRing ttft) {
+    /** One time slot of the rolling window's counters; {@code epoch} is the slot's index since the stats started. */
+    private record Slot(long epoch, AtomicLongArray counters) {
     }
 
     /** What one finished request adds; computed once per request and applied to a model and to the totals. */
@@ -45,20 +47,22 @@ final class ModelUsage {
     private final KeyIndex upstream429Kinds;
     private final int cells;
     private final AtomicLongArray total;
-    private final SampleRing latency;
-    private final SampleRing ttft;
+    /** Latency of successes and TTFT: exact HdrHistogram distributions since start and per minute of the window. */
+    private final LatencyRecorder latency;
+    private final LatencyRecorder ttft;
+    private final int windowMinutes;
     private final AtomicReferenceArray<Slot> slots;
-    private final int slotSamples;
 
-    ModelUsage(KeyIndex errorKinds, KeyIndex upstream429Kinds, int sinceStartSamples, int slotCount, int slotSamples) {
+    ModelUsage(KeyIndex errorKinds, KeyIndex upstream429Kinds, int slotCount, int windowMinutes,
+               java.util.function.LongSupplier nanoClock) {
         this.errorKinds = errorKinds;
         this.upstream429Kinds = upstream429Kinds;
         this.cells = FIELDS + errorKinds.capacity() + upstream429Kinds.capacity();
         this.total = new AtomicLongArray(cells);
-        this.latency = new SampleRing(sinceStartSamples);
-        this.ttft = new SampleRing(sinceStartSamples);
+        this.windowMinutes = windowMinutes;
+        this.latency = new LatencyRecorder(windowMinutes, nanoClock);
+        this.ttft = new LatencyRecorder(windowMinutes, nanoClock);
         this.slots = new AtomicReferenceArray<>(slotCount);
-        this.slotSamples = slotSamples;
     }
 
     void record(Outcome outcome, long epoch) {
@@ -66,15 +70,12 @@ final class ModelUsage {
         if (outcome.success()) {
             latency.record(outcome.durationNanos());
         }
-        ttft.record(outcome.ttftNanos());
-
+        if (outcome.ttftNanos() >= 0) {
+            ttft.record(outcome.ttftNanos());
+        }
         Slot slot = slot(epoch);
         if (slot != null) {
             add(slot.counters(), outcome);
-            if (outcome.success()) {
-                slot.latency().record(outcome.durationNanos());
-            }
-            slot.ttft().record(outcome.ttftNanos());
         }
     }
 
@@ -120,39 +121,38 @@ final class ModelUsage {
             if (current != null && current.epoch() >= epoch) {
                 return current.epoch() == epoch ? current : null;
             }
-            Slot fresh = new Slot(epoch, new AtomicLongArray(cells), new SampleRing(slotSamples),
-                    new SampleRing(slotSamples));
+            Slot fresh = new Slot(epoch, new AtomicLongArray(cells));
             if (slots.compareAndSet(cell, current, fresh)) {
                 return fresh;
             }
         }
     }
 
-    Usage sinceStart() {
-        long[] buffer = new long[latency.capacity()];
-        Percentiles latencies = Percentiles.of(buffer, latency.copyTo(buffer, 0));
-        Percentiles ttfts = Percentiles.of(buffer, ttft.copyTo(buffer, 0));
-        long[] sums = new long[cells];
-        addInto(sums, total);
-        return usage(sums, latencies, ttfts);
+    void aggregate() {
+        latency.aggregate();
+        ttft.aggregate();
     }
 
-    /** Usage in the slots with {@code firstEpoch <= epoch <= lastEpoch}. */
+    Usage sinceStart() {
+        long[] sums = new long[cells];
+        addInto(sums, total);
+        return usage(sums, Percentiles.of(latency.snapshot()), Percentiles.of(ttft.snapshot()));
+    }
+
+    /**
+     * Counters in the slots with {@code firstEpoch <= epoch <= lastEpoch}; percentiles over the recorders' last
+     * {@code windowMinutes} minutes (minute granularity).
+     */
     Usage window(long firstEpoch, long lastEpoch) {
         long[] sums = new long[cells];
-        long[] latencies = new long[slots.length() * slotSamples];
-        long[] ttfts = new long[slots.length() * slotSamples];
-        int latencyCount = 0;
-        int ttftCount = 0;
         for (int i = 0; i < slots.length(); i++) {
             Slot slot = slots.get(i);
             if (slot != null && slot.epoch() >= firstEpoch && slot.epoch() <= lastEpoch) {
                 addInto(sums, slot.counters());
-                latencyCount = slot.latency().copyTo(latencies, latencyCount);
-                ttftCount = slot.ttft().copyTo(ttfts, ttftCount);
             }
         }
-        return usage(sums, Percentiles.of(latencies, latencyCount), Percentiles.of(ttfts, ttftCount));
+        return usage(sums, Percentiles.of(latency.lastMinutes(windowMinutes)),
+                Percentiles.of(ttft.lastMinutes(windowMinutes)));
     }
 
     private static void addInto(long[] sums, AtomicLongArray counters) {

@@ -1,5 +1,7 @@
 package dev.llmproxy.stats;
 
+import dev.llmproxy.metrics.LatencyRecorder;
+
 /**
  * p50, p95 and p99 of one measurement, in nanoseconds, by the nearest-rank method (the smallest recorded value with at
  * least p% of the values at or below it). {@code count} is the number of values they were computed from; with none,
@@ -14,6 +16,16 @@ public record Percentiles(int count, long p50, long p95, long p99) {
      * a few thousand values per model, and selecting the three ranks in turn, each in the part above the last,
      * visits each value about twice instead of log n times.
      */
+    /** p50/p95/p99 of an HdrHistogram snapshot, in nanoseconds. */
+    static Percentiles of(LatencyRecorder.Snapshot snapshot) {
+        if (snapshot.isEmpty()) {
+            return NONE;
+        }
+        long count = snapshot.count();
+        return new Percentiles((int) Math.min(Integer.MAX_VALUE, count), snapshot.valueAtPercentile(50),
+                snapshot.valueAtPercentile(95), snapshot.valueAtPercentile(99));
+    }
+
     static Percentiles of(long[] values, int n) {
         if (n == 0) {
             return NONE;

@@ -26,13 +26,11 @@ import java.util.regex.Pattern;
  *
  * <p><b>Bounds.</b> At most {@code maxModels} models: the sample's label-safe id, or {@value #OTHER} for an id that
  * is not label-safe or arrives when the table is full. Error kinds and 429 kinds are bounded the same way. Memory per
- * model is fixed: the counters, {@value #SINCE_START_SAMPLES} latency and TTFT samples since start, and
- * {@value #SLOT_COUNT} window slots of {@value #SLOT_SAMPLES} samples each.
+ * model is bounded: the counters, {@value #SLOT_COUNT} window slots of counters, and two HdrHistogram recorders.
  *
- * <p><b>Percentiles (stop-gap).</b> HdrHistogram is not on proxy-core's classpath yet, so latency and TTFT
- * percentiles come from bounded rings ({@link SampleRing}): "since start" is over each model's most recent
- * {@value #SINCE_START_SAMPLES} requests, and the window over the most recent {@value #SLOT_SAMPLES} per 10-second
- * slot. They are to be replaced by the {@code proxy-metrics} recorders.
+ * <p><b>Percentiles.</b> Latency of successes and TTFT per model come from {@code proxy-metrics}'
+ * {@link dev.llmproxy.metrics.LatencyRecorder} (3 significant digits): since start over every request, and for the
+ * window over the last {@value #WINDOW_MINUTES} whole minutes in which values were aggregated.
  *
  * <p><b>Window.</b> Ten-second slots; the window is the current slot and the 29 before it, so it never holds a
  * request older than five minutes and always holds every request younger than 4 min 50 s.
@@ -45,8 +43,7 @@ public final class UsageStats implements RequestObserver {
     public static final Duration WINDOW = Duration.ofMinutes(5);
     public static final Duration SLOT = Duration.ofSeconds(10);
 
-    static final int SINCE_START_SAMPLES = 512;
-    static final int SLOT_SAMPLES = 32;
+    static final int WINDOW_MINUTES = 5;
     /** More cells than the window's 30 slots, so the slot a recorder replaces is never one a report still reads. */
     static final int SLOT_COUNT = 32;
     static final int MAX_ERROR_KINDS = 64;
@@ -156,7 +153,18 @@ public final class UsageStats implements RequestObserver {
     }
 
     private ModelUsage newModelUsage() {
-        return new ModelUsage(errorKinds, upstream429Kinds, SINCE_START_SAMPLES, SLOT_COUNT, SLOT_SAMPLES);
+        return new ModelUsage(errorKinds, upstream429Kinds, SLOT_COUNT, WINDOW_MINUTES, clock::nanoTime);
+    }
+
+    /**
+     * Moves what event loops recorded into the percentile windows. A latency lands in the minute in which it was
+     * aggregated, so the server calls this every second; {@link #snapshot()} calls it too.
+     */
+    public void aggregate() {
+        totals.aggregate();
+        for (ModelUsage usage : models.get().values()) {
+            usage.aggregate();
+        }
     }
 
     /** Builds the current usage: cost grows with the models that have requests, not with traffic. */

@@ -11,6 +11,8 @@ import dev.llmproxy.metrics.LiveGauges;
 import dev.llmproxy.metrics.ProxyMetrics;
 import dev.llmproxy.netty.PipelineNames;
 import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.TokenCounter;
+import dev.llmproxy.stats.UsageStats;
 import dev.llmproxy.upstream.PoolExhaustedException;
 import dev.llmproxy.upstream.UpstreamHandler;
 import dev.llmproxy.upstream.UpstreamPool;
@@ -69,6 +71,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>Every inbound buffer is checked to be released when the channel is finished.
  */
 class ClientRequestHandlerTest {
+    private static final TokenCounter TOKENS = new TokenCounter();
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SERVER_TOKEN = "server-token-unit";
@@ -404,7 +407,9 @@ class ClientRequestHandlerTest {
     void streamsEachUpstreamChunkToTheClientAsItArrives() {
         start();
         EmbeddedChannel upstream = upstreamChannel();
-        write(chatRequest("{\"model\":\"openai/gpt-4o-mini\",\"messages\":[],\"stream\":true}"));
+        // the client asks for usage itself, so the proxy injects nothing and relays the upstream's chunking as is
+        write(chatRequest("{\"model\":\"openai/gpt-4o-mini\",\"messages\":[],\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true}}"));
         releaseAll(upstream.outboundMessages());
         upstream.outboundMessages().clear();
 
@@ -463,8 +468,9 @@ class ClientRequestHandlerTest {
         ModelCatalog catalog = ModelCatalog.bundled();
         ClientConnections connections = new ClientConnections();
         Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
-        ClientServices services = ProxyServer.clientServices(config, catalog, admission, pool, connections,
-                BASE_URL.toString(), Clock.systemUTC(), new ProxyMetrics(LiveGauges.idle()), Runnable::run);
+        ClientServices services = ProxyServer.clientServices(config, catalog, TOKENS, admission, pool, connections,
+                BASE_URL.toString(), Clock.systemUTC(), new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()),
+                        new UsageStats(NanoClock.system()), Runnable::run));
 
         // the pipeline of ClientChannelInitializer, on a channel that reads only when asked
         channel = new EmbeddedChannel(false, false);

@@ -32,7 +32,9 @@ import static org.awaitility.Awaitility.await;
 class StreamingIT {
     private static final Logger log = LoggerFactory.getLogger(StreamingIT.class);
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Asks for usage itself, so the proxy injects nothing and relays the upstream's chunking untouched. */
     private static final String CHAT = "{\"model\":\"openai/gpt-4o-mini\",\"stream\":true,"
+            + "\"stream_options\":{\"include_usage\":true},"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     private FakeUpstream upstream;

@@ -78,6 +78,7 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup ioGroup;
     private final DnsAddressResolverGroup resolver;
     private final PerEventLoopUpstreamPool pool;
+    private final PerEventLoopUpstreamPool ttsPool;
     private final ClientConnections connections;
     private final Admission admission;
     private final ProxyMetrics metrics;
@@ -89,6 +90,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private ProxyServer(ProxyConfig config, EventLoopGroup acceptGroup, EventLoopGroup ioGroup,
                         DnsAddressResolverGroup resolver, PerEventLoopUpstreamPool pool,
+                        PerEventLoopUpstreamPool ttsPool,
                         ClientConnections connections, Admission admission, ProxyMetrics metrics,
                         ExecutorService telemetry, DemoUpstream demo, Channel serverChannel) {
         this.config = config;
@@ -96,6 +98,7 @@ public final class ProxyServer implements AutoCloseable {
         this.ioGroup = ioGroup;
         this.resolver = resolver;
         this.pool = pool;
+        this.ttsPool = ttsPool;
         this.connections = connections;
         this.admission = admission;
         this.metrics = metrics;
@@ -114,24 +117,26 @@ public final class ProxyServer implements AutoCloseable {
             demo = DemoUpstream.start(requested.demo(), ids);
             UpstreamConfig upstream = requested.upstream().withBaseUrl(demo.baseUrl());
             config = requested.withUpstream(upstream);
+            if (config.tts().target().isEmpty()) {
+                config = config.withTts(config.tts().withTarget(demo.baseUrl())); // the demo speaks too
+            }
         }
         Transports transports = Transports.best();
         EventLoopGroup acceptGroup = transports.newGroup(1, "llm-proxy-accept");
         EventLoopGroup ioGroup = transports.newGroup(config.server().ioThreads(), "llm-proxy-io");
         DnsAddressResolverGroup resolver = null;
         PerEventLoopUpstreamPool pool = null;
+        PerEventLoopUpstreamPool ttsPool = null;
         ScheduledExecutorService telemetry = null;
         try {
             UpstreamConfig up = config.upstream();
             URI baseUrl = up.baseUrl().orElseThrow();
             UpstreamTarget target = UpstreamTarget.of(baseUrl);
-            SslContext tls = target.tls() ? UpstreamTls.clientContext(up.trustedCaFile()) : null;
             resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                     .datagramChannelType(transports.datagramChannel())
                     .socketChannelType(transports.socketChannel()));
-            pool = new PerEventLoopUpstreamPool(target, transports.socketChannel(),
-                    new UpstreamChannelInitializer(target, tls, up.connectTimeout(), up.poolIdleTimeout()),
-                    resolver, up.connectTimeout(), up.maxConnectionsPerLoop(), up.maxPendingAcquires());
+            pool = newPool(target, up, transports, resolver);
+            ttsPool = newPool(UpstreamTarget.of(config.tts().target().orElseThrow()), up, transports, resolver);
 
             ClientConnections connections = new ClientConnections();
             Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
@@ -145,8 +150,8 @@ public final class ProxyServer implements AutoCloseable {
                 stats.aggregate();
                 metrics.aggregate();
             }, 1, 1, TimeUnit.SECONDS);
-            ClientServices services = clientServices(config, catalog, new TokenCounter(), admission, pool, connections,
-                    target.display(), Clock.systemUTC(), new Telemetry(metrics, stats, telemetry));
+            ClientServices services = clientServices(config, catalog, new TokenCounter(), admission, pool, ttsPool,
+                    connections, target.display(), Clock.systemUTC(), new Telemetry(metrics, stats, telemetry));
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
@@ -159,8 +164,8 @@ public final class ProxyServer implements AutoCloseable {
                     .childHandler(new ClientChannelInitializer(services));
             Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
 
-            ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, connections, admission,
-                    metrics, telemetry, demo, serverChannel);
+            ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, ttsPool, connections,
+                    admission, metrics, telemetry, demo, serverChannel);
             InetSocketAddress bound = server.address();
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); upstream {}{}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
@@ -168,15 +173,25 @@ public final class ProxyServer implements AutoCloseable {
                     target.tls() ? UpstreamTls.provider() : "off");
             return server;
         } catch (SSLException e) {
-            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, telemetry);
+            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry);
             throw new IllegalStateException("cannot set up TLS for the upstream: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
-            releaseAfterFailedStart(pool, resolver, ioGroup, acceptGroup, demo, telemetry);
+            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry);
             throw e;
         }
     }
 
-    private static void releaseAfterFailedStart(PerEventLoopUpstreamPool pool, DnsAddressResolverGroup resolver,
+    /** A keep-alive pool to one upstream target, TLS when the target says https. */
+    private static PerEventLoopUpstreamPool newPool(UpstreamTarget target, UpstreamConfig up, Transports transports,
+                                                    DnsAddressResolverGroup resolver) throws SSLException {
+        SslContext tls = target.tls() ? UpstreamTls.clientContext(up.trustedCaFile()) : null;
+        return new PerEventLoopUpstreamPool(target, transports.socketChannel(),
+                new UpstreamChannelInitializer(target, tls, up.connectTimeout(), up.poolIdleTimeout()),
+                resolver, up.connectTimeout(), up.maxConnectionsPerLoop(), up.maxPendingAcquires());
+    }
+
+    private static void releaseAfterFailedStart(PerEventLoopUpstreamPool pool, PerEventLoopUpstreamPool ttsPool,
+                                                DnsAddressResolverGroup resolver,
                                                 EventLoopGroup ioGroup, EventLoopGroup acceptGroup,
                                                 DemoUpstream demo, ExecutorService telemetry) {
         if (telemetry != null) {
@@ -184,6 +199,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         if (pool != null) {
             pool.close();
+        }
+        if (ttsPool != null) {
+            ttsPool.close();
         }
         if (resolver != null) {
             resolver.close();
@@ -201,7 +219,8 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ClientServices clientServices(ProxyConfig config, ModelCatalog catalog, TokenCounter tokens,
                                                 Admission admission,
-                                                UpstreamPool pool, ClientConnections connections,
+                                                UpstreamPool pool, UpstreamPool ttsPool,
+                                                ClientConnections connections,
                                                 String upstreamDisplay, Clock clock, Telemetry telemetry) {
         HealthRoutes health = new HealthRoutes(clock, catalog::size, upstreamDisplay, config.upstream().demo(),
                 connections::draining, connections::inFlight);
@@ -220,9 +239,10 @@ public final class ProxyServer implements AutoCloseable {
         StatsRoutes statsRoutes = new StatsRoutes(new StatsReport(telemetry.stats(), clock), new History());
         local.put(Route.STATS, statsRoutes::stats);
         local.put(Route.HISTORY, statsRoutes::history);
-        Router router = new Router(config.strictOpenAiApi(), config.metrics().enabled() ? config.metrics().path() : null);
+        Router router = new Router(config.strictOpenAiApi(), config.metrics().enabled() ? config.metrics().path() : null,
+                config.tts().enabled());
         return new ClientServices(config, router, new ClientAuth(config.auth(), config.upstream().token()), admission,
-                catalog, tokens, pool, local, connections, telemetry::onRequest,
+                catalog, tokens, pool, ttsPool, local, connections, telemetry::onRequest,
                 telemetry.metrics()::recordInterChunkGap);
     }
 
@@ -302,6 +322,7 @@ public final class ProxyServer implements AutoCloseable {
         } finally {
             connections.closeAll();
             pool.close();
+            ttsPool.close();
             resolver.close();
             ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

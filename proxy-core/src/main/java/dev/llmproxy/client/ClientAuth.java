@@ -85,7 +85,8 @@ public final class ClientAuth {
         return Optional.empty();
     }
 
-    private boolean isClientKey(String presented) {
+    /** One of the configured client keys; false for null, blank, or when none is configured. */
+    public boolean isClientKey(String presented) {
         if (presented == null || presented.isEmpty()) {
             return false;
         }

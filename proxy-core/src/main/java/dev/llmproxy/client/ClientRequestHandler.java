@@ -21,6 +21,7 @@ import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.routes.LocalRequest;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.routes.Responses;
+import dev.llmproxy.upstream.UpstreamPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
@@ -48,7 +49,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -65,6 +68,8 @@ import java.util.concurrent.CompletionStage;
  */
 final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements ClientLeg {
     private static final Logger log = LoggerFactory.getLogger(ClientRequestHandler.class);
+    /** Every /tts call of a client shares one token bucket, apart from its model buckets. */
+    private static final String TTS_BUCKET = "tts";
 
     private enum State { AWAIT_REQUEST, READING_BODY, RESPONDING, CLOSED }
 
@@ -198,7 +203,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             upstreamActiveOnArrival = services.admission().active();
             upstreamQueueOnArrival = services.admission().queued();
         }
-        if ((route == null ? isApiPath(head.uri()) : route.needsClientKey()) && !services.auth().authorized(head.headers())) {
+        boolean keyed = services.auth().authorized(head.headers())
+                || (route == Route.TTS && services.auth().isClientKey(TtsRequests.queryKey(head.uri())));
+        if ((route == null ? isApiPath(head.uri()) : route.needsClientKey()) && !keyed) {
             respondEarly(ProxyError.of(ErrorKind.PROXY_KEY_INVALID), null, bodyExpected);
             return;
         }
@@ -271,6 +278,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private void dispatch() {
         state = State.RESPONDING;
         Route route = match.route();
+        if (route == Route.TTS) {
+            startTts();
+            return;
+        }
         if (!route.proxied()) {
             ByteBuf raw = body.take();
             body = null;
@@ -353,19 +364,50 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                 ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
         // the client's query (e.g. an Azure-style api-version) travels with the request
         String path = operation.upstreamPath() + Router.query(request.uri());
-        Metering metering = new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(),
-                prepared.usageInjected());
-        UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering);
+        Metering metering = operation == Operation.AUDIO_SPEECH ? null
+                : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.usageInjected());
+        UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
+        var upstream = services.config().upstream();
+        admitThenStart(call, prepared.upstreamModel(), services.pool(), upstream.firstByteTimeout(),
+                upstream.streamIdleTimeout(), admitted -> admitted);
+    }
+
+    /** {@code GET|HEAD /tts}: checked here, then admitted (its own bucket, the concurrency gate) like any call. */
+    private void startTts() {
+        body.release();
+        body = null;
+        TtsRequests.Prepared prepared = TtsRequests.prepare(request, services.config().tts());
+        if (prepared.error() != null) {
+            sendError(prepared.error());
+            return;
+        }
+        UpstreamCall call = new UpstreamCall(request.method(), prepared.path(), prepared.headers(),
+                Unpooled.EMPTY_BUFFER, ResponseConverter.NONE, null, TtsRequests.RESPONSE_HEADERS);
+        var tts = services.config().tts();
+        admitThenStart(call, TTS_BUCKET, services.ttsPool(), tts.firstByteTimeout(),
+                services.config().upstream().streamIdleTimeout(), TtsPolicy::new);
+    }
+
+    /**
+     * Hands a prepared call to admission; once admitted, the exchange starts with the admitted call's policy (as
+     * {@code policyFor} shapes it). Until then the call waits in {@link #awaitingAdmission}, so a client that leaves
+     * frees its queue place and its body at once.
+     */
+    private void admitThenStart(UpstreamCall call, String model, UpstreamPool pool, Duration firstByteTimeout,
+                                Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor) {
         String identity = ClientIdentity.of(request.headers(), clientIp);
         awaitingAdmission = call;
-        Admission.Pending pending = services.admission().admit(identity, prepared.upstreamModel(), ctx.executor(),
+        Admission.Pending pending = services.admission().admit(identity, model, ctx.executor(),
                 new Admission.Callback() {
                     @Override
                     public void admitted(AdmittedCall admitted) {
                         admitting = null;
                         awaitingAdmission = null;
                         record.admitted(admitted.queueWaitNanos());
-                        startExchange(call, admitted);
+                        exchange = new ProxyExchange(ClientRequestHandler.this, pool, call, policyFor.apply(admitted),
+                                request.protocolVersion(), request.method(), firstByteTimeout, streamIdleTimeout,
+                                record, services.chunkGaps());
+                        exchange.start();
                     }
 
                     @Override
@@ -389,13 +431,6 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             awaitingAdmission = null;
             admitting = null;
         }
-    }
-
-    private void startExchange(UpstreamCall call, UpstreamPolicy policy) {
-        var upstream = services.config().upstream();
-        exchange = new ProxyExchange(this, services.pool(), call, policy, request.protocolVersion(), request.method(),
-                upstream.firstByteTimeout(), upstream.streamIdleTimeout(), record, services.chunkGaps());
-        exchange.start();
     }
 
     // ---------------------------------------------------------------- responses

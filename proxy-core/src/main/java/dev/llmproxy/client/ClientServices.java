@@ -24,6 +24,7 @@ public record ClientServices(
         ModelCatalog catalog,
         TokenCounter tokens,
         UpstreamPool pool,
+        UpstreamPool ttsPool,
         Map<Route, LocalRoute> localRoutes,
         ClientConnections connections,
         RequestObserver observer,

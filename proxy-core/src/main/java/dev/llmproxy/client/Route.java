@@ -16,6 +16,9 @@ public enum Route {
     BARE_CHAT_COMPLETIONS("/chat/completions", Operation.CHAT_COMPLETIONS, true, Set.of(HttpMethod.POST)),
     EMBEDDINGS("/v1/embeddings", Operation.EMBEDDINGS, true, Set.of(HttpMethod.POST)),
     COMPLETIONS("/v1/completions", Operation.LEGACY_COMPLETIONS, true, Set.of(HttpMethod.POST)),
+    AUDIO_SPEECH("/v1/audio/speech", Operation.AUDIO_SPEECH, true, Set.of(HttpMethod.POST)),
+    /** Text to speech from the TTS engine (not an OpenAI operation): forwarded to the engine's {@code /} only. */
+    TTS("/tts", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
 
     // Answered locally on the event loop.
     MODELS("/v1/models", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
@@ -80,6 +83,6 @@ public enum Route {
 
     /** Routes that spend upstream quota or expose the API need the client key when one is configured. */
     public boolean needsClientKey() {
-        return proxied() || template.startsWith("/v1/") || template.startsWith("/api/");
+        return proxied() || this == TTS || template.startsWith("/v1/") || template.startsWith("/api/");
     }
 }

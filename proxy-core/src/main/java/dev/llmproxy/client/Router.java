@@ -14,14 +14,18 @@ public final class Router {
     private final boolean strict;
 
     public Router(boolean strictOpenAiApi) {
-        this(strictOpenAiApi, "/metrics");
+        this(strictOpenAiApi, "/metrics", true);
     }
 
-    /** @param metricsPath where {@link Route#METRICS} is served, or null when metrics are off */
-    public Router(boolean strictOpenAiApi, String metricsPath) {
+    /**
+     * @param metricsPath where {@link Route#METRICS} is served, or null when metrics are off
+     * @param tts         serve {@link Route#TTS}
+     */
+    public Router(boolean strictOpenAiApi, String metricsPath, boolean tts) {
         this.strict = strictOpenAiApi;
         for (Route route : Route.values()) {
-            if ((!strict || route.inStrictMode()) && !route.template().contains("{") && route != Route.METRICS) {
+            if ((!strict || route.inStrictMode()) && !route.template().contains("{") && route != Route.METRICS
+                    && (tts || route != Route.TTS)) {
                 exact.put(route.template(), route);
             }
         }

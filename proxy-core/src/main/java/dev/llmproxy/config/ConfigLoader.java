@@ -176,6 +176,7 @@ public final class ConfigLoader {
             AuthConfig auth = new AuthConfig(mode, clientKeys, allowOpenProxy);
 
             AdmissionConfig admission = admission(baseUrl);
+            TtsConfig tts = tts(demo);
             MetricsConfig metrics = new MetricsConfig(bool(Setting.METRICS_ENABLED), metricsPath(),
                     bool(Setting.STREAM_USAGE_INJECTION));
             DemoConfig demoConfig = new DemoConfig(millis(Setting.DEMO_TOKEN_DELAY_MS));
@@ -185,7 +186,7 @@ public final class ConfigLoader {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ProxyConfig(server, upstream, auth, admission, metrics, demoConfig, strict, accessLog);
+            return new ProxyConfig(server, upstream, auth, admission, metrics, tts, demoConfig, strict, accessLog);
         }
 
         /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */
@@ -264,7 +265,12 @@ public final class ConfigLoader {
 
         /** Absolute http(s), with a host, without user info, query or fragment; trailing slashes removed. */
         private Optional<URI> baseUrl() {
-            Optional<String> v = raw(Setting.OPENAI_BASE_URL);
+            return url(Setting.OPENAI_BASE_URL);
+        }
+
+        /** An absolute http(s) URL with a host and no user info, query or fragment; a trailing slash dropped. */
+        private Optional<URI> url(Setting setting) {
+            Optional<String> v = raw(setting);
             if (v.isEmpty()) {
                 return Optional.empty();
             }
@@ -281,7 +287,7 @@ public final class ConfigLoader {
                 // reported below like any other malformed value
             }
             // a password in the URL stays out of stderr
-            problem(Setting.OPENAI_BASE_URL, URL_USER_INFO.matcher(v.get()).replaceFirst("$1" + HIDDEN + "@"));
+            problem(setting, URL_USER_INFO.matcher(v.get()).replaceFirst("$1" + HIDDEN + "@"));
             return Optional.empty();
         }
 
@@ -316,6 +322,26 @@ public final class ConfigLoader {
                     (int) integer(Setting.CIRCUIT_BREAKER_THRESHOLD),
                     millis(Setting.CIRCUIT_BREAKER_TIMEOUT_MS),
                     bool(Setting.ADAPTIVE_RATE_LIMITS));
+        }
+
+        private TtsConfig tts(boolean demo) {
+            Optional<URI> target = url(Setting.TTS_PROXY_TARGET);
+            if (target.isEmpty() && !demo) {
+                target = Optional.of(URI.create("http://127.0.0.1:8080"));
+            }
+            String voicesValue = valueOrDefault(Setting.TTS_VOICES).orElseThrow();
+            List<String> voices = new ArrayList<>();
+            for (String part : voicesValue.split(",")) {
+                String voice = part.strip();
+                if (!voice.isEmpty()) {
+                    voices.add(voice);
+                }
+            }
+            if (voices.isEmpty() || voices.stream().anyMatch(v -> !v.matches("[A-Za-z0-9_-]{1,64}"))) {
+                problem(Setting.TTS_VOICES, voicesValue);
+            }
+            return new TtsConfig(bool(Setting.ENABLE_TTS_PROXY), target, (int) integer(Setting.TTS_MAX_TEXT_CHARS),
+                    voices, millis(Setting.TTS_FIRST_BYTE_TIMEOUT_MS));
         }
 
         private String metricsPath() {

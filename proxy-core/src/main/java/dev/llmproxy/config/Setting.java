@@ -108,6 +108,17 @@ public enum Setting {
     ADAPTIVE_RATE_LIMITS("true", "Track an observed requests-per-minute guess per model from upstream 429s"
             + " (GET /v1/rate-limits/observed).",
             Rule.bool()),
+    ENABLE_TTS_PROXY("true", "Serve GET/HEAD /tts, streamed from TTS_PROXY_TARGET.",
+            Rule.bool()),
+    TTS_PROXY_TARGET(null, "Text-to-speech engine answering GET /?text=&voice=&scale=&name= with audio. Unset:"
+            + " http://127.0.0.1:8080, or the embedded demo upstream when it runs.",
+            Rule.text("an absolute http or https URL with a host and no user info, query or fragment")),
+    TTS_MAX_TEXT_CHARS("2000", "Longest text /tts accepts, in characters.",
+            Rule.integer(1, 100_000)),
+    TTS_VOICES("anatol,natalia", "Voices /tts accepts, comma-separated.",
+            Rule.text("one or more comma-separated names of letters, digits, '-' and '_'")),
+    TTS_FIRST_BYTE_TIMEOUT_MS("30000", "Longest wait for the TTS engine's response, in milliseconds (504 after).",
+            Rule.millis(1)),
     METRICS_ENABLED("true", "Serve Prometheus metrics at METRICS_PATH.",
             Rule.bool()),
     METRICS_PATH("/metrics", "Path of the Prometheus text exposition (never behind the client key).",

@@ -42,6 +42,17 @@ public final class HopByHopHeaders {
         copy(from, to, null);
     }
 
+    /** Upstream response headers to the client, only those named in {@code allowed}. */
+    public static void copyAllowed(HttpHeaders from, HttpHeaders to, HeaderNameSet allowed) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = from.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            if (allowed.contains(header.getKey())) {
+                to.add(header.getKey(), header.getValue());
+            }
+        }
+    }
+
     /** Client request headers to the upstream: end-to-end headers minus what {@link #NOT_FORWARDED_UPSTREAM} lists. */
     public static void copyRequestHeaders(HttpHeaders from, HttpHeaders to) {
         copy(from, to, NOT_FORWARDED_UPSTREAM);

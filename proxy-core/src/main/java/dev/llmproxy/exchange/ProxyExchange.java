@@ -275,7 +275,11 @@ public final class ProxyExchange implements UpstreamListener {
         record.status(head.status().code());
 
         HttpResponse out = new DefaultHttpResponse(clientVersion, head.status());
-        HopByHopHeaders.copyResponseHeaders(head.headers(), out.headers());
+        if (call.responseHeaders() != null) {
+            HopByHopHeaders.copyAllowed(head.headers(), out.headers(), call.responseHeaders());
+        } else {
+            HopByHopHeaders.copyResponseHeaders(head.headers(), out.headers());
+        }
         HttpHeaders h = out.headers();
         client.decorate(h);
         h.add("Server-Timing", serverTiming(System.nanoTime()));

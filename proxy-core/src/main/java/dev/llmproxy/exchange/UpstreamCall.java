@@ -1,5 +1,6 @@
 package dev.llmproxy.exchange;
 
+import dev.llmproxy.netty.HeaderNameSet;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -15,7 +16,8 @@ import io.netty.handler.codec.http.HttpMethod;
  * @param body      request body; owned by the exchange from now on (released when it ends)
  * @param converter how to rewrite a successful response, or {@link ResponseConverter#NONE}
  * @param metering  how to count the response's tokens, or null for calls without tokens
+ * @param responseHeaders the only upstream response headers the client may see, or null for every end-to-end one
  */
 public record UpstreamCall(HttpMethod method, String path, HttpHeaders headers, ByteBuf body,
-                           ResponseConverter converter, Metering metering) {
+                           ResponseConverter converter, Metering metering, HeaderNameSet responseHeaders) {
 }

@@ -52,6 +52,7 @@ public enum ErrorKind {
             "the upstream keeps failing for this model; requests are paused"),
     SHUTTING_DOWN(503, "server_error", null, "shutting_down",
             "the proxy is shutting down and its grace period is over; retry the request"),
+    TTS_UPSTREAM_ERROR(502, "bad_gateway", null, "tts_upstream_error", "TTS proxy error"),
     UPSTREAM_CONNECT_TIMEOUT(504, "upstream_error", null, "upstream_connect_timeout",
             "connecting to the upstream timed out"),
     UPSTREAM_TIMEOUT(504, "upstream_error", null, "upstream_timeout", "the upstream did not answer in time");

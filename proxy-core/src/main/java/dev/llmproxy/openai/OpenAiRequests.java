@@ -77,7 +77,7 @@ public final class OpenAiRequests {
         JsonNode model = body.get("model");
         ProxyError error = switch (operation) {
             case CHAT_COMPLETIONS -> checkChat(body, model);
-            case EMBEDDINGS -> falsy(model) || !body.has("input")
+            case EMBEDDINGS, AUDIO_SPEECH -> falsy(model) || !body.has("input")
                     ? ProxyError.of(ErrorKind.MISSING_EMBEDDING_INPUT) : checkModel(model);
             case LEGACY_COMPLETIONS -> checkCompletions(body, model);
         };
@@ -99,7 +99,8 @@ public final class OpenAiRequests {
             rewritten.put("model", upstreamModel);
         }
         boolean usageInjected = false;
-        if (injectStreamUsage && stream && operation != Operation.EMBEDDINGS) {
+        if (injectStreamUsage && stream && (operation == Operation.CHAT_COMPLETIONS
+                || operation == Operation.LEGACY_COMPLETIONS)) {
             ObjectNode target = rewritten != null ? rewritten : body;
             if (injectUsage(target)) {
                 rewritten = target;

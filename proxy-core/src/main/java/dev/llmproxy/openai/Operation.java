@@ -5,7 +5,9 @@ public enum Operation {
     CHAT_COMPLETIONS("/chat/completions"),
     EMBEDDINGS("/embeddings"),
     /** {@code POST /v1/completions}: converted to a chat call and the answer converted back (REFERENCE §2.5). */
-    LEGACY_COMPLETIONS("/chat/completions");
+    LEGACY_COMPLETIONS("/chat/completions"),
+    /** OpenAI's text-to-speech API; audio streams back unchanged. */
+    AUDIO_SPEECH("/audio/speech");
 
     private final String upstreamPath;
 

@@ -468,7 +468,7 @@ class ClientRequestHandlerTest {
         ModelCatalog catalog = ModelCatalog.bundled();
         ClientConnections connections = new ClientConnections();
         Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
-        ClientServices services = ProxyServer.clientServices(config, catalog, TOKENS, admission, pool, connections,
+        ClientServices services = ProxyServer.clientServices(config, catalog, TOKENS, admission, pool, pool, connections,
                 BASE_URL.toString(), Clock.systemUTC(), new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()),
                         new UsageStats(NanoClock.system()), Runnable::run));
 

@@ -43,6 +43,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ttsDefaultsToTheReferenceEngineOrTheDemoAndValidatesItsSettings() {
+        TtsConfig demo = ConfigLoader.load(Map.of(), Map.of(), Map.of()).tts();
+        assertThat(demo.enabled()).isTrue();
+        assertThat(demo.target()).as("the demo upstream fills it in at start").isEmpty();
+        assertThat(demo.maxTextChars()).isEqualTo(2000);
+        assertThat(demo.voices()).containsExactly("anatol", "natalia");
+        assertThat(fromEnv("GITHUB_TOKEN", SECRET).tts().target()).hasValue(URI.create("http://127.0.0.1:8080"));
+        assertThat(fromEnv("TTS_PROXY_TARGET", "http://tts.local:9000/").tts().target())
+                .hasValue(URI.create("http://tts.local:9000"));
+        ConfigException e = problemsFromEnv("TTS_PROXY_TARGET", "ftp://x", "TTS_VOICES", "a b", "TTS_MAX_TEXT_CHARS", "0");
+        assertThat(e.problems()).hasSize(3).anyMatch(p -> p.startsWith("TTS_PROXY_TARGET: ftp://x"))
+                .anyMatch(p -> p.startsWith("TTS_VOICES: a b")).anyMatch(p -> p.startsWith("TTS_MAX_TEXT_CHARS: 0"));
+    }
+
+    @Test
     void admissionDefaultsFollowTheIssueAndTheReference() {
         AdmissionConfig a = ConfigLoader.load(Map.of(), Map.of(), Map.of()).admission();
         assertThat(a).isEqualTo(new AdmissionConfig(true, 30, 30, 100_000, 100, false, true, 8, 100,

@@ -94,6 +94,7 @@ public final class ProxyMetrics implements RequestObserver {
     private final Histogram.Child queueWait;
     private final Histogram ttft;
     private final Histogram upstreamDuration;
+    private final Histogram upstreamFirstByte;
     private final Histogram.Child interChunkGap;
 
     private final LatencyFamily httpDurationQuantiles;
@@ -142,6 +143,9 @@ public final class ProxyMetrics implements RequestObserver {
                 TTFT_BUCKETS, "model");
         upstreamDuration = histogram(MetricNames.UPSTREAM_DURATION,
                 "Admission to upstream response complete (or failed), by model.", UPSTREAM_DURATION_BUCKETS, "model");
+        upstreamFirstByte = histogram(MetricNames.UPSTREAM_FIRST_BYTE,
+                "Request written upstream to the upstream's response head (retries included), by route.",
+                new double[]{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}, "route");
         interChunkGap = histogram(MetricNames.INTER_CHUNK_GAP, "Gap between consecutive upstream response chunks.",
                 INTER_CHUNK_GAP_BUCKETS).labels();
 
@@ -204,6 +208,9 @@ public final class ProxyMetrics implements RequestObserver {
         if (s.ttftNanos() >= 0) {
             ttft.labels(model).observe(s.ttftNanos() / NANOS_PER_SECOND);
             ttftQuantiles.labels(model).record(s.ttftNanos());
+        }
+        if (s.upstreamFirstByteNanos() >= 0) {
+            upstreamFirstByte.labels(route).observe(s.upstreamFirstByteNanos() / NANOS_PER_SECOND);
         }
         if (s.upstreamNanos() >= 0) {
             upstreamDuration.labels(model).observe(s.upstreamNanos() / NANOS_PER_SECOND);

@@ -1,0 +1,184 @@
+package dev.llmproxy.demo;
+
+import java.util.Objects;
+
+/**
+ * The demo's synthetic speech: a WAV file (RIFF/WAVE, PCM 16-bit little-endian, mono, 16 kHz) whose every byte is a
+ * pure function of (text, voice, scale, duration, offset), so any byte range can be produced on demand and a file of
+ * any size costs no memory. Each character of the text becomes {@value #MILLIS_PER_CHAR} ms of a rising tone whose
+ * pitch comes from the character and the voice, faded in and out so the joins do not click; the amplitude follows
+ * {@code scale}. A duration override repeats the text's tones until it is filled.
+ *
+ * <p>The tones are computed with integer phase arithmetic and one sine table, so a sample costs a few multiplies: the
+ * generator keeps well ahead of a loopback socket.
+ *
+ * <p>Threading: immutable; {@link #read} may be called from any thread.
+ */
+final class DemoWav {
+    static final int SAMPLE_RATE = 16_000;
+    static final int BYTES_PER_SAMPLE = 2;
+    static final int HEADER_BYTES = 44;
+    static final int MILLIS_PER_CHAR = 100;
+    static final int SAMPLES_PER_CHAR = SAMPLE_RATE * MILLIS_PER_CHAR / 1000;
+    /** The RIFF sizes are unsigned 32-bit: stay well inside them. */
+    static final long MAX_SAMPLES = 36_000L * SAMPLE_RATE;
+
+    /** Fade-in and fade-out of each character's tone, in samples (16 ms); a power of two for the shift. */
+    private static final int RAMP_SHIFT = 8;
+    private static final int RAMP = 1 << RAMP_SHIFT;
+    private static final int SINE_BITS = 12;
+    private static final short[] SINE = sineTable();
+    /** Full-scale amplitude at scale 1.0; 3.0 then stays just below clipping. */
+    private static final double BASE_AMPLITUDE = 0.3 * Short.MAX_VALUE;
+    /** Each tone rises by this factor over its character, a little like intonation. */
+    private static final double GLIDE = 1.25;
+
+    private final long samples;
+    /** Per character of the text, the 32-bit fixed-point phase step (cycles per sample × 2^32) at the tone's start. */
+    private final long[] startSteps;
+    /** Per character, the step's increase per sample, in the same unit. */
+    private final long[] stepSlopes;
+    private final int amplitude;
+    private final byte[] header;
+
+    private DemoWav(long samples, long[] startSteps, long[] stepSlopes, int amplitude) {
+        this.samples = samples;
+        this.startSteps = startSteps;
+        this.stepSlopes = stepSlopes;
+        this.amplitude = amplitude;
+        this.header = header(samples * BYTES_PER_SAMPLE);
+    }
+
+    /**
+     * @param text         non-empty; one tone per code point
+     * @param baseHz       the voice's lowest pitch
+     * @param scale        amplitude multiplier, 0.1 to 3.0
+     * @param totalSamples the duration in samples, or 0 for {@value #MILLIS_PER_CHAR} ms per character
+     */
+    static DemoWav of(String text, double baseHz, double scale, long totalSamples) {
+        Objects.requireNonNull(text, "text");
+        int[] codePoints = text.codePoints().toArray();
+        if (codePoints.length == 0) {
+            throw new IllegalArgumentException("text: empty (expected: at least one character)");
+        }
+        long samples = totalSamples > 0 ? totalSamples : (long) codePoints.length * SAMPLES_PER_CHAR;
+        if (samples > MAX_SAMPLES) {
+            throw new IllegalArgumentException("samples: " + samples + " (expected: at most " + MAX_SAMPLES + ")");
+        }
+        long[] startSteps = new long[codePoints.length];
+        long[] stepSlopes = new long[codePoints.length];
+        for (int i = 0; i < codePoints.length; i++) {
+            // Two octaves of semitones, spread so neighbouring letters sound apart.
+            int semitone = Math.floorMod(codePoints[i] * 7, 24);
+            double startHz = baseHz * Math.pow(2, semitone / 12.0);
+            startSteps[i] = step(startHz);
+            stepSlopes[i] = (step(startHz * GLIDE) - startSteps[i]) / SAMPLES_PER_CHAR;
+        }
+        int amplitude = (int) Math.round(BASE_AMPLITUDE * scale);
+        return new DemoWav(samples, startSteps, stepSlopes, amplitude);
+    }
+
+    /** The whole file's length: header plus samples. */
+    long length() {
+        return HEADER_BYTES + samples * BYTES_PER_SAMPLE;
+    }
+
+    long samples() {
+        return samples;
+    }
+
+    /**
+     * Copies the file's bytes {@code [offset, offset + length)} into {@code dst} at {@code dstOffset}.
+     *
+     * @throws IndexOutOfBoundsException when the range is not inside the file or the array
+     */
+    void read(long offset, byte[] dst, int dstOffset, int length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        if (offset < 0 || length < 0 || offset > length() - length) {
+            throw new IndexOutOfBoundsException("bytes " + offset + "+" + length + " of " + length());
+        }
+        int at = dstOffset;
+        int end = dstOffset + length;
+        long position = offset;
+        while (at < end && position < HEADER_BYTES) {
+            dst[at++] = header[(int) position++];
+        }
+        if (at == end) {
+            return;
+        }
+        long sample = (position - HEADER_BYTES) / BYTES_PER_SAMPLE;
+        if (((position - HEADER_BYTES) & 1) == 1) {
+            // A range may start on a sample's high byte.
+            dst[at++] = (byte) (sample(sample++) >> 8);
+        }
+        while (end - at >= BYTES_PER_SAMPLE) {
+            int value = sample(sample++);
+            dst[at++] = (byte) value;
+            dst[at++] = (byte) (value >> 8);
+        }
+        if (at < end) {
+            dst[at] = (byte) sample(sample);
+        }
+    }
+
+    /** Sample {@code n} as a signed 16-bit value. */
+    int sample(long n) {
+        long charIndex = n / SAMPLES_PER_CHAR;
+        int k = (int) (n - charIndex * SAMPLES_PER_CHAR);
+        int c = (int) (charIndex % startSteps.length);
+        // Phase of a linear chirp, in cycles × 2^32: start·k + slope·k²/2. Only the low 32 bits matter, and long
+        // overflow keeps them exact.
+        long phase = startSteps[c] * k + ((stepSlopes[c] * k * k) >> 1);
+        int sine = SINE[(int) ((phase >>> (32 - SINE_BITS)) & ((1 << SINE_BITS) - 1))];
+        int envelope = Math.min(RAMP, Math.min(k, SAMPLES_PER_CHAR - 1 - k));
+        return (int) (((long) sine * amplitude * envelope) >> (15 + RAMP_SHIFT));
+    }
+
+    private static long step(double hz) {
+        return Math.round(hz / SAMPLE_RATE * (1L << 32));
+    }
+
+    private static short[] sineTable() {
+        short[] table = new short[1 << SINE_BITS];
+        for (int i = 0; i < table.length; i++) {
+            table[i] = (short) Math.round(Math.sin(2 * Math.PI * i / table.length) * Short.MAX_VALUE);
+        }
+        return table;
+    }
+
+    /** The canonical 44-byte header of a PCM WAV with one {@code fmt } and one {@code data} chunk. */
+    private static byte[] header(long dataBytes) {
+        byte[] h = new byte[HEADER_BYTES];
+        ascii(h, 0, "RIFF");
+        le32(h, 4, 36 + dataBytes);
+        ascii(h, 8, "WAVE");
+        ascii(h, 12, "fmt ");
+        le32(h, 16, 16);                                   // fmt chunk size
+        le16(h, 20, 1);                                    // PCM
+        le16(h, 22, 1);                                    // mono
+        le32(h, 24, SAMPLE_RATE);
+        le32(h, 28, (long) SAMPLE_RATE * BYTES_PER_SAMPLE); // byte rate
+        le16(h, 32, BYTES_PER_SAMPLE);                     // block align
+        le16(h, 34, 8 * BYTES_PER_SAMPLE);                 // bits per sample
+        ascii(h, 36, "data");
+        le32(h, 40, dataBytes);
+        return h;
+    }
+
+    private static void ascii(byte[] dst, int at, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            dst[at + i] = (byte) s.charAt(i);
+        }
+    }
+
+    private static void le16(byte[] dst, int at, int value) {
+        dst[at] = (byte) value;
+        dst[at + 1] = (byte) (value >>> 8);
+    }
+
+    private static void le32(byte[] dst, int at, long value) {
+        for (int i = 0; i < 4; i++) {
+            dst[at + i] = (byte) (value >>> (8 * i));
+        }
+    }
+}

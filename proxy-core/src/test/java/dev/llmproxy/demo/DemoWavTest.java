@@ -63,6 +63,20 @@ class DemoWavTest {
     }
 
     @Test
+    void copiesCachedTonesOfShortTextsAndComputesLongOnesToTheSameSamples() {
+        String longText = "abcdefghijklmnopqrstuvwxyz0123456789".repeat(4);
+        assertThat(longText.length()).isGreaterThan(DemoWav.MAX_CACHED_TONES);
+        for (DemoWav wav : new DemoWav[]{DemoWav.of("cached", 140, 1.0, 0), DemoWav.of(longText, 140, 1.0, 0)}) {
+            int samples = (int) Math.min(wav.samples(), 20_000);
+            byte[] bytes = bytes(wav, DemoWav.HEADER_BYTES, samples * 2);
+            ByteBuffer le = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (int n = 0; n < samples; n++) {
+                assertThat((int) le.getShort(n * 2)).as("sample %d", n).isEqualTo(wav.sample(n));
+            }
+        }
+    }
+
+    @Test
     void makesAudibleTonesThatFadeAtEachCharacterBoundaryAndFollowTheScale() {
         DemoWav loud = DemoWav.of("ab", 140, 3.0, 0);
         DemoWav quiet = DemoWav.of("ab", 140, 0.1, 0);

@@ -9,10 +9,10 @@ import java.util.Objects;
  * pitch comes from the character and the voice, faded in and out so the joins do not click; the amplitude follows
  * {@code scale}. A duration override repeats the text's tones until it is filled.
  *
- * <p>The tones are computed with integer phase arithmetic and one sine table. For texts of up to
- * {@value #MAX_CACHED_TONES} characters each character's tone is rendered once, on first use, and copied from then
- * on ({@code 3.2 KB} per character, so at most about 400 KB per file): a long file of a short text is then produced at
- * memory-copy speed, and the bench measures the network path rather than this generator.
+ * <p>A character's tone depends only on its note, one of {@value #NOTES} semitones, so each note's tone is rendered
+ * once, on first use (integer phase arithmetic and one sine table), and copied from then on: at most 24 × 3.2 KB per
+ * file whatever the text or the duration, and bytes at memory-copy speed, so the bench measures the network path
+ * rather than this generator.
  *
  * <p>Threading: the bytes are a pure function of the parameters, but the tone cache is filled without
  * synchronisation: use one instance from one thread at a time (each request builds its own).
@@ -23,8 +23,8 @@ final class DemoWav {
     static final int HEADER_BYTES = 44;
     static final int MILLIS_PER_CHAR = 100;
     static final int SAMPLES_PER_CHAR = SAMPLE_RATE * MILLIS_PER_CHAR / 1000;
-    /** Texts up to this many characters have their tones rendered once and copied. */
-    static final int MAX_CACHED_TONES = 128;
+    /** Two octaves of semitones. */
+    static final int NOTES = 24;
     /** The RIFF sizes are unsigned 32-bit: stay well inside them. */
     static final long MAX_SAMPLES = 36_000L * SAMPLE_RATE;
 
@@ -39,22 +39,24 @@ final class DemoWav {
     private static final double GLIDE = 1.25;
 
     private final long samples;
-    /** Per character of the text, the 32-bit fixed-point phase step (cycles per sample × 2^32) at the tone's start. */
+    /** Per character of the text, its note. */
+    private final byte[] notes;
+    /** Per note, the 32-bit fixed-point phase step (cycles per sample × 2^32) at the tone's start. */
     private final long[] startSteps;
-    /** Per character, the step's increase per sample, in the same unit. */
+    /** Per note, the step's increase per sample, in the same unit. */
     private final long[] stepSlopes;
     private final int amplitude;
     private final byte[] header;
-    /** Per character, its rendered tone (little-endian samples), or null until first used; null for long texts. */
-    private final byte[][] tones;
+    /** Per note, its rendered tone (little-endian samples), or null until first used. */
+    private final byte[][] tones = new byte[NOTES][];
 
-    private DemoWav(long samples, long[] startSteps, long[] stepSlopes, int amplitude) {
+    private DemoWav(long samples, byte[] notes, long[] startSteps, long[] stepSlopes, int amplitude) {
         this.samples = samples;
+        this.notes = notes;
         this.startSteps = startSteps;
         this.stepSlopes = stepSlopes;
         this.amplitude = amplitude;
         this.header = header(samples * BYTES_PER_SAMPLE);
-        this.tones = startSteps.length <= MAX_CACHED_TONES ? new byte[startSteps.length][] : null;
     }
 
     /**
@@ -73,17 +75,20 @@ final class DemoWav {
         if (samples > MAX_SAMPLES) {
             throw new IllegalArgumentException("samples: " + samples + " (expected: at most " + MAX_SAMPLES + ")");
         }
-        long[] startSteps = new long[codePoints.length];
-        long[] stepSlopes = new long[codePoints.length];
+        byte[] notes = new byte[codePoints.length];
         for (int i = 0; i < codePoints.length; i++) {
-            // Two octaves of semitones, spread so neighbouring letters sound apart.
-            int semitone = Math.floorMod(codePoints[i] * 7, 24);
-            double startHz = baseHz * Math.pow(2, semitone / 12.0);
-            startSteps[i] = step(startHz);
-            stepSlopes[i] = (step(startHz * GLIDE) - startSteps[i]) / SAMPLES_PER_CHAR;
+            // spread so that neighbouring letters sound apart
+            notes[i] = (byte) Math.floorMod(codePoints[i] * 7, NOTES);
+        }
+        long[] startSteps = new long[NOTES];
+        long[] stepSlopes = new long[NOTES];
+        for (int note = 0; note < NOTES; note++) {
+            double startHz = baseHz * Math.pow(2, note / 12.0);
+            startSteps[note] = step(startHz);
+            stepSlopes[note] = (step(startHz * GLIDE) - startSteps[note]) / SAMPLES_PER_CHAR;
         }
         int amplitude = (int) Math.round(BASE_AMPLITUDE * scale);
-        return new DemoWav(samples, startSteps, stepSlopes, amplitude);
+        return new DemoWav(samples, notes, startSteps, stepSlopes, amplitude);
     }
 
     /** The whole file's length: header plus samples. */
@@ -129,58 +134,47 @@ final class DemoWav {
 
     /**
      * Writes {@code count} samples from sample {@code first} as little-endian pairs at {@code at}; returns the index
-     * after them. The same values as {@link #sample}, one character's run at a time, without a division per sample.
+     * after them. The same values as {@link #sample}, copied a character's run at a time from the rendered tones.
      */
     private int samples(long first, int count, byte[] dst, int at) {
         long charIndex = first / SAMPLES_PER_CHAR;
         int k = (int) (first - charIndex * SAMPLES_PER_CHAR);
-        int c = (int) (charIndex % startSteps.length);
+        int c = (int) (charIndex % notes.length);
         int left = count;
         while (left > 0) {
             int run = Math.min(left, SAMPLES_PER_CHAR - k);
-            if (tones != null) {
-                System.arraycopy(tone(c), k * BYTES_PER_SAMPLE, dst, at, run * BYTES_PER_SAMPLE);
-                at += run * BYTES_PER_SAMPLE;
-            } else {
-                at = render(c, k, k + run, dst, at);
-            }
+            System.arraycopy(tone(notes[c]), k * BYTES_PER_SAMPLE, dst, at, run * BYTES_PER_SAMPLE);
+            at += run * BYTES_PER_SAMPLE;
             left -= run;
             k = 0;
-            if (++c == startSteps.length) {
+            if (++c == notes.length) {
                 c = 0;
             }
         }
         return at;
     }
 
-    private byte[] tone(int c) {
-        byte[] tone = tones[c];
+    /** The note's whole tone as little-endian samples, rendered on first use. */
+    private byte[] tone(int note) {
+        byte[] tone = tones[note];
         if (tone == null) {
             tone = new byte[SAMPLES_PER_CHAR * BYTES_PER_SAMPLE];
-            render(c, 0, SAMPLES_PER_CHAR, tone, 0);
-            tones[c] = tone;
+            for (int k = 0, at = 0; k < SAMPLES_PER_CHAR; k++) {
+                int value = value(startSteps[note], stepSlopes[note], k);
+                tone[at++] = (byte) value;
+                tone[at++] = (byte) (value >> 8);
+            }
+            tones[note] = tone;
         }
         return tone;
-    }
-
-    /** Writes samples {@code [from, to)} of character {@code c}'s tone at {@code at}; returns the index after them. */
-    private int render(int c, int from, int to, byte[] dst, int at) {
-        long start = startSteps[c];
-        long slope = stepSlopes[c];
-        for (int k = from; k < to; k++) {
-            int value = value(start, slope, k);
-            dst[at++] = (byte) value;
-            dst[at++] = (byte) (value >> 8);
-        }
-        return at;
     }
 
     /** Sample {@code n} as a signed 16-bit value. */
     int sample(long n) {
         long charIndex = n / SAMPLES_PER_CHAR;
         int k = (int) (n - charIndex * SAMPLES_PER_CHAR);
-        int c = (int) (charIndex % startSteps.length);
-        return value(startSteps[c], stepSlopes[c], k);
+        int note = notes[(int) (charIndex % notes.length)];
+        return value(startSteps[note], stepSlopes[note], k);
     }
 
     /** Sample {@code k} of a character's tone. */

@@ -2,11 +2,15 @@ package dev.llmproxy.demo;
 
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.ProxyError;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -25,7 +29,8 @@ import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Routes each request of one demo-upstream connection to chat, embeddings or the model list, and answers it.
+ * Routes each request of one demo-upstream connection to chat, embeddings, the model list or the TTS engine at
+ * {@code /?text=…}, and answers it.
  *
  * <p>One response is written at a time: auto-read is off, the socket is read again only once the previous response
  * is on the wire, and requests a client pipelined meanwhile wait in a small queue, answered in order. (Not Netty's
@@ -48,12 +53,18 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     /** A response is being written; the next request waits. */
     private boolean busy;
     private boolean draining;
+    private final DemoTts tts;
+    private final DemoAudioGauges audioGauges;
     private DemoChatStream stream;
+    private DemoAudioStream audio;
 
-    DemoRequestHandler(DemoModels models, long tokenDelayNanos, AtomicInteger streamsInFlight) {
+    DemoRequestHandler(DemoModels models, long tokenDelayNanos, AtomicInteger streamsInFlight, DemoTts tts,
+                       DemoAudioGauges audioGauges) {
         this.models = models;
         this.tokenDelayNanos = tokenDelayNanos;
         this.streamsInFlight = streamsInFlight;
+        this.tts = tts;
+        this.audioGauges = audioGauges;
     }
 
     @Override
@@ -120,6 +131,10 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(request) && request.protocolVersion() != HttpVersion.HTTP_1_0;
         String path = path(request.uri());
         try {
+            if (DemoTts.isTtsUri(request.uri())) {
+                tts(ctx, request, keepAlive);
+                return;
+            }
             switch (path) {
                 case "/chat/completions" -> {
                     if (allowed(ctx, request, HttpMethod.POST, keepAlive)) {
@@ -186,6 +201,46 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
         respond(ctx, DemoResponses.ok(embeddings.render(ctx.alloc())), keepAlive);
     }
 
+    /**
+     * The TTS engine: OPTIONS lists the methods; GET streams the planned bytes, generated as the socket takes them;
+     * HEAD, 304 and 416 are complete responses.
+     */
+    private void tts(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        HttpMethod method = request.method();
+        if (HttpMethod.OPTIONS.equals(method)) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
+            response.headers().set(HttpHeaderNames.ALLOW, DemoTts.ALLOW);
+            respond(ctx, response, keepAlive);
+            return;
+        }
+        if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+            FullHttpResponse response = DemoResponses.error(ctx.alloc(), ProxyError.of(ErrorKind.METHOD_NOT_ALLOWED,
+                    "method " + method + " not allowed (expected: " + DemoTts.ALLOW + ")"));
+            response.headers().set(HttpHeaderNames.ALLOW, DemoTts.ALLOW);
+            respond(ctx, response, keepAlive);
+            return;
+        }
+        DemoTtsAnswer answer = tts.answer(request);
+        if (HttpMethod.GET.equals(method) && answer.range() != null) {
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), answer.headers());
+            HttpUtil.setKeepAlive(head, keepAlive);
+            audio = new DemoAudioStream(ctx, answer.wav(), answer.range(), audioGauges, last -> {
+                audio = null;
+                afterResponse(ctx, last, keepAlive);
+            });
+            audio.start(head);
+            return;
+        }
+        // HEAD (the codec then writes the headers only, Content-Length kept), 304 and 416.
+        ByteBuf content = answer.body() == null || HttpMethod.HEAD.equals(method)
+                ? Unpooled.EMPTY_BUFFER
+                : ctx.alloc().buffer(answer.body().length).writeBytes(answer.body());
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(), content,
+                answer.headers(), EmptyHttpHeaders.INSTANCE);
+        respond(ctx, response, keepAlive);
+    }
+
     /** Answers 405 with {@code Allow} unless the request uses {@code method}. */
     private boolean allowed(ChannelHandlerContext ctx, FullHttpRequest request, HttpMethod method, boolean keepAlive) {
         if (method.equals(request.method())) {
@@ -237,10 +292,22 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (audio != null && ctx.channel().isWritable()) {
+            audio.resume();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (stream != null) {
             stream.cancel();
             stream = null;
+        }
+        if (audio != null) {
+            audio.cancel();
+            audio = null;
         }
         releasePending();
         ctx.fireChannelInactive();

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -37,16 +38,18 @@ public final class DemoUpstream implements AutoCloseable {
     private final Channel serverChannel;
     private final ChannelGroup connections;
     private final AtomicInteger streamsInFlight;
+    private final DemoAudioGauges audioGauges;
     private final URI baseUrl;
     private final int port;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DemoUpstream(EventLoopGroup group, Channel serverChannel, ChannelGroup connections,
-                         AtomicInteger streamsInFlight, URI baseUrl, int port) {
+                         AtomicInteger streamsInFlight, DemoAudioGauges audioGauges, URI baseUrl, int port) {
         this.group = group;
         this.serverChannel = serverChannel;
         this.connections = connections;
         this.streamsInFlight = streamsInFlight;
+        this.audioGauges = audioGauges;
         this.baseUrl = baseUrl;
         this.port = port;
     }
@@ -75,6 +78,9 @@ public final class DemoUpstream implements AutoCloseable {
         EventLoopGroup group = transport.newGroup(1, "demo-upstream");
         ChannelGroup connections = new DefaultChannelGroup("demo-upstream-connections", group.next());
         AtomicInteger streamsInFlight = new AtomicInteger();
+        DemoAudioGauges audioGauges = new DemoAudioGauges();
+        // Every generated file is as old as this demo: Last-Modified and If-Modified-Since have something to compare.
+        DemoTts tts = new DemoTts(Instant.now());
 
         ChannelFuture bind = new ServerBootstrap()
                 .group(group)
@@ -84,7 +90,8 @@ public final class DemoUpstream implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // Read the next request only once the previous response is written (see DemoRequestHandler).
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new DemoUpstreamInitializer(models, tokenDelayNanos, connections, streamsInFlight))
+                .childHandler(new DemoUpstreamInitializer(models, tokenDelayNanos, connections, streamsInFlight,
+                        tts, audioGauges))
                 .bind(host, port)
                 .await();
         if (!bind.isSuccess()) {
@@ -93,12 +100,16 @@ public final class DemoUpstream implements AutoCloseable {
         }
         InetSocketAddress bound = (InetSocketAddress) bind.channel().localAddress();
         URI baseUrl = URI.create("http://" + urlHost(bound.getAddress()) + ":" + bound.getPort());
-        log.info("demo upstream listening on {} ({} models, token delay {} ms, {})", baseUrl, knownModelIds.size(),
-                config.tokenDelay().toMillis(), transport.name());
-        return new DemoUpstream(group, bind.channel(), connections, streamsInFlight, baseUrl, bound.getPort());
+        log.info("demo upstream listening on {} ({} models, token delay {} ms, TTS at {}/?text=…, {})", baseUrl,
+                knownModelIds.size(), config.tokenDelay().toMillis(), baseUrl, transport.name());
+        return new DemoUpstream(group, bind.channel(), connections, streamsInFlight, audioGauges, baseUrl,
+                bound.getPort());
     }
 
-    /** {@code http://<host>:<port>} without a path: clients call {@code <base>/chat/completions} and so on. */
+    /**
+     * {@code http://<host>:<port>} without a path: clients call {@code <base>/chat/completions} and so on, and the
+     * TTS engine at {@code <base>/?text=…}.
+     */
     public URI baseUrl() {
         return baseUrl;
     }
@@ -115,6 +126,11 @@ public final class DemoUpstream implements AutoCloseable {
     /** Chat streams still writing or scheduled; for tests that check a cancelled stream stopped. */
     int streamsInFlight() {
         return streamsInFlight.get();
+    }
+
+    /** The TTS engine's audio streams: in flight, bytes written, the largest outbound backlog; for tests. */
+    DemoAudioGauges audioGauges() {
+        return audioGauges;
     }
 
     /** Stops listening, closes every connection and the event loop group; waits a bounded time. Idempotent. */

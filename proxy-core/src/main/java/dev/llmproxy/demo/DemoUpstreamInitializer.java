@@ -28,13 +28,17 @@ final class DemoUpstreamInitializer extends ChannelInitializer<SocketChannel> {
     private final long tokenDelayNanos;
     private final ChannelGroup connections;
     private final AtomicInteger streamsInFlight;
+    private final DemoTts tts;
+    private final DemoAudioGauges audioGauges;
 
     DemoUpstreamInitializer(DemoModels models, long tokenDelayNanos, ChannelGroup connections,
-                            AtomicInteger streamsInFlight) {
+                            AtomicInteger streamsInFlight, DemoTts tts, DemoAudioGauges audioGauges) {
         this.models = models;
         this.tokenDelayNanos = tokenDelayNanos;
         this.connections = connections;
         this.streamsInFlight = streamsInFlight;
+        this.tts = tts;
+        this.audioGauges = audioGauges;
     }
 
     @Override
@@ -45,6 +49,7 @@ final class DemoUpstreamInitializer extends ChannelInitializer<SocketChannel> {
         // Before the aggregator, so its own 100-continue and 413 answers carry the header too.
         p.addLast(SERVER_HEADER, DemoServerHeaderHandler.INSTANCE);
         p.addLast(AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BODY_BYTES));
-        p.addLast(PipelineNames.ROUTER, new DemoRequestHandler(models, tokenDelayNanos, streamsInFlight));
+        p.addLast(PipelineNames.ROUTER, new DemoRequestHandler(models, tokenDelayNanos, streamsInFlight, tts,
+                audioGauges));
     }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -35,7 +36,8 @@ class DemoRequestHandlerTest {
 
     private EmbeddedChannel newChannel() {
         EmbeddedChannel ch = new EmbeddedChannel(DemoServerHeaderHandler.INSTANCE, new DemoRequestHandler(
-                DemoModels.of(Set.of(MODEL)), Duration.ofMillis(DELAY_MILLIS).toNanos(), streamsInFlight));
+                DemoModels.of(Set.of(MODEL)), Duration.ofMillis(DELAY_MILLIS).toNanos(), streamsInFlight,
+                new DemoTts(Instant.EPOCH), new DemoAudioGauges()));
         ch.freezeTime();
         return ch;
     }

@@ -17,8 +17,9 @@ import java.util.Map;
 
 /**
  * Checks a {@code GET|HEAD /tts?text=&voice=&scale=&name=} request and builds what goes to the TTS engine: always
- * its path {@code /} (the reference forwarded {@code /tts/../..} — a path traversal), a query rebuilt from the four
- * known parameters only (so a {@code key} given for the proxy never leaves), and the request headers a media player
+ * its path {@code /} (the reference forwarded {@code /tts/../..} — a path traversal), a query rebuilt from the known
+ * parameters only ({@code text}, {@code voice}, {@code scale}, {@code name}, and {@code seconds} for engines that take
+ * a fixed duration) (so a {@code key} given for the proxy never leaves), and the request headers a media player
  * needs for caching and seeking.
  */
 final class TtsRequests {
@@ -60,6 +61,10 @@ final class TtsRequests {
         if (name != null && name.length() > MAX_NAME_CHARS) {
             return failed("name is longer than " + MAX_NAME_CHARS + " characters", "name");
         }
+        String seconds = first(query, "seconds");
+        if (seconds != null && !validSeconds(seconds)) {
+            return failed("seconds must be a number from 1 to 36000", "seconds");
+        }
         QueryStringEncoder path = new QueryStringEncoder("/", StandardCharsets.UTF_8);
         path.addParam("text", text);
         if (voice != null) {
@@ -70,6 +75,9 @@ final class TtsRequests {
         }
         if (name != null) {
             path.addParam("name", name);
+        }
+        if (seconds != null) {
+            path.addParam("seconds", seconds); // a fixed duration, for engines that take one (the demo's does)
         }
         HttpHeaders headers = new DefaultHttpHeaders();
         for (String forwarded : FORWARDED) {
@@ -90,6 +98,15 @@ final class TtsRequests {
     /** The {@code key} query parameter: how an {@code <audio src>}, which cannot send headers, presents a client key. */
     static String queryKey(String uri) {
         return first(new QueryStringDecoder(uri, StandardCharsets.UTF_8).parameters(), "key");
+    }
+
+    private static boolean validSeconds(String value) {
+        try {
+            double d = Double.parseDouble(value);
+            return d >= 1 && d <= 36_000;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static boolean validScale(String value) {

@@ -1,6 +1,8 @@
 package dev.llmproxy.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.config.DemoConfig;
+import dev.llmproxy.demo.DemoUpstream;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.testing.FakeUpstream;
 import dev.llmproxy.testing.ProxyUnderTest;
@@ -15,12 +17,16 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -253,6 +259,44 @@ class TtsIT {
         assertThat(r.headers().firstValue("content-type")).hasValue("audio/mpeg");
         assertThat(r.body()).isEqualTo("ID3mp3-frames");
         assertThat(proxy.postJson("/v1/audio/speech", "{\"model\":\"m\"}").statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void everyRangeThroughTheProxyHasTheDemoEnginesBytes() throws Exception {
+        try (DemoUpstream demo = DemoUpstream.start(new DemoConfig(Duration.ZERO), Set.of("openai/gpt-4o-mini"))) {
+            engine = FakeUpstream.start(false);
+            proxy = ProxyUnderTest.start(engine, Map.of("TTS_PROXY_TARGET", demo.baseUrl().toString()));
+            HttpClient direct = HttpClient.newHttpClient();
+            String query = "?text=" + URLEncoder.encode("Привіт, світ! Hello", StandardCharsets.UTF_8)
+                    + "&voice=natalia&scale=1.2";
+            for (String range : new String[]{null, "bytes=0-99", "bytes=1000-1999", "bytes=-500", "bytes=5000-",
+                    "bytes=99999999-"}) {
+                HttpRequest.Builder viaDemo = HttpRequest.newBuilder(demo.baseUrl().resolve("/" + query));
+                if (range != null) {
+                    viaDemo.header("Range", range);
+                }
+                HttpResponse<byte[]> expected = direct.send(viaDemo.build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> got = range == null ? getBytes("/tts" + query)
+                        : getBytes("/tts" + query, "Range", range);
+                assertThat(got.statusCode()).as(String.valueOf(range)).isEqualTo(expected.statusCode());
+                assertThat(got.headers().firstValue("content-range")).isEqualTo(
+                        expected.headers().firstValue("content-range"));
+                assertThat(got.body()).as(String.valueOf(range)).isEqualTo(expected.body());
+            }
+            String etag = getBytes("/tts" + query).headers().firstValue("etag").orElseThrow();
+            assertThat(getBytes("/tts" + query, "If-None-Match", etag).statusCode()).isEqualTo(304);
+            assertThat(getBytes("/tts" + query, "Range", "bytes=0-9", "If-Range", etag).statusCode()).isEqualTo(206);
+            assertThat(getBytes("/tts" + query, "Range", "bytes=0-9", "If-Range", "\"stale\"").statusCode())
+                    .isEqualTo(200);
+        }
+    }
+
+    private HttpResponse<byte[]> getBytes(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(proxy.baseUrl().resolve(path));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -36,9 +36,9 @@ public final class MetricNames {
     // --- LLM families
     public static final String TTFT = "time_to_first_token_seconds";                    // {model} histogram
     public static final String INTER_CHUNK_GAP = "inter_chunk_gap_seconds";             // histogram, no labels
-    public static final String UPSTREAM_DURATION = "upstream_duration_seconds";
-    /** {route} histogram: time to the upstream's first byte (TTFB), e.g. of {@code /tts} audio. */
-    public static final String UPSTREAM_FIRST_BYTE = "upstream_first_byte_seconds";         // {model} histogram
+    public static final String UPSTREAM_DURATION = "upstream_duration_seconds";         // {model} histogram
+    /** Time to the upstream's first byte (TTFB), e.g. of {@code /tts} audio. */
+    public static final String UPSTREAM_FIRST_BYTE = "upstream_first_byte_seconds";     // {route} histogram
     public static final String TOKENS = "tokens_total";                                 // {model,kind,source}
     public static final String UPSTREAM_429 = "upstream_rate_limit_429_total";          // {kind}
     public static final String UPSTREAM_CANCELLED = "upstream_cancelled_total";         // {stage}

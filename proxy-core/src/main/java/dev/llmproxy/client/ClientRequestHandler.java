@@ -2,6 +2,9 @@ package dev.llmproxy.client;
 
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.AdmittedCall;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.exchange.AnswerConverter;
 import dev.llmproxy.exchange.ClientLeg;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.exchange.HopByHopHeaders;
@@ -43,6 +46,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -51,6 +55,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.function.Function;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -90,6 +95,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private int upstreamActiveOnArrival = -1;
     private int upstreamQueueOnArrival;
     private Admission.Pending admitting;
+    /** How this request's errors are answered when not as the plain envelope ({@code /v1/test-model}). */
+    private Function<ProxyError, FullHttpResponse> errorRenderer;
     private UpstreamCall awaitingAdmission;
     private ProxyExchange exchange;
 
@@ -282,6 +289,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             startTts();
             return;
         }
+        if (route == Route.SIMPLE_CHAT || route == Route.TEST_MODEL || route == Route.UNIVERSAL_PROXY) {
+            startConvenience(route);
+            return;
+        }
         if (!route.proxied()) {
             ByteBuf raw = body.take();
             body = null;
@@ -340,6 +351,77 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             sendError(prepared.error());
             return;
         }
+        ResponseConverter converter = operation == Operation.LEGACY_COMPLETIONS
+                ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
+        forward(operation, prepared, raw, converter);
+    }
+
+    /**
+     * The convenience endpoints: the proxy composes a chat request from what the client sent and answers in the
+     * endpoint's own shape, through the same admission, metrics and upstream path as a direct chat call.
+     */
+    private void startConvenience(Route route) {
+        ByteBuf raw = body.take();
+        body = null;
+        ConvenienceRequests.Built built;
+        if (route == Route.TEST_MODEL && HttpMethod.GET.equals(request.method())) {
+            raw.release();
+            List<String> model = new QueryStringDecoder(request.uri()).parameters().get("model");
+            built = ConvenienceRequests.testModel(model == null || model.isEmpty() ? null : model.get(0));
+        } else {
+            JsonNode json;
+            try (ByteBufInputStream in = new ByteBufInputStream(raw)) {
+                json = Json.MAPPER.readTree(in);
+            } catch (IOException e) {
+                json = null;
+            } finally {
+                raw.release();
+            }
+            if (json == null || !json.isObject()) {
+                sendError(ProxyError.of(ErrorKind.INVALID_JSON, "request body must be a JSON object"));
+                return;
+            }
+            built = route == Route.SIMPLE_CHAT ? ConvenienceRequests.simpleChat(json)
+                    : route == Route.TEST_MODEL ? ConvenienceRequests.testModel(json.path("model").isTextual()
+                    ? json.path("model").textValue() : null)
+                    : ConvenienceRequests.universal(json);
+        }
+        if (route == Route.TEST_MODEL) {
+            String model = built.clientModel();
+            errorRenderer = error -> testModelFailure(model, error); // a probe reports failure as data
+        }
+        if (built.error() != null) {
+            sendError(built.error());
+            return;
+        }
+        OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, built.chat(),
+                services.catalog(), services.config().metrics().injectStreamUsage());
+        if (prepared.error() != null) {
+            sendError(prepared.error());
+            return;
+        }
+        ResponseConverter converter = route == Route.SIMPLE_CHAT ? AnswerConverter.simpleChat()
+                : route == Route.TEST_MODEL ? AnswerConverter.testModel(built.clientModel()) : ResponseConverter.NONE;
+        forward(Operation.CHAT_COMPLETIONS, prepared, Unpooled.wrappedBuffer(Json.bytes(built.chat())), converter);
+    }
+
+    private FullHttpResponse testModelFailure(String model, ProxyError error) {
+        ObjectNode answer = Json.object();
+        answer.put("working", false);
+        answer.put("model", model);
+        answer.put("status", error.status());
+        answer.put("error", error.message());
+        answer.put("code", error.kind().code());
+        FullHttpResponse response = Responses.json(request.protocolVersion(),
+                error.kind() == ErrorKind.INVALID_PARAMETER || error.kind() == ErrorKind.INVALID_JSON
+                        ? HttpResponseStatus.BAD_REQUEST : HttpResponseStatus.OK, answer);
+        error.headers().forEach((name, value) -> response.headers().set(name, value));
+        return response;
+    }
+
+    /** A validated OpenAI call on its way: credentials, headers, metering, then admission. Owns {@code raw}. */
+    private void forward(Operation operation, OpenAiRequests.Prepared prepared, ByteBuf raw,
+                         ResponseConverter converter) {
         record.model(prepared.upstreamModel(), services.catalog().find(prepared.upstreamModel())
                 .map(CatalogModel::id).orElse("other"));
 
@@ -360,8 +442,6 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         if (key instanceof ClientAuth.UpstreamKey.Use use) {
             headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + use.key());
         }
-        ResponseConverter converter = operation == Operation.LEGACY_COMPLETIONS
-                ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
         // the client's query (e.g. an Azure-style api-version) travels with the request
         String path = operation.upstreamPath() + Router.query(request.uri());
         Metering metering = operation == Operation.AUDIO_SPEECH ? null
@@ -463,7 +543,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void sendError(ProxyError error) {
         record.error(error.kind());
-        writeResponse(Responses.error(request.protocolVersion(), error));
+        writeResponse(errorRenderer != null ? errorRenderer.apply(error)
+                : Responses.error(request.protocolVersion(), error));
     }
 
     private void writeResponse(FullHttpResponse response) {
@@ -514,6 +595,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         request = null;
         match = null;
         exchange = null;
+        errorRenderer = null;
         upstreamActiveOnArrival = -1;
     }
 

@@ -16,6 +16,10 @@ public enum Route {
     BARE_CHAT_COMPLETIONS("/chat/completions", Operation.CHAT_COMPLETIONS, true, Set.of(HttpMethod.POST)),
     EMBEDDINGS("/v1/embeddings", Operation.EMBEDDINGS, true, Set.of(HttpMethod.POST)),
     COMPLETIONS("/v1/completions", Operation.LEGACY_COMPLETIONS, true, Set.of(HttpMethod.POST)),
+    /** Convenience endpoints (REFERENCE §2.7–§2.9): chat calls the proxy composes, answered in their own shapes. */
+    SIMPLE_CHAT("/v1/simple-chat", Operation.CHAT_COMPLETIONS, false, Set.of(HttpMethod.POST)),
+    TEST_MODEL("/v1/test-model", Operation.CHAT_COMPLETIONS, false, Set.of(HttpMethod.GET, HttpMethod.POST)),
+    UNIVERSAL_PROXY("/v1/proxy", Operation.CHAT_COMPLETIONS, false, Set.of(HttpMethod.POST)),
     AUDIO_SPEECH("/v1/audio/speech", Operation.AUDIO_SPEECH, true, Set.of(HttpMethod.POST)),
     /** Text to speech from the TTS engine (not an OpenAI operation): forwarded to the engine's {@code /} only. */
     TTS("/tts", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),

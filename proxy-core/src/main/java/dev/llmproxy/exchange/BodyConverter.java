@@ -2,6 +2,7 @@ package dev.llmproxy.exchange;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.function.Consumer;
 
@@ -13,6 +14,11 @@ import java.util.function.Consumer;
 public interface BodyConverter extends AutoCloseable {
 
     boolean aggregates();
+
+    /** The status the client gets; an aggregating converter may change it (a probe reports failures as data). */
+    default HttpResponseStatus status(HttpResponseStatus upstream) {
+        return upstream;
+    }
 
     /** Consumes {@code chunk} (not released by the converter); converted output goes to {@code out}, which owns it. */
     void onContent(ByteBuf chunk, ByteBufAllocator alloc, Consumer<ByteBuf> out);

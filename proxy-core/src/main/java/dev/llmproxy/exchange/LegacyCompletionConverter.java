@@ -10,6 +10,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +36,9 @@ public final class LegacyCompletionConverter implements ResponseConverter {
 
     @Override
     public BodyConverter forResponse(HttpResponse head) {
+        if (head.status().codeClass() != HttpStatusClass.SUCCESS) {
+            return null; // errors pass through as the upstream wrote them
+        }
         String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         long created = Instant.now().getEpochSecond();
         if (type.regionMatches(true, 0, "text/event-stream", 0, 17)) {

@@ -284,7 +284,7 @@ public final class ProxyExchange implements UpstreamListener {
         client.decorate(h);
         h.add("Server-Timing", serverTiming(System.nanoTime()));
         boolean success = head.status().codeClass() == HttpStatusClass.SUCCESS;
-        converter = success ? call.converter().forResponse(head) : null;
+        converter = call.converter().forResponse(head);
         if (success && call.metering() != null) {
             startMetering(h);
         }
@@ -415,10 +415,12 @@ public final class ProxyExchange implements UpstreamListener {
                 return;
             }
             ByteBuf content = body[0] == null ? Unpooled.EMPTY_BUFFER : body[0];
-            FullHttpResponse full = new DefaultFullHttpResponse(clientVersion, heldHead.status(), content);
+            FullHttpResponse full = new DefaultFullHttpResponse(clientVersion, converter.status(heldHead.status()),
+                    content);
             full.headers().set(heldHead.headers());
             heldHead = null;
             HttpUtil.setContentLength(full, content.readableBytes());
+            full.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
             setConnectionHeader(full);
             record.addBytesOut(content.readableBytes());
             headSent = true;

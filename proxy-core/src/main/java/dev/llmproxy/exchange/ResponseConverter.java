@@ -10,6 +10,10 @@ public interface ResponseConverter {
 
     ResponseConverter NONE = head -> null;
 
-    /** @return a converter for this response's body, or null to pass it through byte for byte */
+    /**
+     * Called for every response head, errors included.
+     *
+     * @return a converter for this response's body, or null to pass it through byte for byte
+     */
     BodyConverter forResponse(HttpResponse head);
 }

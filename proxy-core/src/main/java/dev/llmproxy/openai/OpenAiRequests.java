@@ -73,7 +73,9 @@ public final class OpenAiRequests {
         return prepare(operation, (ObjectNode) root, catalog, injectStreamUsage);
     }
 
-    static Prepared prepare(Operation operation, ObjectNode body, ModelCatalog catalog, boolean injectStreamUsage) {
+    /** The same checks for a body the proxy composed itself (the convenience endpoints build chat requests). */
+    public static Prepared prepare(Operation operation, ObjectNode body, ModelCatalog catalog,
+                                   boolean injectStreamUsage) {
         JsonNode model = body.get("model");
         ProxyError error = switch (operation) {
             case CHAT_COMPLETIONS -> checkChat(body, model);

@@ -15,6 +15,14 @@ public enum ErrorKind {
     MISSING_EMBEDDING_INPUT(400, "invalid_request_error", null, null, "you must provide model and input"),
     MISSING_COMPLETION_PROMPT(400, "invalid_request_error", null, null, "you must provide model and prompt"),
     INVALID_PARAMETER(400, "invalid_request_error", null, "invalid_type", "a parameter has the wrong type"),
+    /** A parameter of the right type outside its allowed values (a requirement level, a task, a language …). */
+    INVALID_VALUE(400, "invalid_request_error", null, "invalid_value", "a parameter has an invalid value"),
+    /** A required parameter of a proxy-only endpoint is absent (the OpenAI endpoints keep the reference's kinds). */
+    MISSING_PARAMETER(400, "invalid_request_error", null, "missing_required_parameter",
+            "a required parameter is missing"),
+    /** The prompt cannot fit the model's input limit (or the GitHub plan's per-request limit): refused locally. */
+    CONTEXT_LENGTH_EXCEEDED(400, "invalid_request_error", "messages", "context_length_exceeded",
+            "the prompt is longer than the model accepts"),
     INVALID_JSON(400, "invalid_request_error", null, "invalid_json", "request body is not valid JSON"),
     BAD_HTTP_REQUEST(400, "invalid_request_error", null, "bad_request", "malformed HTTP request"),
     PROXY_KEY_INVALID(401, "authentication_error", null, "proxy_key_invalid", "missing or invalid proxy key"),
@@ -22,6 +30,9 @@ public enum ErrorKind {
             "this proxy forwards your own API key: send it as 'Authorization: Bearer <key>' or 'X-OpenAI-Api-Key'"),
     NOT_FOUND(404, "invalid_request_error", null, "not_found", "no such endpoint"),
     MODEL_NOT_FOUND(404, "invalid_request_error", "model", "model_not_found", "no such model"),
+    /** The catalog has the model, but the configured GitHub Copilot plan cannot use it ("n/a" in GitHub's table). */
+    MODEL_NOT_AVAILABLE(403, "permission_error", "model", "model_not_available",
+            "this model is not available on the configured GitHub Copilot plan"),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", null, "method_not_allowed", "method not allowed"),
     REQUEST_TIMEOUT(408, "invalid_request_error", null, "request_timeout",
             "the request body was not received in time"),

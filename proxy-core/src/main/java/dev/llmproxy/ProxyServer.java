@@ -8,12 +8,19 @@ import dev.llmproxy.client.ClientConnections;
 import dev.llmproxy.client.ClientServices;
 import dev.llmproxy.client.Route;
 import dev.llmproxy.client.Router;
+import dev.llmproxy.config.ModelsConfig;
 import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.config.UpstreamConfig;
 import dev.llmproxy.demo.DemoUpstream;
 import dev.llmproxy.netty.Transports;
 import dev.llmproxy.openai.CatalogModel;
-import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.CatalogRefresher;
+import dev.llmproxy.openai.ContextCheck;
+import dev.llmproxy.openai.GitHubModelsPlan;
+import dev.llmproxy.openai.LiveCatalog;
+import dev.llmproxy.openai.ModelAdvisor;
+import dev.llmproxy.openai.ModelRecommender;
+import dev.llmproxy.openai.PromptCheck;
 import dev.llmproxy.openai.TokenCounter;
 import dev.llmproxy.routes.HealthRoutes;
 import dev.llmproxy.routes.LocalRoute;
@@ -26,6 +33,7 @@ import dev.llmproxy.stats.History;
 import dev.llmproxy.stats.StatsReport;
 import dev.llmproxy.stats.UsageStats;
 import dev.llmproxy.routes.ModelRoutes;
+import dev.llmproxy.routes.ModelToolRoutes;
 import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
 import dev.llmproxy.upstream.UpstreamChannelInitializer;
@@ -48,6 +56,7 @@ import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -83,6 +92,9 @@ public final class ProxyServer implements AutoCloseable {
     private final Admission admission;
     private final ProxyMetrics metrics;
     private final ExecutorService telemetry;
+    private final ExecutorService work;
+    private final LiveCatalog catalog;
+    private final CatalogRefresher refresher;
     private final DemoUpstream demo;
     private final Channel serverChannel;
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -92,7 +104,8 @@ public final class ProxyServer implements AutoCloseable {
                         DnsAddressResolverGroup resolver, PerEventLoopUpstreamPool pool,
                         PerEventLoopUpstreamPool ttsPool,
                         ClientConnections connections, Admission admission, ProxyMetrics metrics,
-                        ExecutorService telemetry, DemoUpstream demo, Channel serverChannel) {
+                        ExecutorService telemetry, ExecutorService work, LiveCatalog catalog,
+                        CatalogRefresher refresher, DemoUpstream demo, Channel serverChannel) {
         this.config = config;
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
@@ -103,17 +116,20 @@ public final class ProxyServer implements AutoCloseable {
         this.admission = admission;
         this.metrics = metrics;
         this.telemetry = telemetry;
+        this.work = work;
+        this.catalog = catalog;
+        this.refresher = refresher;
         this.demo = demo;
         this.serverChannel = serverChannel;
     }
 
     /** Binds and starts serving; returns once the listener is bound. Starts the demo upstream when configured so. */
     public static ProxyServer start(ProxyConfig requested) throws InterruptedException {
-        ModelCatalog catalog = ModelCatalog.bundled();
+        LiveCatalog catalog = LiveCatalog.bundled();
         DemoUpstream demo = null;
         ProxyConfig config = requested;
         if (requested.upstream().demo()) {
-            Set<String> ids = catalog.models().stream().map(CatalogModel::id).collect(Collectors.toUnmodifiableSet());
+            Set<String> ids = catalog.current().models().stream().map(CatalogModel::id).collect(Collectors.toUnmodifiableSet());
             demo = DemoUpstream.start(requested.demo(), ids);
             UpstreamConfig upstream = requested.upstream().withBaseUrl(demo.baseUrl());
             config = requested.withUpstream(upstream);
@@ -128,6 +144,8 @@ public final class ProxyServer implements AutoCloseable {
         PerEventLoopUpstreamPool pool = null;
         PerEventLoopUpstreamPool ttsPool = null;
         ScheduledExecutorService telemetry = null;
+        ExecutorService work = null;
+        CatalogRefresher refresher = null;
         try {
             UpstreamConfig up = config.upstream();
             URI baseUrl = up.baseUrl().orElseThrow();
@@ -139,7 +157,8 @@ public final class ProxyServer implements AutoCloseable {
             ttsPool = newPool(UpstreamTarget.of(config.tts().target().orElseThrow()), up, transports, resolver);
 
             ClientConnections connections = new ClientConnections();
-            Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
+            Admission admission = new Admission(config.admission(), catalog.current(), NanoClock.system(),
+                    Clock.systemUTC());
             ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
             ProxyMetrics metrics = new ProxyMetrics(liveGauges(admission, connections));
             UsageStats stats = new UsageStats(NanoClock.system());
@@ -150,8 +169,12 @@ public final class ProxyServer implements AutoCloseable {
                 stats.aggregate();
                 metrics.aggregate();
             }, 1, 1, TimeUnit.SECONDS);
+            // token counting of large prompts and check-context bodies: CPU work that must not hold an event loop
+            work = Executors.newFixedThreadPool(Math.max(2, config.server().ioThreads()),
+                    new DefaultThreadFactory("llm-proxy-work", true));
             ClientServices services = clientServices(config, catalog, new TokenCounter(), admission, pool, ttsPool,
-                    connections, target.display(), Clock.systemUTC(), new Telemetry(metrics, stats, telemetry));
+                    connections, target.display(), Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work);
+            refresher = catalogRefresher(config, catalog);
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
@@ -165,18 +188,21 @@ public final class ProxyServer implements AutoCloseable {
             Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
 
             ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, ttsPool, connections,
-                    admission, metrics, telemetry, demo, serverChannel);
+                    admission, metrics, telemetry, work, catalog, refresher, demo, serverChannel);
             InetSocketAddress bound = server.address();
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); upstream {}{}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
                     target.display(), up.demo() ? " (demo upstream: no GITHUB_TOKEN or OPENAI_BASE_URL set)" : "",
                     target.tls() ? UpstreamTls.provider() : "off");
+            if (refresher != null) {
+                refresher.start(config.models().refreshEvery());
+            }
             return server;
         } catch (SSLException e) {
-            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry);
+            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
             throw new IllegalStateException("cannot set up TLS for the upstream: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
-            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry);
+            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
             throw e;
         }
     }
@@ -193,9 +219,13 @@ public final class ProxyServer implements AutoCloseable {
     private static void releaseAfterFailedStart(PerEventLoopUpstreamPool pool, PerEventLoopUpstreamPool ttsPool,
                                                 DnsAddressResolverGroup resolver,
                                                 EventLoopGroup ioGroup, EventLoopGroup acceptGroup,
-                                                DemoUpstream demo, ExecutorService telemetry) {
+                                                DemoUpstream demo, ExecutorService telemetry,
+                                                ExecutorService work) {
         if (telemetry != null) {
             telemetry.shutdownNow();
+        }
+        if (work != null) {
+            work.shutdownNow();
         }
         if (pool != null) {
             pool.close();
@@ -214,15 +244,46 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
+     * The refresher of the live catalog, or null when the catalog stays the bundled one: no refresh interval, or an
+     * upstream other than GitHub Models with no catalog URL configured (its key must not travel to GitHub). The
+     * upstream key goes along only to the upstream's own host.
+     */
+    private static CatalogRefresher catalogRefresher(ProxyConfig config, LiveCatalog catalog) {
+        ModelsConfig models = config.models();
+        if (models.refreshEvery().isZero()) {
+            return null;
+        }
+        URI upstream = config.upstream().baseUrl().orElseThrow();
+        URI url;
+        if (models.catalogUrl().isPresent()) {
+            url = models.catalogUrl().get();
+        } else if (config.upstream().demo()) {
+            url = upstream.resolve("/catalog/models");
+        } else if (models.githubModels()) {
+            url = CatalogRefresher.DEFAULT_URL;
+        } else {
+            return null;
+        }
+        String token = url.getHost().equalsIgnoreCase(upstream.getHost())
+                ? config.upstream().token().orElse(null) : null;
+        HttpClient http = HttpClient.newBuilder()
+                .connectTimeout(config.upstream().connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        return new CatalogRefresher(url, token, http, catalog, Clock.systemUTC());
+    }
+
+    /**
      * What every client connection shares: the router, client auth, admission, the pool and the local routes.
      * Public so handler tests can build the same services around a scripted pool.
      */
-    public static ClientServices clientServices(ProxyConfig config, ModelCatalog catalog, TokenCounter tokens,
+    public static ClientServices clientServices(ProxyConfig config, LiveCatalog catalog, TokenCounter tokens,
                                                 Admission admission,
                                                 UpstreamPool pool, UpstreamPool ttsPool,
                                                 ClientConnections connections,
-                                                String upstreamDisplay, Clock clock, Telemetry telemetry) {
-        HealthRoutes health = new HealthRoutes(clock, catalog::size, upstreamDisplay, config.upstream().demo(),
+                                                String upstreamDisplay, Clock clock, Telemetry telemetry,
+                                                Executor work) {
+        HealthRoutes health = new HealthRoutes(clock, () -> catalog.current().size(), upstreamDisplay, config.upstream().demo(),
                 connections::draining, connections::inFlight);
         ModelRoutes models = new ModelRoutes(catalog, config.admission().plan(), admission, clock);
         Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
@@ -239,11 +300,23 @@ public final class ProxyServer implements AutoCloseable {
         StatsRoutes statsRoutes = new StatsRoutes(new StatsReport(telemetry.stats(), clock), new History());
         local.put(Route.STATS, statsRoutes::stats);
         local.put(Route.HISTORY, statsRoutes::history);
+        GitHubModelsPlan plan = config.models().githubModels() ? config.admission().plan() : null;
+        ModelAdvisor advisor = new ModelAdvisor(catalog);
+        ModelToolRoutes tools = new ModelToolRoutes(new ContextCheck(catalog, tokens, advisor),
+                new ModelRecommender(catalog), plan, authority(config.server().host(), config.server().port()), work);
+        local.put(Route.CHECK_CONTEXT, tools.checkContext());
+        local.put(Route.RECOMMEND_MODEL, tools::recommendModel);
+        local.put(Route.GENERATE_CODE, tools::generateCode);
+        PromptCheck promptCheck = config.models().contextCheck() ? new PromptCheck(catalog, tokens, advisor) : null;
         Router router = new Router(config.strictOpenAiApi(), config.metrics().enabled() ? config.metrics().path() : null,
                 config.tts().enabled());
         return new ClientServices(config, router, new ClientAuth(config.auth(), config.upstream().token()), admission,
-                catalog, tokens, pool, ttsPool, local, connections, telemetry::onRequest,
-                telemetry.metrics()::recordInterChunkGap);
+                catalog, advisor, promptCheck, plan, work, tokens, pool, ttsPool, local, connections,
+                telemetry::onRequest, telemetry.metrics()::recordInterChunkGap);
+    }
+
+    private static String authority(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
     /**
@@ -298,6 +371,16 @@ public final class ProxyServer implements AutoCloseable {
         return admission;
     }
 
+    /** The model catalog in force (the bundled one until a refresh succeeds). */
+    public LiveCatalog catalog() {
+        return catalog;
+    }
+
+    /** The catalog refresher, or null when the catalog is not refreshed. */
+    public CatalogRefresher catalogRefresher() {
+        return refresher;
+    }
+
     /** The upstream connection pool, for tests and diagnostics. */
     public PerEventLoopUpstreamPool upstreamPool() {
         return pool;
@@ -327,6 +410,10 @@ public final class ProxyServer implements AutoCloseable {
             ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             telemetry.shutdownNow();
+            work.shutdownNow();
+            if (refresher != null) {
+                refresher.close();
+            }
             if (demo != null) {
                 demo.close();
             }

@@ -57,6 +57,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -79,6 +80,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private enum State { AWAIT_REQUEST, READING_BODY, RESPONDING, CLOSED }
 
     private final ClientServices services;
+    private final ModelGuard guard;
     private final AccessLog accessLog;
     private final ArrayDeque<Object> parked = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
@@ -102,6 +104,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     ClientRequestHandler(ClientServices services, AccessLog accessLog) {
         this.services = services;
+        this.guard = new ModelGuard(services);
         this.accessLog = accessLog;
     }
 
@@ -339,7 +342,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         body = null;
         OpenAiRequests.Prepared prepared;
         try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
-            prepared = OpenAiRequests.prepare(operation, in, services.catalog(),
+            prepared = OpenAiRequests.prepare(operation, in, services.catalog().current(),
                     services.config().metrics().injectStreamUsage());
         } catch (IOException e) {
             raw.release();
@@ -395,7 +398,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, built.chat(),
-                services.catalog(), services.config().metrics().injectStreamUsage());
+                services.catalog().current(), services.config().metrics().injectStreamUsage());
         if (prepared.error() != null) {
             sendError(prepared.error());
             return;
@@ -419,10 +422,13 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         return response;
     }
 
-    /** A validated OpenAI call on its way: credentials, headers, metering, then admission. Owns {@code raw}. */
+    /**
+     * A validated OpenAI call on its way: credentials, the model checks (plan availability, the context pre-check),
+     * headers, metering, then admission. Owns {@code raw}.
+     */
     private void forward(Operation operation, OpenAiRequests.Prepared prepared, ByteBuf raw,
                          ResponseConverter converter) {
-        record.model(prepared.upstreamModel(), services.catalog().find(prepared.upstreamModel())
+        record.model(prepared.upstreamModel(), services.catalog().current().find(prepared.upstreamModel())
                 .map(CatalogModel::id).orElse("other"));
 
         ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers());
@@ -436,6 +442,51 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             raw.release();
             upstreamBody = Unpooled.wrappedBuffer(Json.bytes(prepared.rewritten()));
         }
+        ProxyError unavailable = guard.availability(prepared);
+        if (unavailable != null) {
+            upstreamBody.release();
+            sendError(unavailable);
+            return;
+        }
+        ResponseConverter withSuggestions = guard.suggestingOnUnknownModel(converter, prepared);
+        if (!guard.checksPrompt(operation)) {
+            send(operation, prepared, key, upstreamBody, withSuggestions);
+            return;
+        }
+        long bytes = upstreamBody.readableBytes();
+        if (bytes <= ModelGuard.INLINE_CHECK_BYTES) {
+            afterPromptCheck(record, operation, prepared, key, upstreamBody, withSuggestions,
+                    guard.checkPrompt(prepared, bytes), null);
+            return;
+        }
+        // a large prompt may need tokenizing: milliseconds of CPU, done off the event loop
+        ExchangeRecord forRequest = record;
+        ByteBuf held = upstreamBody;
+        CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, bytes), services.work())
+                .whenComplete((error, failure) -> ctx.executor().execute(() -> afterPromptCheck(forRequest,
+                        operation, prepared, key, held, withSuggestions, error, failure)));
+    }
+
+    private void afterPromptCheck(ExchangeRecord forRequest, Operation operation, OpenAiRequests.Prepared prepared,
+                                  ClientAuth.UpstreamKey key, ByteBuf upstreamBody, ResponseConverter converter,
+                                  ProxyError tooLong, Throwable failure) {
+        if (record != forRequest || state != State.RESPONDING) {
+            upstreamBody.release(); // the client left while its prompt was counted
+            return;
+        }
+        if (failure != null) {
+            // a failed count is no reason to refuse: the upstream still judges the prompt
+            log.warn("context pre-check failed; forwarding unchecked", failure);
+        } else if (tooLong != null) {
+            upstreamBody.release();
+            sendError(tooLong);
+            return;
+        }
+        send(operation, prepared, key, upstreamBody, converter);
+    }
+
+    private void send(Operation operation, OpenAiRequests.Prepared prepared, ClientAuth.UpstreamKey key,
+                      ByteBuf upstreamBody, ResponseConverter converter) {
         HttpHeaders headers = new DefaultHttpHeaders();
         HopByHopHeaders.copyRequestHeaders(request.headers(), headers);
         headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
@@ -449,7 +500,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
         var upstream = services.config().upstream();
         admitThenStart(call, prepared.upstreamModel(), services.pool(), upstream.firstByteTimeout(),
-                upstream.streamIdleTimeout(), admitted -> admitted);
+                upstream.streamIdleTimeout(), admitted -> admitted, error -> guard.onRejected(error, prepared));
     }
 
     /** {@code GET|HEAD /tts}: checked here, then admitted (its own bucket, the concurrency gate) like any call. */
@@ -465,7 +516,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                 Unpooled.EMPTY_BUFFER, ResponseConverter.NONE, null, TtsRequests.RESPONSE_HEADERS);
         var tts = services.config().tts();
         admitThenStart(call, TTS_BUCKET, services.ttsPool(), tts.firstByteTimeout(),
-                services.config().upstream().streamIdleTimeout(), TtsPolicy::new);
+                services.config().upstream().streamIdleTimeout(), TtsPolicy::new, error -> error);
     }
 
     /**
@@ -474,7 +525,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
      * frees its queue place and its body at once.
      */
     private void admitThenStart(UpstreamCall call, String model, UpstreamPool pool, Duration firstByteTimeout,
-                                Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor) {
+                                Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor,
+                                UnaryOperator<ProxyError> onRejected) {
         String identity = ClientIdentity.of(request.headers(), clientIp);
         awaitingAdmission = call;
         Admission.Pending pending = services.admission().admit(identity, model, ctx.executor(),
@@ -495,7 +547,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                         admitting = null;
                         awaitingAdmission = null;
                         call.body().release();
-                        sendError(error);
+                        sendError(onRejected.apply(error));
                     }
                 });
         if (awaitingAdmission != null) {

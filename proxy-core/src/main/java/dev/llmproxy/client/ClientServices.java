@@ -3,17 +3,23 @@ package dev.llmproxy.client;
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.metrics.RequestObserver;
-import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.GitHubModelsPlan;
+import dev.llmproxy.openai.LiveCatalog;
+import dev.llmproxy.openai.ModelAdvisor;
+import dev.llmproxy.openai.PromptCheck;
 import dev.llmproxy.openai.TokenCounter;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.upstream.UpstreamPool;
 
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 
 /**
  * What every client connection shares: wired once by {@code ProxyServer} and handed to each connection's handler.
- * All members are immutable or thread-safe. {@code observer} hears every finished request and {@code chunkGaps} every
+ * All members are immutable or thread-safe. {@code promptCheck} is null when the context pre-check is off; {@code plan}
+ * is the GitHub plan whose caps and availability apply (null for upstreams other than GitHub Models); {@code work}
+ * runs CPU work (tokenizing large prompts) off the event loops. {@code observer} hears every finished request and {@code chunkGaps} every
  * pause between two pieces of a stream, both on the event loop that served them.
  */
 public record ClientServices(
@@ -21,7 +27,11 @@ public record ClientServices(
         Router router,
         ClientAuth auth,
         Admission admission,
-        ModelCatalog catalog,
+        LiveCatalog catalog,
+        ModelAdvisor advisor,
+        PromptCheck promptCheck,
+        GitHubModelsPlan plan,
+        Executor work,
         TokenCounter tokens,
         UpstreamPool pool,
         UpstreamPool ttsPool,

@@ -35,7 +35,11 @@ public enum Route {
     /** Prometheus exposition; its path is {@code METRICS_PATH} (the template names the route, whatever the path). */
     METRICS("/metrics", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
     HEALTH("/health", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
-    READY("/ready", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD));
+    READY("/ready", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    /** The proxy's model tools (REFERENCE §2.10–§2.12): counted, scored or generated here, no upstream call. */
+    CHECK_CONTEXT("/v1/check-context", null, false, Set.of(HttpMethod.POST)),
+    RECOMMEND_MODEL("/v1/recommend-model", null, false, Set.of(HttpMethod.POST)),
+    GENERATE_CODE("/api/generate-code", null, false, Set.of(HttpMethod.POST));
 
     private final String template;
     private final Operation operation;

@@ -180,13 +180,18 @@ public final class ConfigLoader {
             MetricsConfig metrics = new MetricsConfig(bool(Setting.METRICS_ENABLED), metricsPath(),
                     bool(Setting.STREAM_USAGE_INJECTION));
             DemoConfig demoConfig = new DemoConfig(millis(Setting.DEMO_TOKEN_DELAY_MS));
+            boolean githubModels = demo || baseUrl.map(u -> "models.github.ai".equalsIgnoreCase(u.getHost()))
+                    .orElse(false);
+            ModelsConfig models = new ModelsConfig(url(Setting.GITHUB_MODELS_CATALOG_URL),
+                    Duration.ofHours(integer(Setting.CATALOG_REFRESH_HOURS)), bool(Setting.CONTEXT_CHECK_ENABLED),
+                    githubModels);
             boolean strict = bool(Setting.STRICT_OPENAI_API);
             boolean accessLog = bool(Setting.ACCESS_LOG);
 
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ProxyConfig(server, upstream, auth, admission, metrics, tts, demoConfig, strict, accessLog);
+            return new ProxyConfig(server, upstream, auth, admission, metrics, tts, demoConfig, models, strict, accessLog);
         }
 
         /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */

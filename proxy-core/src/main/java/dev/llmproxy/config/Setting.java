@@ -126,6 +126,16 @@ public enum Setting {
     STREAM_USAGE_INJECTION("true", "Ask the upstream for token usage on streams whose client did not (the extra"
             + " event is removed before the client sees it); turn off for upstreams that refuse stream_options.",
             Rule.bool()),
+    GITHUB_MODELS_CATALOG_URL(null, "Model catalog fetched at start-up and every CATALOG_REFRESH_HOURS (token"
+            + " limits, modalities, tiers). Unset: https://models.github.ai/catalog/models when the upstream is"
+            + " GitHub Models, the demo's catalog for the demo, no refresh for other upstreams.",
+            Rule.text("an absolute http or https URL with a host and no user info, query or fragment")),
+    CATALOG_REFRESH_HOURS("6", "Hours between two catalog refreshes; 0 = use the bundled catalog only. A failed"
+            + " refresh keeps the last good catalog.",
+            Rule.integer(0, 8_760)),
+    CONTEXT_CHECK_ENABLED("true", "Refuse a chat or embeddings prompt that cannot fit the model's input limit (or"
+            + " the plan's per-request cap) with 400 context_length_exceeded, before any upstream call.",
+            Rule.bool()),
     STRICT_OPENAI_API("false", "Serve only the OpenAI-compatible API and the health and metrics endpoints:"
             + " no UI, no extra routes.",
             Rule.bool()),

@@ -35,12 +35,14 @@ public final class OpenAiRequests {
      *                      event the upstream sends for it must not reach the client
      * @param prompt        what the model reads — chat {@code messages} or embeddings {@code input} — for a token
      *                      estimate when the upstream reports no usage
+     * @param upstreamBody  the body as it goes upstream ({@code rewritten}, or the client's body parsed), for the
+     *                      context pre-check and for choosing alternative models
      */
     public record Prepared(ProxyError error, ObjectNode rewritten, String clientModel, String upstreamModel,
-                           boolean stream, boolean usageInjected, JsonNode prompt) {
+                           boolean stream, boolean usageInjected, JsonNode prompt, ObjectNode upstreamBody) {
 
         static Prepared failed(ProxyError error) {
-            return new Prepared(error, null, null, null, false, false, null);
+            return new Prepared(error, null, null, null, false, false, null, null);
         }
     }
 
@@ -109,9 +111,10 @@ public final class OpenAiRequests {
                 usageInjected = true;
             }
         }
-        JsonNode prompt = operation == Operation.EMBEDDINGS ? body.get("input")
-                : (rewritten != null ? rewritten : body).get("messages");
-        return new Prepared(null, rewritten, clientModel, upstreamModel, stream, usageInjected, prompt);
+        ObjectNode upstreamBody = rewritten != null ? rewritten : body;
+        JsonNode prompt = operation == Operation.EMBEDDINGS ? body.get("input") : upstreamBody.get("messages");
+        return new Prepared(null, rewritten, clientModel, upstreamModel, stream, usageInjected, prompt,
+                upstreamBody);
     }
 
     /**

@@ -6,7 +6,7 @@ import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.DailyUsage;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.GitHubModelsPlan;
-import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.LiveCatalog;
 import dev.llmproxy.openai.ModelsResponse;
 import dev.llmproxy.openai.ProxyError;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,12 +21,12 @@ import java.time.Clock;
  * SDKs' {@code models.retrieve} expects; short names resolve like in chat requests).
  */
 public final class ModelRoutes {
-    private final ModelCatalog catalog;
+    private final LiveCatalog catalog;
     private final GitHubModelsPlan plan;
     private final Admission admission;
     private final Clock clock;
 
-    public ModelRoutes(ModelCatalog catalog, GitHubModelsPlan plan, Admission admission, Clock clock) {
+    public ModelRoutes(LiveCatalog catalog, GitHubModelsPlan plan, Admission admission, Clock clock) {
         this.catalog = catalog;
         this.plan = plan;
         this.admission = admission;
@@ -43,7 +43,7 @@ public final class ModelRoutes {
      * guess ({@code adaptive_guess}, {@code adaptive_hard_cap}, {@code adaptive_last429_at}, {@code adaptive_updated_at}).
      */
     private ObjectNode render() {
-        ObjectNode all = ModelsResponse.render(catalog, plan, clock.instant());
+        ObjectNode all = ModelsResponse.render(catalog.current(), plan, clock.instant());
         for (JsonNode model : all.path("data")) {
             String id = model.path("id").asText();
             JsonNode block = model.path("rate_limit");
@@ -64,7 +64,7 @@ public final class ModelRoutes {
 
     public FullHttpResponse retrieve(LocalRequest request) {
         String id = QueryStringDecoder.decodeComponent(request.pathArg(), StandardCharsets.UTF_8);
-        String resolved = catalog.resolve(id);
+        String resolved = catalog.current().resolve(id);
         for (JsonNode model : render().path("data")) {
             if (model.path("id").asText().equals(resolved)) {
                 return Responses.json(request.version(), HttpResponseStatus.OK, model);

@@ -10,6 +10,7 @@ import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.metrics.LiveGauges;
 import dev.llmproxy.metrics.ProxyMetrics;
 import dev.llmproxy.netty.PipelineNames;
+import dev.llmproxy.openai.LiveCatalog;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.openai.TokenCounter;
 import dev.llmproxy.stats.UsageStats;
@@ -468,9 +469,10 @@ class ClientRequestHandlerTest {
         ModelCatalog catalog = ModelCatalog.bundled();
         ClientConnections connections = new ClientConnections();
         Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
-        ClientServices services = ProxyServer.clientServices(config, catalog, TOKENS, admission, pool, pool, connections,
-                BASE_URL.toString(), Clock.systemUTC(), new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()),
-                        new UsageStats(NanoClock.system()), Runnable::run));
+        ClientServices services = ProxyServer.clientServices(config, new LiveCatalog(catalog), TOKENS, admission, pool,
+                pool, connections, BASE_URL.toString(), Clock.systemUTC(),
+                new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()), new UsageStats(NanoClock.system()),
+                        Runnable::run), Runnable::run);
 
         // the pipeline of ClientChannelInitializer, on a channel that reads only when asked
         channel = new EmbeddedChannel(false, false);

@@ -28,6 +28,7 @@ import dev.llmproxy.metrics.LiveGauges;
 import dev.llmproxy.metrics.ProxyMetrics;
 import dev.llmproxy.metrics.RequestSample;
 import dev.llmproxy.routes.MetricsRoute;
+import dev.llmproxy.routes.StaticRoutes;
 import dev.llmproxy.routes.StatsRoutes;
 import dev.llmproxy.stats.History;
 import dev.llmproxy.stats.StatsReport;
@@ -307,6 +308,12 @@ public final class ProxyServer implements AutoCloseable {
         local.put(Route.CHECK_CONTEXT, tools.checkContext());
         local.put(Route.RECOMMEND_MODEL, tools::recommendModel);
         local.put(Route.GENERATE_CODE, tools::generateCode);
+        StaticRoutes ui = new StaticRoutes(work);
+        local.put(Route.ROOT, ui::redirectToUi);
+        local.put(Route.UI, ui.page("ui.html"));
+        local.put(Route.MONITOR, ui.page("monitor.html"));
+        local.put(Route.UI_ASSET, ui.uiAssets());
+        local.put(Route.WEBJAR, ui.webJars());
         PromptCheck promptCheck = config.models().contextCheck() ? new PromptCheck(catalog, tokens, advisor) : null;
         Router router = new Router(config.strictOpenAiApi(), config.metrics().enabled() ? config.metrics().path() : null,
                 config.tts().enabled());

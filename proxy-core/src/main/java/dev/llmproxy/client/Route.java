@@ -39,7 +39,13 @@ public enum Route {
     /** The proxy's model tools (REFERENCE §2.10–§2.12): counted, scored or generated here, no upstream call. */
     CHECK_CONTEXT("/v1/check-context", null, false, Set.of(HttpMethod.POST)),
     RECOMMEND_MODEL("/v1/recommend-model", null, false, Set.of(HttpMethod.POST)),
-    GENERATE_CODE("/api/generate-code", null, false, Set.of(HttpMethod.POST));
+    GENERATE_CODE("/api/generate-code", null, false, Set.of(HttpMethod.POST)),
+    /** The web UI (module proxy-ui-static), served from the classpath; strict mode removes it. */
+    ROOT("/", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    UI("/ui", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    MONITOR("/monitor", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    UI_ASSET("/static/{path}", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
+    WEBJAR("/webjars/{path}", null, false, Set.of(HttpMethod.GET, HttpMethod.HEAD));
 
     private final String template;
     private final Operation operation;

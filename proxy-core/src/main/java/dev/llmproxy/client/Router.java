@@ -4,11 +4,13 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Maps a request path to a {@link Route}. Exact paths are one hash lookup; the single template route
- * ({@code /v1/models/{id}}) is a prefix check. Immutable and shared by all event loops.
+ * Maps a request path to a {@link Route}. Exact paths are one hash lookup; the template routes
+ * ({@code /v1/models/{id}}, the UI's {@code /static/{path}} and {@code /webjars/{path}}) are prefix checks. Immutable and shared by all event loops.
  */
 public final class Router {
     private static final String MODEL_PREFIX = "/v1/models/";
+    private static final String UI_ASSET_PREFIX = "/static/";
+    private static final String WEBJAR_PREFIX = "/webjars/";
 
     private final Map<String, Route> exact = new HashMap<>();
     private final boolean strict;
@@ -49,6 +51,12 @@ public final class Router {
         }
         if (path.startsWith(MODEL_PREFIX) && path.length() > MODEL_PREFIX.length()) {
             return new RouteMatch(Route.MODEL, path.substring(MODEL_PREFIX.length()));
+        }
+        if (!strict && path.startsWith(UI_ASSET_PREFIX) && path.length() > UI_ASSET_PREFIX.length()) {
+            return new RouteMatch(Route.UI_ASSET, path.substring(UI_ASSET_PREFIX.length()));
+        }
+        if (!strict && path.startsWith(WEBJAR_PREFIX) && path.length() > WEBJAR_PREFIX.length()) {
+            return new RouteMatch(Route.WEBJAR, path.substring(WEBJAR_PREFIX.length()));
         }
         return RouteMatch.NONE;
     }

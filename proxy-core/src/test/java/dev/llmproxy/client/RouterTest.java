@@ -20,8 +20,25 @@ class RouterTest {
     @Test
     void unknownPathsMatchNothing() {
         assertThat(router.match("/v1/chat/completion").found()).isFalse();
-        assertThat(router.match("/").found()).isFalse();
+        assertThat(new Router(true).match("/").found()).as("strict mode has no UI").isFalse();
+        assertThat(new Router(true).match("/static/ui.js").found()).isFalse();
+        assertThat(new Router(true).match("/webjars/marked/15.0.12/marked.min.js").found()).isFalse();
         assertThat(router.match("/V1/CHAT/COMPLETIONS").found()).isFalse();
+    }
+
+    @Test
+    void uiRoutesAndTheirTemplatesCaptureTheFilePath() {
+        Router open = new Router(false);
+        assertThat(open.match("/").route()).isEqualTo(Route.ROOT);
+        assertThat(open.match("/ui/").route()).isEqualTo(Route.UI);
+        assertThat(open.match("/monitor?x=1").route()).isEqualTo(Route.MONITOR);
+        RouteMatch asset = open.match("/static/ui.js?v=2");
+        assertThat(asset.route()).isEqualTo(Route.UI_ASSET);
+        assertThat(asset.pathArg()).isEqualTo("ui.js");
+        RouteMatch jar = open.match("/webjars/uplot/1.6.30/dist/uPlot.min.css");
+        assertThat(jar.route()).isEqualTo(Route.WEBJAR);
+        assertThat(jar.pathArg()).isEqualTo("uplot/1.6.30/dist/uPlot.min.css");
+        assertThat(open.match("/static/").found()).isFalse();
     }
 
     @Test

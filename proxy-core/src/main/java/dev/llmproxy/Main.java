@@ -52,6 +52,7 @@ public final class Main implements Callable<Integer> {
     static CommandLine commandLine(Map<String, String> environment, ServerStarter starter) {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(ServeCommand.NAME, new CommandLine(new ServeCommand(environment, starter).spec));
+        cli.addSubcommand(DemoUpstreamCommand.NAME, new DemoUpstreamCommand());
         return cli;
     }
 

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -166,8 +167,49 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Bench and test control: milliseconds to wait before answering (the upstream's own latency). */
+    static final String DELAY_HEADER = "x-demo-delay-ms";
+    /** Bench and test control: milliseconds between two streamed tokens, instead of the configured pacing. */
+    static final String TOKEN_DELAY_HEADER = "x-demo-token-delay-ms";
+    private static final long MAX_HEADER_DELAY_MS = 60_000;
+
     private void chat(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
         DemoChatRequest chat = DemoChatRequest.parse(request.content());
+        long delayMs = millisHeader(request, DELAY_HEADER, 0);
+        long pacing = request.headers().contains(TOKEN_DELAY_HEADER)
+                ? TimeUnit.MILLISECONDS.toNanos(millisHeader(request, TOKEN_DELAY_HEADER, 0)) : tokenDelayNanos;
+        HttpVersion version = request.protocolVersion();
+        if (delayMs == 0) {
+            answerChat(ctx, chat, version, pacing, keepAlive);
+        } else {
+            ctx.executor().schedule(() -> answerChat(ctx, chat, version, pacing, keepAlive), delayMs,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A {@code 0..60000} millisecond header, or {@code fallback} when absent. */
+    private static long millisHeader(FullHttpRequest request, String name, long fallback) {
+        String value = request.headers().get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long ms = Long.parseLong(value.trim());
+            if (ms >= 0 && ms <= MAX_HEADER_DELAY_MS) {
+                return ms;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new DemoRequestException(ProxyError.of(ErrorKind.INVALID_PARAMETER,
+                name + ": " + value + " (expected: milliseconds, 0.." + MAX_HEADER_DELAY_MS + ")"));
+    }
+
+    private void answerChat(ChannelHandlerContext ctx, DemoChatRequest chat, HttpVersion version, long pacingNanos,
+                            boolean keepAlive) {
+        if (!ctx.channel().isActive()) {
+            return; // the client left during the delay
+        }
         if (!models.isKnown(chat.model())) {
             respond(ctx, DemoResponses.unknownModel(ctx.alloc(), chat.model()), keepAlive);
             return;
@@ -185,11 +227,11 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
         DemoResponses.upstreamHeaders(head.headers());
         HttpUtil.setKeepAlive(head, keepAlive);
-        if (request.protocolVersion() != HttpVersion.HTTP_1_0) {
+        if (version != HttpVersion.HTTP_1_0) {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         DemoChatChunks chunks = new DemoChatChunks(id, created, chat.model(), chat.includeUsage(), reply.tokens());
-        stream = new DemoChatStream(ctx, chunks, reply, chat.includeUsage(), tokenDelayNanos, streamsInFlight,
+        stream = new DemoChatStream(ctx, chunks, reply, chat.includeUsage(), pacingNanos, streamsInFlight,
                 last -> {
                     stream = null;
                     afterResponse(ctx, last, keepAlive);

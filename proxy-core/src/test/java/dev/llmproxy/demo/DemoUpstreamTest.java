@@ -246,6 +246,33 @@ class DemoUpstreamTest {
         }
     }
 
+    @Test
+    void requestHeadersSetTheLatencyAndThePacingOfOneAnswer() throws Exception {
+        // the shared upstream paces nothing; these headers are how the bench asks for a 20 ms upstream or paced SSE
+        HttpRequest delayed = HttpRequest.newBuilder(upstream.baseUrl().resolve("/chat/completions")).timeout(TIMEOUT)
+                .header("X-Demo-Delay-Ms", "150")
+                .POST(HttpRequest.BodyPublishers.ofString(chat("wait", ""))).build();
+        long start = System.nanoTime();
+        assertThat(client.send(delayed, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(150);
+
+        HttpRequest paced = HttpRequest.newBuilder(upstream.baseUrl().resolve("/chat/completions")).timeout(TIMEOUT)
+                .header("X-Demo-Token-Delay-Ms", "20")
+                .POST(HttpRequest.BodyPublishers.ofString(chat("pace me", ",\"stream\":true,\"max_tokens\":10")))
+                .build();
+        start = System.nanoTime();
+        HttpResponse<String> stream = client.send(paced, HttpResponse.BodyHandlers.ofString());
+        assertThat(streamedContents(stream.body())).hasSize(10);
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(9 * 20);
+
+        HttpRequest invalid = HttpRequest.newBuilder(upstream.baseUrl().resolve("/chat/completions")).timeout(TIMEOUT)
+                .header("X-Demo-Delay-Ms", "-1")
+                .POST(HttpRequest.BodyPublishers.ofString(chat("x", ""))).build();
+        HttpResponse<String> refused = client.send(invalid, HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("x-demo-delay-ms");
+    }
+
     // ---------------------------------------------------------------- embeddings
 
     @Test

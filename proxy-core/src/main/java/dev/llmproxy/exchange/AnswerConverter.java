@@ -5,15 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.openai.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 
-import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
@@ -77,7 +74,7 @@ public final class AnswerConverter implements ResponseConverter {
 
     private final class Whole implements BodyConverter {
         private final int upstreamStatus;
-        private CompositeByteBuf body;
+        private final HeldBody body = new HeldBody();
 
         Whole(int upstreamStatus) {
             this.upstreamStatus = upstreamStatus;
@@ -95,18 +92,15 @@ public final class AnswerConverter implements ResponseConverter {
 
         @Override
         public void onContent(ByteBuf chunk, ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            if (body == null) {
-                body = alloc.compositeBuffer();
-            }
-            if (body.readableBytes() + chunk.readableBytes() > MAX_BYTES) {
+            if (body.size() + chunk.readableBytes() > MAX_BYTES) {
                 throw new IllegalStateException("upstream response larger than " + MAX_BYTES + " bytes");
             }
-            body.addComponent(true, chunk.retainedSlice());
+            body.add(chunk, alloc);
         }
 
         @Override
         public void finish(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            JsonNode parsed = parse();
+            JsonNode parsed = body.parseObject();
             boolean success = upstreamStatus >= 200 && upstreamStatus < 300;
             ObjectNode answer = Json.object();
             if (shape == Shape.SIMPLE_CHAT) {
@@ -128,24 +122,9 @@ public final class AnswerConverter implements ResponseConverter {
             out.accept(Unpooled.wrappedBuffer(Json.bytes(answer)));
         }
 
-        private JsonNode parse() {
-            if (body == null) {
-                return null;
-            }
-            try (ByteBufInputStream in = new ByteBufInputStream(body.duplicate())) {
-                JsonNode node = Json.MAPPER.readTree(in);
-                return node != null && node.isObject() ? node : null;
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
         @Override
         public void close() {
-            if (body != null) {
-                body.release();
-                body = null;
-            }
+            body.release();
         }
     }
 }

@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.openai.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -63,8 +60,7 @@ public final class SuggestingConverter implements ResponseConverter {
 
     private final class Held implements BodyConverter {
         private final int status;
-        private CompositeByteBuf body;
-        private boolean tooLarge;
+        private final HeldBody body = new HeldBody();
 
         Held(int status) {
             this.status = status;
@@ -82,23 +78,18 @@ public final class SuggestingConverter implements ResponseConverter {
 
         @Override
         public void onContent(ByteBuf chunk, ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            if (body == null) {
-                body = alloc.compositeBuffer();
-            }
             // past the cap the body is still held whole (it is passed on unchanged), but never parsed
-            tooLarge |= body.readableBytes() + chunk.readableBytes() > MAX_BYTES;
-            body.addComponent(true, chunk.retainedSlice());
+            body.add(chunk, alloc);
         }
 
         @Override
         public void finish(ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            if (body == null) {
+            if (body.size() == 0) {
                 return;
             }
-            ObjectNode parsed = tooLarge ? null : parse();
+            ObjectNode parsed = body.size() > MAX_BYTES ? null : body.parseObject();
             if (parsed == null || !unknownModel(parsed)) {
-                out.accept(body);
-                body = null;
+                out.accept(body.take());
                 return;
             }
             ArrayNode ids = parsed.putArray("suggestions");
@@ -118,21 +109,9 @@ public final class SuggestingConverter implements ResponseConverter {
                     || message.contains("model") && message.contains("does not exist"));
         }
 
-        private ObjectNode parse() {
-            try (ByteBufInputStream in = new ByteBufInputStream(body.duplicate())) {
-                JsonNode node = Json.MAPPER.readTree(in);
-                return node instanceof ObjectNode object ? object : null;
-            } catch (IOException e) {
-                return null;
-            }
-        }
-
         @Override
         public void close() {
-            if (body != null) {
-                body.release();
-                body = null;
-            }
+            body.release();
         }
     }
 }

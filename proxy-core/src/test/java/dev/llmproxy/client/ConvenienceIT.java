@@ -9,9 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,9 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * error to 500 and reported 403/429/500 as {@code working: true}.
  */
 class ConvenienceIT {
-    private static final String ANSWER = "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
-            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi there\"},"
-            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}";
+    private static final String ANSWER = FakeUpstream.chatCompletion("Hi there");
 
     private FakeUpstream upstream;
     private ProxyUnderTest proxy;
@@ -31,11 +27,7 @@ class ConvenienceIT {
     private void start(String... settings) {
         upstream = FakeUpstream.start(false);
         upstream.handler(FakeUpstream.json(200, ANSWER));
-        Map<String, String> overrides = new HashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            overrides.put(settings[i], settings[i + 1]);
-        }
-        proxy = ProxyUnderTest.start(upstream, overrides);
+        proxy = ProxyUnderTest.start(upstream, ProxyUnderTest.settings(settings));
     }
 
     @AfterEach

@@ -13,9 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,9 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * catalog and keeps the last good one on a failure.
  */
 class ModelIntelligenceIT {
-    private static final String ANSWER = "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\","
-            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},"
-            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+    private static final String ANSWER = FakeUpstream.chatCompletion("Hi");
 
     private FakeUpstream upstream;
     private ProxyUnderTest proxy;
@@ -36,19 +32,11 @@ class ModelIntelligenceIT {
     private void start(String... settings) {
         upstream = FakeUpstream.start(false);
         upstream.handler(FakeUpstream.json(200, ANSWER));
-        proxy = ProxyUnderTest.start(upstream, map(settings));
+        proxy = ProxyUnderTest.start(upstream, ProxyUnderTest.settings(settings));
     }
 
     private void startDemo(String... settings) {
-        proxy = ProxyUnderTest.start(map(settings));
-    }
-
-    private static Map<String, String> map(String... settings) {
-        Map<String, String> overrides = new HashMap<>();
-        for (int i = 0; i < settings.length; i += 2) {
-            overrides.put(settings[i], settings[i + 1]);
-        }
-        return overrides;
+        proxy = ProxyUnderTest.start(ProxyUnderTest.settings(settings));
     }
 
     @AfterEach
@@ -258,7 +246,7 @@ class ModelIntelligenceIT {
                 exchange.respondJson(200, ANSWER);
             }
         });
-        proxy = ProxyUnderTest.start(upstream, map("GITHUB_MODELS_CATALOG_URL",
+        proxy = ProxyUnderTest.start(upstream, ProxyUnderTest.settings("GITHUB_MODELS_CATALOG_URL",
                 upstream.baseUrl().resolve("/catalog/good").toString()));
         CatalogRefresher.Result result = awaitResult(proxy.server().catalogRefresher());
         assertThat(result.ok()).as(String.valueOf(result.failure())).isTrue();
@@ -273,7 +261,7 @@ class ModelIntelligenceIT {
                 .isEqualTo("Bearer " + ProxyUnderTest.SERVER_TOKEN);
         proxy.close();
 
-        proxy = ProxyUnderTest.start(upstream, map("GITHUB_MODELS_CATALOG_URL",
+        proxy = ProxyUnderTest.start(upstream, ProxyUnderTest.settings("GITHUB_MODELS_CATALOG_URL",
                 upstream.baseUrl().resolve("/catalog/broken").toString()));
         CatalogRefresher.Result failed = awaitResult(proxy.server().catalogRefresher());
         assertThat(failed.ok()).isFalse();

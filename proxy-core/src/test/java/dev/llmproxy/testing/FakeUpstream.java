@@ -227,6 +227,13 @@ public final class FakeUpstream implements AutoCloseable {
         }
     }
 
+    /** A non-stream chat completion whose one choice says {@code content}, with usage 3 + 2. */
+    public static String chatCompletion(String content) {
+        return "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":" + dev.llmproxy.openai.Json.MAPPER.valueToTree(content)
+                + "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}";
+    }
+
     /** Answers every request with {@code status} and the JSON {@code body}. */
     public static Behavior json(int status, String body) {
         return (request, exchange) -> exchange.respondJson(status, body);

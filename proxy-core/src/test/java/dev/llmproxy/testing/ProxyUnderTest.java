@@ -63,6 +63,18 @@ public final class ProxyUnderTest implements AutoCloseable {
         }
     }
 
+    /** {@code "NAME", "value", …} pairs as a settings map. */
+    public static Map<String, String> settings(String... pairs) {
+        if (pairs.length % 2 != 0) {
+            throw new IllegalArgumentException("settings come in NAME, value pairs");
+        }
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+
     public ProxyServer server() {
         return server;
     }

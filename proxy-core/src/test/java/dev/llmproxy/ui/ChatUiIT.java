@@ -232,6 +232,31 @@ class ChatUiIT {
     }
 
     @Test
+    void aStreamEndingWithAnErrorEventKeepsThePartialReplyAndShowsTheError() throws Exception {
+        List<byte[]> chunks = List.of(
+                FakeUpstream.sseEvent("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Partial \"}}]}"),
+                FakeUpstream.sseEvent("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"answer\"}}]}"),
+                FakeUpstream.sseEvent("{\"error\":{\"message\":\"<b>upstream</b> went away\",\"type\":\"server_error\","
+                        + "\"param\":null,\"code\":\"upstream_connection_lost\"}}"));
+        try (FakeUpstream upstream = FakeUpstream.start(false);
+             ProxyUnderTest proxy = ProxyUnderTest.start(upstream, Map.of());
+             Browser browser = Browser.open(1280, 800)) {
+            upstream.handler(FakeUpstream.sse(chunks, Duration.ofMillis(5)));
+            WebDriver driver = openChat(browser, proxy);
+            send(driver, "Go");
+            awaitState(driver, 1, "error");
+            WebElement reply = lastAssistant(driver);
+            assertThat(reply.findElement(By.cssSelector(".msg-body")).getText()).isEqualTo("Partial answer");
+            WebElement error = reply.findElement(By.cssSelector(".error"));
+            assertThat(error.getAttribute("data-code")).isEqualTo("upstream_connection_lost");
+            // The server's message is text, not markup.
+            assertThat(error.findElement(By.cssSelector(".error-message")).getText()).isEqualTo("<b>upstream</b> went away");
+            assertThat(error.findElements(By.tagName("b"))).isEmpty();
+            assertNoSevereConsole(browser.console());
+        }
+    }
+
+    @Test
     void anErrorShowsItsMessageAndSuggestionsThatSwitchTheModel() {
         try (Browser browser = Browser.open(1280, 800)) {
             WebDriver driver = openChat(browser, demo);
@@ -346,7 +371,7 @@ class ChatUiIT {
                 + "data: [DONE]\n\n";
         byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
         TreeSet<Integer> cuts = new TreeSet<>();
-        cuts.add(indexOf(bytes, "\r\n".getBytes(StandardCharsets.UTF_8)) + 1);           // between CR and LF
+        cuts.add(indexOf(bytes, "\r\ndata: \"delta\"".getBytes(StandardCharsets.UTF_8)) + 1); // CR | LF mid-event
         cuts.add(indexOf(bytes, "П".getBytes(StandardCharsets.UTF_8)) + 1);              // inside a 2-byte char
         cuts.add(indexOf(bytes, "🎉".getBytes(StandardCharsets.UTF_8)) + 2);             // inside a 4-byte char
         cuts.add(indexOf(bytes, "\r\ndata: \"delta\"".getBytes(StandardCharsets.UTF_8)) + 4); // inside "data:"

@@ -163,9 +163,19 @@
         parser.push(decoder.decode(value, { stream: true }));
       }
     } finally {
-      if (done) reader.cancel().catch(() => {});
+      if (done) drain(reader);
       else reader.releaseLock();
     }
+  }
+
+  /**
+   * After [DONE] the server ends the response at once: read on to its end so the connection closes cleanly (a
+   * cancel here could look like a client abort to the proxy), but give up on a server that keeps it open.
+   */
+  function drain(reader) {
+    const timer = setTimeout(() => reader.cancel().catch(() => {}), 5000);
+    const next = () => reader.read().then(({ done }) => (done ? clearTimeout(timer) : next()), () => clearTimeout(timer));
+    next();
   }
 
   // ---------------------------------------------------------------------------------------------------------------

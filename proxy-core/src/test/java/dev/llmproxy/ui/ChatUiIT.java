@@ -192,6 +192,33 @@ class ChatUiIT {
     }
 
     @Test
+    void newChatMidStreamStartsAnEmptyHistory() {
+        List<byte[]> chunks = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            chunks.add(FakeUpstream.sseEvent("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word" + i + " \"}}]}"));
+        }
+        chunks.add(FakeUpstream.sseEvent("[DONE]"));
+        try (FakeUpstream upstream = FakeUpstream.start(false);
+             ProxyUnderTest proxy = ProxyUnderTest.start(upstream, Map.of());
+             Browser browser = Browser.open(1280, 800)) {
+            upstream.handler(FakeUpstream.sse(chunks, Duration.ofMillis(50)));
+            WebDriver driver = openChat(browser, proxy);
+            send(driver, "Old topic");
+            await().atMost(DEADLINE).until(() -> lastAssistant(driver).getText().contains("word1"));
+            driver.findElement(By.id("new-chat")).click();
+            assertThat(driver.findElements(By.cssSelector(".msg"))).isEmpty();
+
+            send(driver, "Fresh topic");
+            awaitState(driver, 1, "done");
+            List<RecordedRequest> chats = upstream.requests().stream()
+                    .filter(r -> r.uri().endsWith("/chat/completions")).toList();
+            assertThat(chats).hasSize(2);
+            assertThat(messages(chats.get(1).bodyJson())).containsExactly("user: Fresh topic");
+            assertNoSevereConsole(browser.console());
+        }
+    }
+
+    @Test
     void modelOutputIsSanitizedMarkdownThatCannotRunScript() throws Exception {
         String markdown = "Hello **bold** <img src=x onerror=\"window.__xss=1;document.title='pwned'\">"
                 + " <script>window.__xss=2;document.title='pwned'</script>"

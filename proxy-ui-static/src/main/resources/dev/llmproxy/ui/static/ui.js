@@ -26,6 +26,8 @@
 
   /** The conversation as sent upstream: {role, content} of completed turns only. */
   let history = [];
+  /** Bumped by New chat, so a turn aborted by it does not write into the next conversation's history. */
+  let conversation = 0;
   let models = [];
   let current = null; // {controller, ...} while a reply streams
 
@@ -636,7 +638,7 @@
     const userNode = addUserMessage(text);
     const view = addAssistantMessage(request.model);
     const controller = new AbortController();
-    const turn = { controller, text: '', started: performance.now(), firstToken: null, chunks: 0, usage: null,
+    const turn = { controller, conversation, text: '', started: performance.now(), firstToken: null, chunks: 0, usage: null,
       finishReason: null, error: null, rendered: false };
     current = turn;
     setBusy(true);
@@ -713,6 +715,7 @@
     setBusy(false);
     renderMarkdown(view.body, turn.text);
     view.node.removeAttribute('aria-busy');
+    if (turn.conversation !== conversation) return; // New chat cleared this turn away
     if (turn.text) {
       // What was shown becomes history, even when stopped or cut short: the model sees what the user saw.
       history.push({ role: 'user', content: userText }, { role: 'assistant', content: turn.text });
@@ -754,6 +757,7 @@
 
   function newChat() {
     if (current) current.controller.abort();
+    conversation++;
     history = [];
     clearPageError();
     for (const node of [...el.messages.children]) {

@@ -603,7 +603,10 @@
     if (json.limitSource === 'plan' && num(json.modelInputLimit) !== null) {
       details.push('limit set by the GitHub plan; the model accepts ' + json.modelInputLimit.toLocaleString());
     }
-    if (num(json.remaining) !== null) details.push(json.remaining.toLocaleString() + ' tokens left');
+    if (num(json.remaining) !== null) {
+      details.push(json.remaining >= 0 ? json.remaining.toLocaleString() + ' tokens left'
+        : (-json.remaining).toLocaleString() + ' tokens too many');
+    }
     $('ctx-detail').textContent = details.join(' · ');
   }
 

@@ -1,5 +1,6 @@
 package dev.llmproxy.ui;
 
+import dev.llmproxy.testing.FakeUpstream;
 import dev.llmproxy.testing.ProxyUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -11,6 +12,7 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.Select;
 
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -215,6 +217,34 @@ class MonitorUiIT {
                 assertThat(entry.getLevel().getName()).isEqualTo("SEVERE");
                 assertThat(entry.getMessage()).doesNotContain("Failed to load resource");
             });
+        }
+    }
+
+    @Test
+    void showsUpstream429sAndHowLongALimitedModelIsPaused() throws Exception {
+        String body = "{\"error\":{\"code\":\"RateLimitReached\",\"message\":\"Rate limit of 15 per 60s exceeded"
+                + " for UserByModelByMinute. Please wait 46 seconds before retrying.\",\"details\":\"x\"}}";
+        try (FakeUpstream upstream = FakeUpstream.start(false);
+             ProxyUnderTest limited = ProxyUnderTest.start(upstream, Map.of())) {
+            upstream.handler((request, exchange) -> exchange.respond(429, Map.of("content-type", "application/json",
+                    "retry-after", "46", "x-ratelimit-type", "UserByModelByMinute", "x-ratelimit-timeremaining", "46"),
+                    body.getBytes(StandardCharsets.UTF_8)));
+            HttpResponse<String> r = limited.postJson("/v1/chat/completions", chat(TRAFFIC_MODEL, false, 5, "x"));
+            assertThat(r.statusCode()).isEqualTo(429);
+
+            try (Browser browser = Browser.open(1280, 1000)) {
+                browser.driver().get(limited.baseUrl() + "/monitor");
+                String row = "[...document.querySelectorAll('#models-table tbody tr')]"
+                        + ".find(tr => tr.dataset.model === '" + TRAFFIC_MODEL + "')";
+                awaitTrue(browser, "the model's row with its upstream 429",
+                        "const row = " + row + "; return !!row && row.querySelector('.upstream429').textContent === '1'");
+                assertThat(js(browser, "return " + row + ".querySelector('.paused').textContent"))
+                        .asString().contains("per-minute limit");
+                assertThat(js(browser, "return " + row + ".classList.contains('limited')")).isEqualTo(true);
+                assertThat(js(browser, "return " + row + ".querySelector('.errors').textContent")).isEqualTo("1");
+                js(browser, "document.getElementById('models-table').scrollIntoView()");
+                browser.screenshot("monitor-limited");
+            }
         }
     }
 

@@ -356,6 +356,13 @@
     return [state.series.t, ...def.series.map((s) => state.series[s.key])];
   }
 
+  function xRange() {
+    const t = state.series.t;
+    const hi = t.length > 0 ? t[t.length - 1] : Date.now() / 1000;
+    const lo = t.length > 0 ? t[0] : hi;
+    return [Math.min(lo, hi - 60), hi];
+  }
+
   function chartHeight() {
     return window.matchMedia('(max-width: 600px)').matches ? 160 : 200;
   }
@@ -374,9 +381,9 @@
       height: chartHeight(),
       cursor: { drag: { x: false, y: false } },
       scales: {
-        // At least a minute wide, so a fresh page has readable time ticks instead of milliseconds.
-        x: { time: true, range: (u, lo, hi) => (lo === null || hi === null ? [Date.now() / 1000 - 60, Date.now() / 1000]
-          : [Math.min(lo, hi - 60), hi]) },
+        // The window's own span, at least a minute wide, so a fresh page has readable time ticks (and a chart
+        // whose values are all null still shows the last minute, not whatever uPlot guesses).
+        x: { time: true, range: () => xRange() },
         y: { range: (u, lo, hi) => [0, Math.min(def.max || Infinity, Math.max(def.min, (hi || 0) * 1.1))] },
       },
       axes: [Object.assign({}, axis), Object.assign({ size: 52 }, axis)],

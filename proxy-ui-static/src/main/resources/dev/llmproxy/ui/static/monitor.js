@@ -26,6 +26,8 @@
     peakActive: 0,
     peakQueue: 0,
     catalog: [],          // /v1/models data, for the context tool
+    limits: null,         // the last /v1/rate-limits/observed body
+    lastUpstream429s: null,
     // One shared x axis (unix seconds) and one array per plotted series.
     series: { t: [], rps: [], errps: [], errRate: [], p50: [], p95: [], p99: [], t50: [], t95: [], t99: [] },
     gauges: { t: [], active: [], queue: [] },
@@ -90,8 +92,7 @@
     if (state.paused || state.inFlight) return;
     state.inFlight = true;
     try {
-      const [stats, observed] = await Promise.all([api('/v1/stats'), api('/v1/rate-limits/observed')
-        .catch(() => null)]);
+      const stats = await api('/v1/stats');
       if (stats.status === 401) {
         setStatus('unauthorized', 'Proxy key required');
         $('proxy-key-hint').textContent = 'The proxy answered 401: enter its key.';
@@ -101,7 +102,7 @@
         addGap();
       } else {
         const body = await stats.json();
-        const limits = observed && observed.ok ? await jsonOf(observed) : null;
+        const limits = await rateLimits(body);
         if (!state.paused) {
           ingest(body, stats.headers, limits);
           setStatus('live', 'Live · every ' + POLL_MS / 1000 + ' s');
@@ -115,6 +116,29 @@
       state.polls++;
       if (!state.paused) schedule();
     }
+  }
+
+  /**
+   * The quota state (pauses) behind the table's last column. Pauses change only on an upstream 429 or when they end,
+   * so it is fetched when the upstream 429 count moved, while a pause is shown, and otherwise every fourth poll —
+   * half the requests (and access-log lines) of asking every time.
+   */
+  async function rateLimits(stats) {
+    const upstream429s = num(((stats.totals || {}).upstream429 || {}).total);
+    const moved = upstream429s !== state.lastUpstream429s;
+    state.lastUpstream429s = upstream429s;
+    const showingPause = state.limits && (state.limits.paused_until
+      || Object.values(state.limits.data || {}).some((m) => m.paused_until || m.daily_exhausted_until
+        || m.concurrency_limit_until));
+    if (moved || showingPause || state.polls % 4 === 0) {
+      try {
+        const response = await api('/v1/rate-limits/observed');
+        state.limits = response.ok ? await jsonOf(response) : null;
+      } catch (e) {
+        state.limits = null;
+      }
+    }
+    return state.limits;
   }
 
   function pause() {

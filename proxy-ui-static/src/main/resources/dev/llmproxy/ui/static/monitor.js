@@ -380,6 +380,11 @@
     return [state.series.t, ...def.series.map((s) => state.series[s.key])];
   }
 
+  function clock(seconds) {
+    const d = new Date(seconds * 1000);
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  }
+
   function xRange() {
     const t = state.series.t;
     const hi = t.length > 0 ? t[t.length - 1] : Date.now() / 1000;
@@ -410,7 +415,9 @@
         x: { time: true, range: () => xRange() },
         y: { range: (u, lo, hi) => [0, Math.min(def.max || Infinity, Math.max(def.min, (hi || 0) * 1.1))] },
       },
-      axes: [Object.assign({}, axis), Object.assign({ size: 52 }, axis)],
+      // Plain hh:mm:ss ticks spaced for a phone: uPlot's default adds a date row whose labels collide when narrow.
+      axes: [Object.assign({ space: 70, values: (u, ticks) => ticks.map(clock) }, axis),
+        Object.assign({ size: 52 }, axis)],
       series: [{ value: (u, v) => (v === null || v === undefined ? '–' : new Date(v * 1000).toLocaleTimeString()) },
         ...def.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false },
           value: format }))],

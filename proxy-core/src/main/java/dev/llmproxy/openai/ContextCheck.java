@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -63,10 +64,11 @@ public final class ContextCheck {
      * @param limitSource      {@code plan} or {@code catalog}
      * @param modelInputLimit  the catalog's {@code max_input_tokens}, or null
      * @param maxTokens        the request's {@code max_tokens}, or null
+     * @param suggestions      when it does not fit: catalog ids that take the prompt, best first; else null
      */
     public record Result(String model, long estimatedTokens, Integer limit, Boolean fits, String usage,
                          Integer maxOutputTokens, Long remaining, String tokenizer, boolean exact,
-                         String limitSource, Integer modelInputLimit, Long maxTokens) {
+                         String limitSource, Integer modelInputLimit, Long maxTokens, List<String> suggestions) {
 
         public ObjectNode toJson() {
             ObjectNode json = Json.object();
@@ -81,6 +83,9 @@ public final class ContextCheck {
             json.put("model", model);
             json.put("limitSource", limitSource);
             json.put("modelInputLimit", modelInputLimit);
+            if (suggestions != null) {
+                suggestions.forEach(json.putArray("suggestions")::add);
+            }
             if (maxTokens != null) {
                 json.put("max_tokens", maxTokens);
             }
@@ -142,9 +147,15 @@ public final class ContextCheck {
             usage = limit > 0 ? percent(estimated, limit) : null;
             remaining = limit - estimated;
         }
+        List<String> suggestions = null;
+        if (Boolean.FALSE.equals(fits)) {
+            RequestProfile profile = (messages != null ? RequestProfile.of(body) : RequestProfile.chat())
+                    .withPromptTokens(estimated).withPlan(plan);
+            suggestions = advisor.suggest(profile, model.id(), ModelAdvisor.DEFAULT_SUGGESTIONS);
+        }
         return new Result(model.id(), estimated, limit, fits, usage, limits.output(), remaining,
                 tokens.tokenizer(model.id()), tokens.exact(model.id()), limits.inputSource(),
-                model.maxInputTokens(), maxTokens);
+                model.maxInputTokens(), maxTokens, suggestions);
     }
 
     /** JavaScript's {@code (part / whole * 100).toFixed(1)}: the exact value of the double, half up, one decimal. */

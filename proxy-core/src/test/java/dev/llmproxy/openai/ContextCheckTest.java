@@ -131,11 +131,17 @@ class ContextCheckTest {
         assertThat(free.estimatedTokens()).isEqualTo(tokens);
         assertThat(free.limit()).isEqualTo(8000);
         assertThat(free.fits()).isTrue();
+        assertThat(free.suggestions()).as("nothing to suggest when it fits").isNull();
+        assertThat(free.toJson().has("suggestions")).isFalse();
 
         String bigger = big + big;
         Result over = check.check(text(bigger, "openai/gpt-4o-mini"), FREE);
         assertThat(over.estimatedTokens()).isEqualTo(O200K.countTokensOrdinary(bigger));
         assertThat(over.fits()).isFalse();
+        assertThat(over.suggestions()).isNotEmpty().hasSizeLessThanOrEqualTo(3).doesNotContain("openai/gpt-4o-mini");
+        for (String id : over.suggestions()) {
+            assertThat(check.check(text(bigger, id), FREE).fits()).as(id + " takes the prompt").isTrue();
+        }
         assertThat(over.remaining()).isEqualTo(8000 - over.estimatedTokens()).isNegative();
         assertThat(over.usage()).isEqualTo(ContextCheck.percent(over.estimatedTokens(), 8000));
         // without a plan the model's own 131072 applies

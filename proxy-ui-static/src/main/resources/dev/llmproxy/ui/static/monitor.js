@@ -612,9 +612,8 @@
       if (!json.fits) {
         showError(error, 'Too long for ' + json.model + ': ' + json.estimatedTokens.toLocaleString()
           + ' tokens, the limit is ' + json.limit.toLocaleString() + '.');
-        showSuggestions('Checking which models take this text…', []);
-        const fitting = await modelsThatFit(text, json.estimatedTokens, json.model);
-        showSuggestions(fitting.length ? 'Models that take this text (each checked with /v1/check-context):'
+        const fitting = Array.isArray(json.suggestions) ? json.suggestions : [];
+        showSuggestions(fitting.length ? 'Models that take this text:'
           : 'No available model takes this text; shorten it.', fitting);
       }
     } catch (e) {
@@ -662,29 +661,6 @@
       li.textContent = String(id);
       return li;
     }));
-  }
-
-  /**
-   * Up to three catalog models that take this text, by asking /v1/check-context (a local count, no upstream call)
-   * for candidates whose catalog limit is large enough: the plan's per-request caps are the proxy's to apply.
-   */
-  async function modelsThatFit(text, tokens, failing) {
-    const publisher = failing.split('/')[0];
-    const candidates = state.catalog.filter((m) => m.id !== failing
-      && (m.supported_output_modalities || ['text']).includes('text')
-      && !(m.rate_limit && m.rate_limit.available === false)
-      && ((m.limits && m.limits.max_input_tokens) || 0) >= tokens);
-    candidates.sort((a, b) => (b.id.startsWith(publisher + '/') ? 1 : 0) - (a.id.startsWith(publisher + '/') ? 1 : 0));
-    const found = [];
-    for (let i = 0; i < candidates.length && found.length < 3; i += 6) {
-      const batch = candidates.slice(i, i + 6);
-      const answers = await Promise.all(batch.map((m) => api('/v1/check-context', { model: m.id, text })
-        .then((r) => (r.ok ? jsonOf(r) : null)).catch(() => null)));
-      answers.forEach((answer, j) => {
-        if (answer && answer.fits === true && found.length < 3) found.push(batch[j].id);
-      });
-    }
-    return found;
   }
 
   // ---------------------------------------------------------------- start

@@ -34,6 +34,8 @@ public final class LoadResult {
     public long resets;
     /** Given up after the stall timeout with no byte. */
     public long stalled;
+    /** Of {@link #stalled}: those that had not even received the response head. */
+    public long stalledBeforeHead;
     /** Never finished: still waiting or in flight when the drain timeout ended the run. */
     public long unfinished;
     /** Content events seen, expected, and the shortfall / excess over complete streams. */
@@ -81,6 +83,7 @@ public final class LoadResult {
         other.statuses.forEach((k, v) -> statuses.merge(k, v, Long::sum));
         resets += other.resets;
         stalled += other.stalled;
+        stalledBeforeHead += other.stalledBeforeHead;
         unfinished += other.unfinished;
         contentEvents += other.contentEvents;
         lostFrames += other.lostFrames;

@@ -325,6 +325,9 @@ final class LoadWorker {
                 busy--;
                 progress.inFlight.decrement();
                 result.stalled++;
+                if (c.status == 0) {
+                    result.stalledBeforeHead++;
+                }
                 accountShortfall(c);
                 fail();
                 c.channel.close();

@@ -76,7 +76,7 @@ public final class BenchMain implements Callable<Integer> {
                     out.resolve("upstream.log"), UPSTREAM_READY);
             started.add(upstream);
             int upstreamPort = Integer.parseInt(upstream.awaitLine(60).group(1));
-            targets.add(Target.direct(upstreamPort));
+            targets.add(Target.direct(upstreamPort, upstream.pid()));
 
             proxyEnv.put("PORT", "0");
             proxyEnv.put("HOST", "127.0.0.1");
@@ -99,7 +99,7 @@ public final class BenchMain implements Callable<Integer> {
                     PROXY_READY);
             started.add(proxy);
             int proxyPort = Integer.parseInt(proxy.awaitLine(60).group(1));
-            targets.add(Target.proxied(Target.PROXY, proxyPort));
+            targets.add(Target.proxied(Target.PROXY, proxyPort, proxy.pid()));
 
             if (o.noNginx) {
                 report.note("nginx peer skipped (--no-nginx)");
@@ -111,7 +111,7 @@ public final class BenchMain implements Callable<Integer> {
                     report.note("nginx peer skipped: no executable at " + o.nginx);
                 } else {
                     started.add(nginx);
-                    targets.add(Target.proxied(Target.NGINX, port));
+                    targets.add(Target.proxied(Target.NGINX, port, nginx.pid()));
                 }
             }
             for (Target t : targets) {

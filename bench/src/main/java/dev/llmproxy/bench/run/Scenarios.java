@@ -104,10 +104,18 @@ final class Scenarios {
         String title = String.format(Locale.ROOT, "Unary chat, 0 ms upstream, %.0f rps open loop", o.rate);
         Map<String, LoadResult> open = new LinkedHashMap<>();
         Map<String, LoadResult> one = new LinkedHashMap<>();
+        Map<String, Double> cpuMsPerThousand = new LinkedHashMap<>();
+        Map<String, Double> jitMsPerThousand = new LinkedHashMap<>();
         for (Target t : targets) {
             generator.run(t.name() + " warm-up", unary(t, 0), open(o.rate, o.warmup));
-            open.put(t.name(), generator.run(t.name() + " unary " + o.rate.intValue() + " rps", unary(t, 0),
-                    open(o.rate, o.duration)));
+            double cpuBefore = ProcessCpu.seconds(t.pid());
+            double jitBefore = ProcessCpu.compilerSeconds(t.pid());
+            LoadResult r = generator.run(t.name() + " unary " + o.rate.intValue() + " rps", unary(t, 0),
+                    open(o.rate, o.duration));
+            double jit = ProcessCpu.compilerSeconds(t.pid()) - jitBefore;
+            cpuMsPerThousand.put(t.name(), (ProcessCpu.seconds(t.pid()) - cpuBefore) * 1e6 / Math.max(1, r.ok));
+            jitMsPerThousand.put(t.name(), jit * 1e6 / Math.max(1, r.ok));
+            open.put(t.name(), r);
             one.put(t.name(), generator.run(t.name() + " unary concurrency 1", unary(t, 0),
                     LoadPlan.closed(1, o.concurrencyOneDuration, Duration.ZERO).withThreads(1)
                             .withTimeouts(o.stallTimeout, o.drainTimeout)));
@@ -125,6 +133,29 @@ final class Scenarios {
                     p(one, Target.DIRECT, pc, r -> r.latency), p(one, Target.PROXY, pc, r -> r.latency),
                     p(one, Target.NGINX, pc, r -> r.latency));
         }
+        // The relay's own CPU (proxy JVM; nginx master and workers); for direct, the upstream's.
+        double directCpu = cpuMsPerThousand.getOrDefault(Target.DIRECT, Double.NaN);
+        double proxyCpu = cpuMsPerThousand.getOrDefault(Target.PROXY, Double.NaN);
+        double nginxCpu = cpuMsPerThousand.getOrDefault(Target.NGINX, Double.NaN);
+        double directApp = directCpu - jitMsPerThousand.getOrDefault(Target.DIRECT, 0.0);
+        double proxyApp = proxyCpu - jitMsPerThousand.getOrDefault(Target.PROXY, 0.0);
+        report.headline.add(List.of("Unary 0 ms, " + o.rate.intValue() + " rps",
+                "CPU ms per 1000 requests, JIT compiler threads excluded (upstream for direct; the relay for proxy,"
+                        + " nginx)",
+                Markdown.num(directApp, 0), Markdown.num(proxyApp, 0), Markdown.num(nginxCpu, 0), "", "",
+                Markdown.ratio(proxyApp, nginxCpu)));
+        ObjectNode cpu = report.scenariosJson.with("unary0").putObject("cpu_ms_per_1000_requests");
+        cpuMsPerThousand.forEach((k, v) -> Report.put(cpu, k, v));
+        ObjectNode jitJson = report.scenariosJson.with("unary0").putObject("jit_compiler_cpu_ms_per_1000_requests");
+        jitMsPerThousand.forEach((k, v) -> Report.put(jitJson, k, v));
+        report.section(String.format(Locale.ROOT, "CPU time (user + system, all threads, from /proc) per 1000"
+                        + " requests during the open-loop run: upstream (direct) %s ms, proxy JVM %s ms (of which JIT"
+                        + " compiler threads %s ms), nginx (master + workers) %s ms; proxy / nginx %s. At a low rate"
+                        + " each request pays whole event-loop wake-ups, and JIT work still going on shows here: a"
+                        + " large compiler share means the warm-up was too short.%n",
+                Markdown.num(directCpu, 0), Markdown.num(proxyCpu, 0),
+                Markdown.num(jitMsPerThousand.getOrDefault(Target.PROXY, Double.NaN), 0), Markdown.num(nginxCpu, 0),
+                Markdown.ratio(proxyCpu, nginxCpu)));
         Map<String, Histogram> plot = new LinkedHashMap<>();
         open.forEach((name, r) -> plot.put(name, r.latency));
         report.plot("unary0-latency", title + ": latency from intended send time", plot);

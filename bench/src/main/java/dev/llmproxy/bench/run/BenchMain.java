@@ -231,8 +231,13 @@ public final class BenchMain implements Callable<Integer> {
                 + Files.readString(Path.of("/proc/loadavg")).trim()});
         m.add(new String[] {"JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + " (" + java + ")"});
+        String ergonomics = ergonomicFlags(java, o.proxyJvmArgs);
+        Matcher gc = Pattern.compile("-XX:\\+Use(\\w+GC)").matcher(ergonomics);
+        Matcher heap = Pattern.compile("-XX:MaxHeapSize=(\\d+)").matcher(ergonomics);
         m.add(new String[] {"Proxy JVM flags", "`" + (o.proxyJvmArgs.isBlank() ? "(none)" : o.proxyJvmArgs)
-                + "`; ergonomics: `" + ergonomicFlags(java, o.proxyJvmArgs) + "`"});
+                + "`; GC " + (gc.find() ? gc.group(1) : "unknown") + ", max heap "
+                + (heap.find() ? Long.parseLong(heap.group(1)) / (1 << 20) + " MiB" : "unknown")
+                + "; ergonomics: `" + ergonomics + "`"});
         m.add(new String[] {"Proxy command", "`" + String.join(" ", proxyCommand) + "`"});
         m.add(new String[] {"Proxy settings", "`" + proxyEnv.entrySet().stream()
                 .filter(e -> !e.getKey().equals("GITHUB_TOKEN")).map(e -> e.getKey() + "=" + e.getValue())

@@ -83,7 +83,7 @@ final class BenchOptions {
 
     @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Unary zero-delay scenario: length of each measurement, open loop and concurrency 1"
-                    + " (quick 3s, full 20s).")
+                    + " (quick 3s, full 15s).")
     Duration duration;
 
     @Option(names = "--c1-duration", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -133,7 +133,7 @@ final class BenchOptions {
     Integer sseRampFactor;
 
     @Option(names = "--sse-level", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "SSE scenario: how long each ramp level holds its streams (quick 2s, full 8s).")
+            description = "SSE scenario: how long each ramp level holds its streams (quick 2s, full 6s).")
     Duration sseLevel;
 
     @Option(names = "--stall-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -161,7 +161,7 @@ final class BenchOptions {
     int audioConcurrency;
 
     @Option(names = "--soak", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Soak scenario: how long the proxy is held under load (quick 20s, full 4m).")
+            description = "Soak scenario: how long the proxy is held under load (quick 20s, full 3m).")
     Duration soak;
 
     @Option(names = "--soak-rate", paramLabel = "RPS",
@@ -190,7 +190,7 @@ final class BenchOptions {
         jitWarmup = or(jitWarmup, Duration.ofSeconds(f ? 20 : 3));
         warmup = or(warmup, Duration.ofSeconds(f ? 5 : 1));
         rate = or(rate, f ? 1000.0 : 500.0);
-        duration = or(duration, Duration.ofSeconds(f ? 20 : 3));
+        duration = or(duration, Duration.ofSeconds(f ? 15 : 3));
         concurrencyOneDuration = or(concurrencyOneDuration, Duration.ofSeconds(f ? 10 : 2));
         frontierStart = or(frontierStart, 200.0);
         frontierFactor = or(frontierFactor, f ? 1.5 : 2.0);
@@ -202,10 +202,10 @@ final class BenchOptions {
         sseRampStart = or(sseRampStart, f ? 64 : 128);
         drainTimeout = or(drainTimeout, Duration.ofSeconds(f ? 10 : 5));
         sseMaxStreams = or(sseMaxStreams, f ? 8192 : 512);
-        sseLevel = or(sseLevel, Duration.ofSeconds(f ? 8 : 2));
+        sseLevel = or(sseLevel, Duration.ofSeconds(f ? 6 : 2));
         audioSeconds = or(audioSeconds, f ? 3000 : 300);
         audioDownloads = or(audioDownloads, f ? 6 : 2);
-        soak = or(soak, f ? Duration.ofMinutes(4) : Duration.ofSeconds(20));
+        soak = or(soak, f ? Duration.ofMinutes(3) : Duration.ofSeconds(20));
         soakRate = or(soakRate, f ? 500.0 : 300.0);
         rssEvery = or(rssEvery, Duration.ofSeconds(f ? 10 : 4));
         nginxWorkers = or(nginxWorkers, Runtime.getRuntime().availableProcessors());

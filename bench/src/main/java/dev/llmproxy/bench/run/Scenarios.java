@@ -445,6 +445,11 @@ final class Scenarios {
                 .append(stall.toSeconds()).append(" s) frame or any error. A target stops at its first failure.\n\n")
                 .append(Markdown.table(header, rows));
         report.section(md.toString());
+        if (failure.containsKey(Target.DIRECT)) {
+            report.note("SSE ramp: the upstream itself, measured directly, failed at " + failure.get(Target.DIRECT)
+                    + "; levels from there on measure this machine (one demo-upstream event loop, one client event"
+                    + " loop, shared cores), not the relays");
+        }
         ObjectNode sj = json.putObject("sustained");
         for (Target t : targets) {
             sj.put(t.name(), sustained.getOrDefault(t.name(), 0));

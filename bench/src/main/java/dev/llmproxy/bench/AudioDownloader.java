@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: {@link #download} may be called from any thread; each download runs on one of the group's event
  * loops and completes its future there.
  */
-final class AudioDownloader implements AutoCloseable {
+public final class AudioDownloader implements AutoCloseable {
     /** Body pieces up to one socket read: the decoder's default 8 KiB would split each read into many objects. */
     private static final int MAX_CHUNK_BYTES = 1 << 20;
     private static final int ERROR_BODY_BYTES = 512;
@@ -51,13 +51,13 @@ final class AudioDownloader implements AutoCloseable {
      * @param nanos         from connect to the last byte
      * @param errorBody     the start of the body of a non-200 answer, else empty
      */
-    record Download(int status, long contentLength, long bytes, long nanos, String errorBody) {
+    public record Download(int status, long contentLength, long bytes, long nanos, String errorBody) {
     }
 
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
 
-    AudioDownloader(int threads) {
+    public AudioDownloader(int threads) {
         Transports transports = Transports.best();
         group = transports.newGroup(threads, "bench-audio-client");
         bootstrap = new Bootstrap()
@@ -68,7 +68,7 @@ final class AudioDownloader implements AutoCloseable {
     }
 
     /** GETs {@code url} (http only); the future fails when the connection fails or closes before the last byte. */
-    CompletableFuture<Download> download(URI url) {
+    public CompletableFuture<Download> download(URI url) {
         CompletableFuture<Download> result = new CompletableFuture<>();
         long start = System.nanoTime();
         int port = url.getPort() == -1 ? 80 : url.getPort();

@@ -240,7 +240,8 @@ public final class ProxyExchange implements UpstreamListener {
 
     /** The current attempt got no response; the policy chooses between another attempt and {@code error}. */
     private void onAttemptFailed(ProxyError error) {
-        upstreamFault = true;
+        // the proxy's own pool limit says nothing about the upstream's health: no breaker or adaptive penalty
+        upstreamFault = error.kind() != ErrorKind.UPSTREAM_POOL_EXHAUSTED;
         UpstreamPolicy.Decision decision = policy.onFailure(error, attempts, deadlineNanos - System.nanoTime());
         if (decision instanceof UpstreamPolicy.Decision.Retry retry) {
             scheduleRetry(retry.delayNanos());

@@ -325,14 +325,16 @@ class ClientRequestHandlerTest {
     // ------------------------------------------------------------------ the upstream leg, scripted
 
     @Test
-    void poolExhaustionIsAnswered503() {
-        start();
+    void poolExhaustionIsAnswered503AndNeverOpensTheModelsBreaker() {
+        start("CIRCUIT_BREAKER_THRESHOLD", "2");
         pool.next = loop -> loop.newFailedFuture(new PoolExhaustedException(1024));
-        write(chatRequest(CHAT));
-
-        Answer answer = single();
-        assertThat(answer.status).isEqualTo(503);
-        assertThat(answer.code()).isEqualTo("upstream_pool_exhausted");
+        // the proxy's own connection limit is not an upstream fault: however often it is hit, the breaker stays shut
+        for (int i = 0; i < 4; i++) {
+            write(chatRequest(CHAT));
+            Answer answer = single();
+            assertThat(answer.status).isEqualTo(503);
+            assertThat(answer.code()).as("request " + i).isEqualTo("upstream_pool_exhausted");
+        }
     }
 
     @Test

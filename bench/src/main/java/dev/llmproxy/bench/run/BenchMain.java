@@ -91,6 +91,9 @@ public final class BenchMain implements Callable<Integer> {
             proxyEnv.put("CATALOG_REFRESH_HOURS", "0");
             proxyEnv.put("UPSTREAM_QUOTA_PACING", "false");
             proxyEnv.put("ADAPTIVE_RATE_LIMITS", "false");
+            // like nginx, which opens as many upstream connections as it has streams: the SSE ramp holds thousands
+            proxyEnv.put("UPSTREAM_POOL_MAX_CONNECTIONS", "8192");
+            proxyEnv.put("UPSTREAM_POOL_MAX_PENDING", "8192");
             proxyEnv.putAll(o.proxySettings);
             proxyCommand.add(java);
             proxyCommand.addAll(split(o.proxyJvmArgs));

@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 
 import java.util.List;
 import java.util.Locale;
@@ -20,9 +21,10 @@ import java.util.function.Supplier;
 /**
  * Adds {@code suggestions} (catalog ids that can serve the same request) to the upstream's "unknown model" answer: a
  * 400 or 404 whose {@code error.code} names an unknown model ({@code unknown_model}, {@code model_not_found},
- * Azure's {@code DeploymentNotFound}), or a 404 whose message says so. The body is held (it is small: an error envelope),
- * parsed, and sent with a top-level {@code suggestions} array; any other response, and an error body that is not a
- * JSON object or is larger than {@link #MAX_BYTES}, passes unchanged. Another converter that wants the response
+ * Azure's {@code DeploymentNotFound}), or a 404 whose message says so. Only a JSON error body whose
+ * {@code Content-Length} is at most {@link #MAX_BYTES} is held (an error envelope; a chunked or larger body is never
+ * buffered, it passes as it comes), parsed, and sent with a top-level {@code suggestions} array; any other response,
+ * and a held body that is not a JSON object naming an unknown model, passes unchanged. Another converter that wants the response
  * (the test-model probe reports errors as data) goes first.
  *
  * <p>Event-loop confined, like every converter; the suggestions are computed once, when the body is complete.
@@ -52,7 +54,9 @@ public final class SuggestingConverter implements ResponseConverter {
         }
         int status = head.status().code();
         String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-        if ((status == 404 || status == 400) && type.regionMatches(true, 0, "application/json", 0, 16)) {
+        long length = HttpUtil.getContentLength(head, -1L);
+        if ((status == 404 || status == 400) && type.regionMatches(true, 0, "application/json", 0, 16)
+                && length >= 0 && length <= MAX_BYTES) {
             return new Held(status);
         }
         return null;
@@ -78,8 +82,7 @@ public final class SuggestingConverter implements ResponseConverter {
 
         @Override
         public void onContent(ByteBuf chunk, ByteBufAllocator alloc, Consumer<ByteBuf> out) {
-            // past the cap the body is still held whole (it is passed on unchanged), but never parsed
-            body.add(chunk, alloc);
+            body.add(chunk, alloc); // at most Content-Length ≤ MAX_BYTES: the codec frames the body by it
         }
 
         @Override
@@ -87,7 +90,7 @@ public final class SuggestingConverter implements ResponseConverter {
             if (body.size() == 0) {
                 return;
             }
-            ObjectNode parsed = body.size() > MAX_BYTES ? null : body.parseObject();
+            ObjectNode parsed = body.parseObject();
             if (parsed == null || !unknownModel(parsed)) {
                 out.accept(body.take());
                 return;

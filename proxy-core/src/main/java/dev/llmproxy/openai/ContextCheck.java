@@ -129,9 +129,9 @@ public final class ContextCheck {
         String id = models.resolve(requested);
         long estimated = text != null ? tokens.count(text.textValue(), id) : tokens.countChat(messages, id);
         CatalogModel model = models.find(id).orElse(null);
+        RequestProfile profile = (messages != null ? RequestProfile.of(body) : RequestProfile.chat())
+                .withPromptTokens(estimated).withPlan(plan);
         if (model == null) {
-            RequestProfile profile = (messages != null ? RequestProfile.of(body) : RequestProfile.chat())
-                    .withPromptTokens(estimated).withPlan(plan);
             throw new ProxyErrorException(advisor.withSuggestions(ProxyError.of(ErrorKind.MODEL_NOT_FOUND,
                     "The model '" + requested + "' does not exist; call /v1/models to list available ids"),
                     profile, requested));
@@ -149,8 +149,6 @@ public final class ContextCheck {
         }
         List<String> suggestions = null;
         if (Boolean.FALSE.equals(fits)) {
-            RequestProfile profile = (messages != null ? RequestProfile.of(body) : RequestProfile.chat())
-                    .withPromptTokens(estimated).withPlan(plan);
             suggestions = advisor.suggest(profile, model.id(), ModelAdvisor.DEFAULT_SUGGESTIONS);
         }
         return new Result(model.id(), estimated, limit, fits, usage, limits.output(), remaining,

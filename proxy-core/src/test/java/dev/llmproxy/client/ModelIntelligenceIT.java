@@ -7,6 +7,7 @@ import dev.llmproxy.openai.CatalogRefresher;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.testing.FakeUpstream;
 import dev.llmproxy.testing.ProxyUnderTest;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -269,12 +271,8 @@ class ModelIntelligenceIT {
         assertThat(Json.MAPPER.readTree(proxy.get("/v1/models").body()).path("data")).hasSize(58);
     }
 
-    private static CatalogRefresher.Result awaitResult(CatalogRefresher refresher) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (refresher.lastResult() == null && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(refresher.lastResult()).as("a refresh finished").isNotNull();
-        return refresher.lastResult();
+    private static CatalogRefresher.Result awaitResult(CatalogRefresher refresher) {
+        return Awaitility.await("a refresh finished").atMost(Duration.ofSeconds(20))
+                .until(refresher::lastResult, Objects::nonNull);
     }
 }

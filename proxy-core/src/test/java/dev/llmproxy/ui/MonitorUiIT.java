@@ -2,6 +2,7 @@ package dev.llmproxy.ui;
 
 import dev.llmproxy.testing.FakeUpstream;
 import dev.llmproxy.testing.ProxyUnderTest;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The {@code /monitor} dashboard in headless Chromium against the proxy on its demo upstream: live charts fed by
@@ -350,19 +350,7 @@ class MonitorUiIT {
     }
 
     private static void await(String what, Supplier<Boolean> condition) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.get()) {
-                return;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        fail("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what);
+        Awaitility.await(what).atMost(DEADLINE).pollInterval(Duration.ofMillis(100)).until(condition::get);
     }
 
     private static void assertNoSevereConsoleEntries(List<LogEntry> entries) {

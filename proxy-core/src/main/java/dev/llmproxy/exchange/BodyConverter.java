@@ -1,5 +1,6 @@
 package dev.llmproxy.exchange;
 
+import dev.llmproxy.openai.ProxyError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -28,6 +29,18 @@ public interface BodyConverter extends AutoCloseable {
      * body. Throws {@link IllegalStateException} when the aggregated body cannot be converted (answered 502).
      */
     void finish(ByteBufAllocator alloc, Consumer<ByteBuf> out);
+
+    /**
+     * The upstream failed after this converter's stream started (reset, timeout, unreadable bytes): the final bytes
+     * the client gets before the stream ends, in the converted protocol's own terms (a protocol bridge answers its
+     * failure event rather than chat's {@code data: {"error":…}}). Called at most once, instead of {@link #finish};
+     * {@link #close()} follows as usual.
+     *
+     * @return the final bytes, owned by the caller, or null when the exchange's own error event fits this stream
+     */
+    default ByteBuf onStreamError(ProxyError error, ByteBufAllocator alloc) {
+        return null;
+    }
 
     @Override
     void close();

@@ -15,11 +15,11 @@ import java.io.IOException;
  * copy), their total size, and the body read as one JSON object. Event-loop confined; {@link #release()} frees
  * whatever is still held.
  */
-final class HeldBody {
+public final class HeldBody {
     private CompositeByteBuf body;
 
     /** Keeps {@code chunk} (its reference count is the caller's; a retained slice is held). */
-    void add(ByteBuf chunk, ByteBufAllocator alloc) {
+    public void add(ByteBuf chunk, ByteBufAllocator alloc) {
         if (body == null) {
             body = alloc.compositeBuffer();
         }
@@ -27,12 +27,12 @@ final class HeldBody {
     }
 
     /** Bytes held so far. */
-    int size() {
+    public int size() {
         return body == null ? 0 : body.readableBytes();
     }
 
     /** The body as a JSON object, or null when it is empty, not JSON, or JSON of another kind. */
-    ObjectNode parseObject() {
+    public ObjectNode parseObject() {
         if (body == null) {
             return null;
         }
@@ -45,13 +45,13 @@ final class HeldBody {
     }
 
     /** Hands the held bytes over (the receiver owns them), or null when nothing was held. */
-    ByteBuf take() {
+    public ByteBuf take() {
         ByteBuf taken = body;
         body = null;
         return taken;
     }
 
-    void release() {
+    public void release() {
         if (body != null) {
             body.release();
             body = null;

@@ -23,6 +23,11 @@ public enum ErrorKind {
     /** The prompt cannot fit the model's input limit (or the GitHub plan's per-request limit): refused locally. */
     CONTEXT_LENGTH_EXCEEDED(400, "invalid_request_error", "messages", "context_length_exceeded",
             "the prompt is longer than the model accepts"),
+    /** A real parameter of the client's API that this proxy cannot honour (a bridged API's built-in tools …). */
+    UNSUPPORTED_PARAMETER(400, "invalid_request_error", null, "unsupported_parameter",
+            "this parameter is not supported by this proxy"),
+    /** A parameter the client's API does not define (bridged APIs are checked field by field). */
+    UNKNOWN_PARAMETER(400, "invalid_request_error", null, "unknown_parameter", "unknown parameter"),
     INVALID_JSON(400, "invalid_request_error", null, "invalid_json", "request body is not valid JSON"),
     BAD_HTTP_REQUEST(400, "invalid_request_error", null, "bad_request", "malformed HTTP request"),
     PROXY_KEY_INVALID(401, "authentication_error", null, "proxy_key_invalid", "missing or invalid proxy key"),

@@ -32,6 +32,22 @@ public final class TokenCounter {
     /** The reply is primed with {@code <|start|>assistant<|message|>}. */
     static final int REPLY_PRIMING_TOKENS = 3;
 
+    // Function definitions, by OpenAI's published accounting (the cookbook's num_tokens_for_tools).
+    /** Each function's own overhead on {@code o200k_base} models. */
+    static final int FUNCTION_INIT_O200K = 7;
+    /** Each function's own overhead on {@code cl100k_base} models. */
+    static final int FUNCTION_INIT_CL100K = 10;
+    /** A function with parameters: once for its property list. */
+    static final int PROPERTIES_INIT = 3;
+    /** Each property. */
+    static final int PROPERTY_KEY = 3;
+    /** A property with an {@code enum} (the list replaces part of the line). */
+    static final int ENUM_INIT = -3;
+    /** Each {@code enum} value, beyond its own tokens. */
+    static final int ENUM_ITEM = 3;
+    /** Once for the whole tool list. */
+    static final int FUNCTIONS_END = 12;
+
     /** OpenAI model families on {@code o200k_base}: prefixes of the model name after the publisher. */
     private static final String[] O200K_PREFIXES = {
             "gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"};
@@ -88,6 +104,66 @@ public final class TokenCounter {
             }
         }
         return tokens;
+    }
+
+    /**
+     * Prompt tokens that a chat request's {@code tools} add, by OpenAI's published accounting for function
+     * definitions (the cookbook's {@code num_tokens_for_tools}): per function a fixed overhead (7 on
+     * {@code o200k_base}, 10 on {@code cl100k_base}) plus the tokens of {@code "name:description"}; per parameter
+     * property 3 plus {@code "key:type:description"} (a final period dropped, as the cookbook does), an {@code enum}
+     * adding 3 and the tokens of each value, less 3 once; 12 once for the list. Add it to {@link #countChat}.
+     *
+     * <p>The cookbook covers flat parameters. Nested object properties (and objects inside {@code items}) are counted
+     * by the same rule, one level at a time — an estimate, as OpenAI publishes no rule for them; {@code $ref},
+     * {@code anyOf} and other schema keywords are not counted.
+     *
+     * @param tools the request's {@code tools} array ({@code [{"type":"function","function":{…}}]}); null or empty
+     *              counts 0
+     */
+    public int countTools(JsonNode tools, String model) {
+        if (tools == null || !tools.isArray() || tools.isEmpty()) {
+            return 0;
+        }
+        Encoding encoding = encoding(model);
+        int functionInit = encoding == o200k ? FUNCTION_INIT_O200K : FUNCTION_INIT_CL100K;
+        int tokens = 0;
+        for (JsonNode tool : tools) {
+            JsonNode function = tool.path("function");
+            tokens += functionInit;
+            tokens += count(function.path("name").asText("") + ":"
+                    + withoutFinalPeriod(function.path("description").asText("")), encoding);
+            tokens += countProperties(function.path("parameters").path("properties"), encoding);
+        }
+        return tokens + FUNCTIONS_END;
+    }
+
+    private static int countProperties(JsonNode properties, Encoding encoding) {
+        if (!properties.isObject() || properties.isEmpty()) {
+            return 0;
+        }
+        int tokens = PROPERTIES_INIT;
+        for (Map.Entry<String, JsonNode> property : properties.properties()) {
+            JsonNode schema = property.getValue();
+            tokens += PROPERTY_KEY;
+            JsonNode values = schema.path("enum");
+            if (values.isArray()) {
+                tokens += ENUM_INIT;
+                for (JsonNode value : values) {
+                    tokens += ENUM_ITEM + count(value.asText(), encoding);
+                }
+            }
+            JsonNode type = schema.path("type");
+            String typeText = type.isTextual() ? type.textValue() : type.isArray() ? type.toString() : "";
+            tokens += count(property.getKey() + ":" + typeText + ":"
+                    + withoutFinalPeriod(schema.path("description").asText("")), encoding);
+            tokens += countProperties(schema.path("properties"), encoding);
+            tokens += countProperties(schema.path("items").path("properties"), encoding);
+        }
+        return tokens;
+    }
+
+    private static String withoutFinalPeriod(String text) {
+        return text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
     }
 
     /**

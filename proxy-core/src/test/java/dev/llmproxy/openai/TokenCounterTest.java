@@ -30,6 +30,20 @@ class TokenCounterTest {
               {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client deliverable."}
             ]""";
 
+    /** The cookbook's tool example (section 7), which the API counted as 101 prompt tokens on gpt-4o, 105 on gpt-4. */
+    private static final String COOKBOOK_TOOLS = """
+            [{"type": "function", "function": {
+                "name": "get_current_weather",
+                "description": "Get the current weather in a given location",
+                "parameters": {"type": "object", "properties": {
+                    "location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"},
+                    "unit": {"type": "string", "description": "The unit of temperature to return",
+                             "enum": ["celsius", "fahrenheit"]}},
+                  "required": ["location"]}}}]""";
+    private static final String COOKBOOK_TOOL_MESSAGES = """
+            [{"role": "system", "content": "You are a helpful assistant that can answer to questions about the weather."},
+             {"role": "user", "content": "What's the weather like in San Francisco?"}]""";
+
     private static JsonNode json(String text) {
         try {
             return Json.MAPPER.readTree(text);
@@ -102,6 +116,45 @@ class TokenCounterTest {
         int expected = 3 + O200K.countTokensOrdinary("assistant") + O200K.countTokensOrdinary("get_weather")
                 + O200K.countTokensOrdinary("{\"city\":\"Paris\"}") + 3;
         assertThat(counter.countChat(messages, "openai/gpt-4o")).isEqualTo(expected);
+    }
+
+    @Test
+    void toolsAddWhatTheApiCountedForTheCookbookExample() {
+        JsonNode messages = json(COOKBOOK_TOOL_MESSAGES);
+        JsonNode tools = json(COOKBOOK_TOOLS);
+        assertThat(counter.countChat(messages, "gpt-4o") + counter.countTools(tools, "gpt-4o")).isEqualTo(101);
+        assertThat(counter.countChat(messages, "gpt-4o-mini") + counter.countTools(tools, "gpt-4o-mini"))
+                .isEqualTo(101);
+        assertThat(counter.countChat(messages, "gpt-4") + counter.countTools(tools, "gpt-4")).isEqualTo(105);
+    }
+
+    @Test
+    void toolTokensFollowThePublishedRule() {
+        // one function, no parameters: 7 + "f:Does f" + 12 (the description's final period dropped)
+        assertThat(counter.countTools(json("""
+                [{"type":"function","function":{"name":"f","description":"Does f."}}]"""), "gpt-4o"))
+                .isEqualTo(7 + O200K.countTokensOrdinary("f:Does f") + 12);
+        // each property: 3 + "key:type:description", 3 once for the list; on cl100k a function costs 10
+        assertThat(counter.countTools(json("""
+                [{"type":"function","function":{"name":"f","description":"","parameters":{"type":"object",
+                  "properties":{"a":{"type":"string","description":"An a."},"b":{"type":"integer"}}}}}]"""),
+                "gpt-4"))
+                .isEqualTo(10 + CL100K.countTokensOrdinary("f:") + 3 + 3 + CL100K.countTokensOrdinary("a:string:An a")
+                        + 3 + CL100K.countTokensOrdinary("b:integer:") + 12);
+        assertThat(counter.countTools(json("[]"), "gpt-4o")).isZero();
+        assertThat(counter.countTools(null, "gpt-4o")).isZero();
+    }
+
+    @Test
+    void nestedToolParametersCountByTheSameRuleLevelByLevel() {
+        JsonNode flat = json("""
+                [{"type":"function","function":{"name":"f","parameters":{"type":"object",
+                  "properties":{"o":{"type":"object"}}}}}]""");
+        JsonNode nested = json("""
+                [{"type":"function","function":{"name":"f","parameters":{"type":"object",
+                  "properties":{"o":{"type":"object","properties":{"x":{"type":"number","description":"X"}}}}}}}]""");
+        assertThat(counter.countTools(nested, "gpt-4o") - counter.countTools(flat, "gpt-4o"))
+                .isEqualTo(3 + 3 + O200K.countTokensOrdinary("x:number:X"));
     }
 
     @Test

@@ -36,7 +36,8 @@ public interface BodyConverter extends AutoCloseable {
      * failure event rather than chat's {@code data: {"error":…}}). Called at most once, instead of {@link #finish};
      * {@link #close()} follows as usual.
      *
-     * @return the final bytes, owned by the caller, or null when the exchange's own error event fits this stream
+     * @return the final bytes, owned by the caller (empty when the stream already ended in its own terms), or null
+     *         when the exchange's own error event fits this stream
      */
     default ByteBuf onStreamError(ProxyError error, ByteBufAllocator alloc) {
         return null;

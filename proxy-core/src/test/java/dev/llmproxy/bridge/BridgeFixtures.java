@@ -70,15 +70,19 @@ public final class BridgeFixtures {
     }
 
     /**
-     * Like {@link #run(BodyConverter, byte[], int...)}, but when {@code failure} is given the stream ends with
-     * {@link BodyConverter#onStreamError} instead of {@link BodyConverter#finish}.
+     * Like {@link #run(BodyConverter, byte[], int...)}, but when {@code failure} is given only the body up to the
+     * last cut arrives, and the stream ends with {@link BodyConverter#onStreamError} instead of
+     * {@link BodyConverter#finish}.
      */
     public static String run(BodyConverter converter, byte[] body, ProxyError failure, int... cuts) {
         List<ByteBuf> out = new ArrayList<>();
         try {
             int start = 0;
-            int[] ends = Arrays.copyOf(cuts, cuts.length + 1);
-            ends[cuts.length] = body.length;
+            int[] ends = cuts;
+            if (failure == null) {
+                ends = Arrays.copyOf(cuts, cuts.length + 1);
+                ends[cuts.length] = body.length;
+            }
             for (int end : ends) {
                 // the input is the test's: wrapped, so paranoid tracking records what the converter allocates, not
                 // every byte the assembler reads from the input
@@ -123,6 +127,21 @@ public final class BridgeFixtures {
         }
         Arrays.sort(cuts);
         return cuts;
+    }
+
+    /** A chat stream of these {@code data:} values, each its own event. */
+    public static byte[] sse(String... data) {
+        StringBuilder stream = new StringBuilder();
+        for (String value : data) {
+            stream.append("data: ").append(value).append("\n\n");
+        }
+        return stream.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A chat chunk whose first choice has this {@code delta} JSON and finish reason (null: none). */
+    public static String delta(String delta, String finishReason) {
+        return "{\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":"
+                + (finishReason == null ? "null" : "\"" + finishReason + "\"") + "}]}";
     }
 
     /** The events of an SSE text, each with its terminating blank line. */

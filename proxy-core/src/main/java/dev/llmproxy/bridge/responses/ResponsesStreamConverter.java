@@ -8,6 +8,7 @@ import dev.llmproxy.exchange.BodyConverter;
 import dev.llmproxy.openai.ProxyError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 
 import java.util.function.Consumer;
 
@@ -59,7 +60,8 @@ final class ResponsesStreamConverter implements BodyConverter {
     public ByteBuf onStreamError(ProxyError error, ByteBufAllocator alloc) {
         ready(alloc);
         translator.fail(error);
-        return events.take();
+        ByteBuf written = events.take();
+        return written != null ? written : Unpooled.EMPTY_BUFFER; // already ended in its own terms: nothing to add
     }
 
     @Override

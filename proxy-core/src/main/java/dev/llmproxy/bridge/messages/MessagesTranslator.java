@@ -1,9 +1,7 @@
 package dev.llmproxy.bridge.messages;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.llmproxy.bridge.ChatError;
 import dev.llmproxy.bridge.ChatStreamListener;
 import dev.llmproxy.bridge.ChatUsage;
@@ -12,7 +10,6 @@ import dev.llmproxy.bridge.SseEventWriter;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.ProxyError;
 
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,9 +20,8 @@ import java.util.List;
  * {@link SseEventWriter}, and always the final {@code message} object — so a streamed answer and a non-stream one are
  * the same translation.
  *
- * <p>Content blocks follow the chat answer: reasoning becomes {@code thinking} blocks (with an empty
- * {@code signature}: there is nothing to sign), text {@code text} blocks, each tool call a {@code tool_use} block
- * (chat's call id kept as its {@code id}). Anthropic's blocks are strictly sequential — one open at a time, closed
+ * <p>Content blocks ({@link ContentBlock}) follow the chat answer: reasoning becomes {@code thinking} blocks, text
+ * {@code text} blocks, each tool call a {@code tool_use} block (chat's call id kept as its {@code id}). Anthropic's blocks are strictly sequential — one open at a time, closed
  * before the next starts — while chat may interleave the argument fragments of parallel calls. So one block streams
  * live; text or reasoning switch the live block when it is text or reasoning, but while a tool call is live, anything
  * else (another call's fragments, text) is held and sent, each held block whole (start, one delta, stop), once the
@@ -43,32 +39,15 @@ import java.util.List;
  * <p>One instance per answer, confined to its event loop.
  */
 final class MessagesTranslator implements ChatStreamListener {
-    private enum Kind { TEXT, THINKING, TOOL_USE }
-
-    /** One content block as it grows. */
-    private static final class Block {
-        final Kind kind;
-        /** The text, the thinking, or the tool call's JSON arguments. */
-        final StringBuilder text = new StringBuilder();
-        String id;
-        String name;
-        /** Anthropic's block index once started; -1 while held. */
-        int index = -1;
-
-        Block(Kind kind) {
-            this.kind = kind;
-        }
-    }
-
     private final MessagesCall call;
     private final long inputTokens;
     private final SseEventWriter events;
     private final Ids ids;
     private final String messageId;
-    private final List<Block> blocks = new ArrayList<>();
-    private final ArrayDeque<Block> held = new ArrayDeque<>();
-    private Block[] calls = new Block[4];
-    private Block live;
+    private final List<ContentBlock> blocks = new ArrayList<>();
+    private final ArrayDeque<ContentBlock> held = new ArrayDeque<>();
+    private ContentBlock[] calls = new ContentBlock[4];
+    private ContentBlock live;
     private boolean started;
     private boolean ended;
     private boolean toolUsed;
@@ -116,23 +95,23 @@ final class MessagesTranslator implements ChatStreamListener {
 
     @Override
     public void onText(String text) {
-        content(Kind.TEXT, text);
+        content(ContentBlock.Kind.TEXT, text);
     }
 
     @Override
     public void onReasoning(String text) {
-        content(Kind.THINKING, text);
+        content(ContentBlock.Kind.THINKING, text);
     }
 
-    private void content(Kind kind, String text) {
+    private void content(ContentBlock.Kind kind, String text) {
         if (ended) {
             return;
         }
         start();
-        if (live != null && live.kind == Kind.TOOL_USE) {
-            Block last = held.peekLast();
+        if (live != null && live.kind == ContentBlock.Kind.TOOL_USE) {
+            ContentBlock last = held.peekLast();
             if (last == null || last.kind != kind) {
-                last = new Block(kind);
+                last = new ContentBlock(kind);
                 held.add(last);
             }
             last.text.append(text);
@@ -142,7 +121,7 @@ final class MessagesTranslator implements ChatStreamListener {
             stop(live);
         }
         if (live == null) {
-            live = begin(new Block(kind));
+            live = begin(new ContentBlock(kind));
         }
         live.text.append(text);
         delta(live, text);
@@ -157,14 +136,14 @@ final class MessagesTranslator implements ChatStreamListener {
         if (index >= calls.length) {
             calls = Arrays.copyOf(calls, Math.max(index + 1, calls.length * 2));
         }
-        Block tool = calls[index];
+        ContentBlock tool = calls[index];
         if (tool == null) {
-            tool = new Block(Kind.TOOL_USE);
+            tool = new ContentBlock(ContentBlock.Kind.TOOL_USE);
             tool.id = id != null ? id : ids.next("toolu");
             tool.name = name;
             calls[index] = tool;
             toolUsed = true;
-            if (name != null && (live == null || live.kind != Kind.TOOL_USE)) {
+            if (name != null && (live == null || live.kind != ContentBlock.Kind.TOOL_USE)) {
                 if (live != null) {
                     stop(live);
                 }
@@ -236,8 +215,8 @@ final class MessagesTranslator implements ChatStreamListener {
         }
         message = header();
         ArrayNode content = message.putArray("content");
-        for (Block block : blocks) {
-            content.add(render(block));
+        for (ContentBlock block : blocks) {
+            content.add(block.render());
         }
         message.put("stop_reason", stopReason);
         message.put("stop_sequence", matchedSequence);
@@ -274,8 +253,8 @@ final class MessagesTranslator implements ChatStreamListener {
             stop(live);
         }
         while (!held.isEmpty()) {
-            Block block = held.poll();
-            if (block.kind == Kind.TOOL_USE && block.name == null) {
+            ContentBlock block = held.poll();
+            if (block.kind == ContentBlock.Kind.TOOL_USE && block.name == null) {
                 block.name = "";
             }
             begin(block);
@@ -286,34 +265,17 @@ final class MessagesTranslator implements ChatStreamListener {
         }
     }
 
-    private Block begin(Block block) {
+    private ContentBlock begin(ContentBlock block) {
         block.index = blocks.size();
         blocks.add(block);
         if (events != null) {
-            ObjectNode start = Json.object();
-            switch (block.kind) {
-                case TEXT -> {
-                    start.put("type", "text");
-                    start.put("text", "");
-                }
-                case THINKING -> {
-                    start.put("type", "thinking");
-                    start.put("thinking", "");
-                    start.put("signature", "");
-                }
-                case TOOL_USE -> {
-                    start.put("type", "tool_use");
-                    start.put("id", block.id);
-                    start.put("name", block.name);
-                    start.putObject("input");
-                }
-            }
-            events.begin("content_block_start").field("index", block.index).field("content_block", start).end();
+            events.begin("content_block_start").field("index", block.index)
+                    .field("content_block", block.renderStart()).end();
         }
         return block;
     }
 
-    private void delta(Block block, String text) {
+    private void delta(ContentBlock block, String text) {
         if (events == null) {
             return;
         }
@@ -326,7 +288,7 @@ final class MessagesTranslator implements ChatStreamListener {
         events.endObject().end();
     }
 
-    private void stop(Block block) {
+    private void stop(ContentBlock block) {
         if (block == live) {
             live = null;
         }
@@ -356,40 +318,5 @@ final class MessagesTranslator implements ChatStreamListener {
         }
         node.put("output_tokens", usage == null ? 0 : usage.completionTokens());
         return node;
-    }
-
-    private static ObjectNode render(Block block) {
-        ObjectNode node = Json.object();
-        switch (block.kind) {
-            case TEXT -> {
-                node.put("type", "text");
-                node.put("text", block.text.toString());
-            }
-            case THINKING -> {
-                node.put("type", "thinking");
-                node.put("thinking", block.text.toString());
-                node.put("signature", "");
-            }
-            case TOOL_USE -> {
-                node.put("type", "tool_use");
-                node.put("id", block.id);
-                node.put("name", block.name);
-                node.set("input", input(block.text.toString()));
-            }
-        }
-        return node;
-    }
-
-    /** The call's arguments as the {@code input} object; arguments that are not a JSON object stay as their text. */
-    private static JsonNode input(String arguments) {
-        if (arguments.isBlank()) {
-            return Json.object();
-        }
-        try {
-            JsonNode parsed = Json.MAPPER.readTree(arguments);
-            return parsed != null && parsed.isObject() ? parsed : new TextNode(arguments);
-        } catch (IOException e) {
-            return new TextNode(arguments);
-        }
     }
 }

@@ -21,7 +21,7 @@ import java.util.Map;
  * {@link SseEventWriter}, and always the final {@code response} object — so a streamed answer and a non-stream one
  * are the same translation.
  *
- * <p>Output items follow the chat answer: reasoning ({@code reasoning_content}/{@code reasoning}) becomes a
+ * <p>Output items ({@link OutputItem}) follow the chat answer: reasoning ({@code reasoning_content}/{@code reasoning}) becomes a
  * {@code reasoning} item with {@code reasoning_text} content, text a {@code message} item with one
  * {@code output_text} part, and every tool call (by chat's {@code index}; parallel calls included, their fragments
  * interleaved or not) a {@code function_call} item whose arguments stream as they arrive. A change of kind closes
@@ -35,38 +35,15 @@ import java.util.Map;
  * <p>One instance per answer, confined to its event loop.
  */
 final class ResponsesTranslator implements ChatStreamListener {
-    private enum Kind { MESSAGE, REASONING, FUNCTION_CALL }
-
-    /** One output item as it grows. */
-    private static final class Item {
-        final Kind kind;
-        final int outputIndex;
-        final String id;
-        /** The message's text, the reasoning's text, or the call's arguments. */
-        final StringBuilder text = new StringBuilder();
-        String callId;
-        String name;
-        /** {@code output_item.added} went out (a call waits for its name). */
-        boolean added;
-        /** Null while open; the item's final status once closed. */
-        String status;
-
-        Item(Kind kind, int outputIndex, String id) {
-            this.kind = kind;
-            this.outputIndex = outputIndex;
-            this.id = id;
-        }
-    }
-
     private final ObjectNode template;
     private final Ids ids;
     private final long createdAt;
     private final SseEventWriter events;
     private final String responseId;
-    private final List<Item> output = new ArrayList<>();
-    private Item[] calls = new Item[4];
-    private Item openMessage;
-    private Item openReasoning;
+    private final List<OutputItem> output = new ArrayList<>();
+    private OutputItem[] calls = new OutputItem[4];
+    private OutputItem openMessage;
+    private OutputItem openReasoning;
     private long sequence;
     private boolean started;
     private boolean ended;
@@ -112,7 +89,7 @@ final class ResponsesTranslator implements ChatStreamListener {
         start();
         close(openMessage);
         if (openReasoning == null) {
-            openReasoning = open(Kind.REASONING, "rs");
+            openReasoning = open(OutputItem.Kind.REASONING, "rs");
             contentPart("response.content_part.added", openReasoning);
         }
         openReasoning.text.append(text);
@@ -131,7 +108,7 @@ final class ResponsesTranslator implements ChatStreamListener {
         start();
         close(openReasoning);
         if (openMessage == null) {
-            openMessage = open(Kind.MESSAGE, "msg");
+            openMessage = open(OutputItem.Kind.MESSAGE, "msg");
             contentPart("response.content_part.added", openMessage);
         }
         openMessage.text.append(text);
@@ -153,9 +130,9 @@ final class ResponsesTranslator implements ChatStreamListener {
         if (index >= calls.length) {
             calls = Arrays.copyOf(calls, Math.max(index + 1, calls.length * 2));
         }
-        Item call = calls[index];
+        OutputItem call = calls[index];
         if (call == null) {
-            call = new Item(Kind.FUNCTION_CALL, output.size(), ids.next("fc"));
+            call = new OutputItem(OutputItem.Kind.FUNCTION_CALL, output.size(), ids.next("fc"));
             call.callId = id != null ? id : ids.next("call");
             output.add(call);
             calls[index] = call;
@@ -254,28 +231,28 @@ final class ResponsesTranslator implements ChatStreamListener {
         return "content_filter".equals(finishReason) ? "content_filter" : null;
     }
 
-    private Item open(Kind kind, String idPrefix) {
-        Item item = new Item(kind, output.size(), ids.next(idPrefix));
+    private OutputItem open(OutputItem.Kind kind, String idPrefix) {
+        OutputItem item = new OutputItem(kind, output.size(), ids.next(idPrefix));
         output.add(item);
         added(item);
         return item;
     }
 
-    private void added(Item item) {
+    private void added(OutputItem item) {
         item.added = true;
         if (events != null) {
             event("response.output_item.added").field("output_index", item.outputIndex)
-                    .field("item", render(item, true)).end();
+                    .field("item", item.renderAdded()).end();
         }
     }
 
     private void closeAll() {
-        for (Item item : output) {
+        for (OutputItem item : output) {
             close(item);
         }
     }
 
-    private void close(Item item) {
+    private void close(OutputItem item) {
         if (item == null || item.status != null) {
             return;
         }
@@ -308,18 +285,18 @@ final class ResponsesTranslator implements ChatStreamListener {
                         .field("output_index", item.outputIndex).field("arguments", item.text.toString()).end();
             }
         }
-        event("response.output_item.done").field("output_index", item.outputIndex).field("item", render(item, false))
+        event("response.output_item.done").field("output_index", item.outputIndex).field("item", item.render())
                 .end();
     }
 
-    private void contentPart(String type, Item item) {
+    private void contentPart(String type, OutputItem item) {
         if (events != null) {
             event(type).field("item_id", item.id).field("output_index", item.outputIndex).field("content_index", 0)
-                    .field("part", part(item, item.status == null ? "" : item.text.toString())).end();
+                    .field("part", item.part(item.status == null ? "" : item.text.toString())).end();
         }
     }
 
-    private void argumentsDelta(Item call, String delta) {
+    private void argumentsDelta(OutputItem call, String delta) {
         if (events != null) {
             event("response.function_call_arguments.delta").field("item_id", call.id)
                     .field("output_index", call.outputIndex).field("delta", delta).end();
@@ -328,55 +305,6 @@ final class ResponsesTranslator implements ChatStreamListener {
 
     private SseEventWriter event(String type) {
         return events.begin(type).field("sequence_number", sequence++);
-    }
-
-    /** The item as the API shows it: empty when just added, whole otherwise. */
-    private static ObjectNode render(Item item, boolean justAdded) {
-        ObjectNode node = Json.object();
-        node.put("id", item.id);
-        String status = justAdded ? "in_progress" : item.status != null ? item.status : "incomplete";
-        switch (item.kind) {
-            case MESSAGE -> {
-                node.put("type", "message");
-                node.put("status", status);
-                ArrayNode content = node.putArray("content");
-                if (!justAdded) {
-                    content.add(part(item, item.text.toString()));
-                }
-                node.put("role", "assistant");
-            }
-            case REASONING -> {
-                node.put("type", "reasoning");
-                node.putArray("summary");
-                ArrayNode content = node.putArray("content");
-                if (!justAdded) {
-                    content.add(part(item, item.text.toString()));
-                }
-                node.put("status", status);
-            }
-            case FUNCTION_CALL -> {
-                node.put("type", "function_call");
-                node.put("status", status);
-                node.put("arguments", justAdded ? "" : item.text.toString());
-                node.put("call_id", item.callId);
-                node.put("name", item.name == null ? "" : item.name);
-            }
-        }
-        return node;
-    }
-
-    private static ObjectNode part(Item item, String text) {
-        ObjectNode part = Json.object();
-        if (item.kind == Kind.REASONING) {
-            part.put("type", "reasoning_text");
-            part.put("text", text);
-        } else {
-            part.put("type", "output_text");
-            part.putArray("annotations");
-            part.putArray("logprobs");
-            part.put("text", text);
-        }
-        return part;
     }
 
     private ObjectNode responseObject(String status, JsonNode error, JsonNode incompleteDetails) {
@@ -392,8 +320,8 @@ final class ResponsesTranslator implements ChatStreamListener {
                 case "output" -> {
                     ArrayNode items = node.putArray(key);
                     if (!"in_progress".equals(status)) {
-                        for (Item item : output) {
-                            items.add(render(item, false));
+                        for (OutputItem item : output) {
+                            items.add(item.render());
                         }
                     }
                 }

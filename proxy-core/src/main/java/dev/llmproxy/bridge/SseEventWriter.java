@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 
 /**
@@ -34,7 +35,8 @@ public final class SseEventWriter implements AutoCloseable {
         try {
             if (json == null) {
                 buf = alloc.buffer(INITIAL_CAPACITY);
-                json = Json.MAPPER.createGenerator((java.io.OutputStream) new ByteBufOutputStream(buf));
+                // the cast picks the OutputStream overload: ByteBufOutputStream is a DataOutput too
+                json = Json.MAPPER.createGenerator((OutputStream) new ByteBufOutputStream(buf));
                 json.setRootValueSeparator(null);
             }
             json.writeRaw("event: ");

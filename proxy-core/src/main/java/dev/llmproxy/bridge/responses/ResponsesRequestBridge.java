@@ -10,6 +10,7 @@ import dev.llmproxy.openai.ProxyErrorException;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static dev.llmproxy.bridge.RequestFields.absent;
 import static dev.llmproxy.bridge.RequestFields.array;
@@ -39,6 +40,7 @@ import static dev.llmproxy.bridge.RequestFields.unsupported;
  */
 public final class ResponsesRequestBridge {
     static final String API = "Responses API";
+    private static final Set<String> EFFORTS = Set.of("none", "minimal", "low", "medium", "high", "xhigh");
 
     private final ChatDialect dialect;
 
@@ -193,7 +195,7 @@ public final class ResponsesRequestBridge {
             switch (field.getKey()) {
                 case "effort" -> {
                     String effort = string(name, value);
-                    if (!List.of("none", "minimal", "low", "medium", "high", "xhigh").contains(effort)) {
+                    if (!EFFORTS.contains(effort)) {
                         throw invalidValue(name, value, "none, minimal, low, medium, high or xhigh");
                     }
                     if (dialect.reasoningEffort()) {

@@ -2,6 +2,7 @@ package dev.llmproxy.bridge.responses;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmproxy.bridge.BridgeFixtures;
+import dev.llmproxy.bridge.RandomIds;
 import dev.llmproxy.exchange.BodyConverter;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.Json;
@@ -41,7 +42,7 @@ class ResponsesConverterTest {
 
     @Test
     void upstreamErrorsPassThroughInTheOpenAiEnvelopeTheyAlreadyHave() throws IOException {
-        ResponsesConverter converter = new ResponsesConverter(ResponsesGoldenTest.call(), RandomIdsForTest.IDS);
+        ResponsesConverter converter = new ResponsesConverter(ResponsesGoldenTest.call(), RandomIds.INSTANCE);
         assertThat(converter.forResponse(BridgeFixtures.head(429, "application/json"))).isNull();
         assertThat(converter.forResponse(BridgeFixtures.head(500, "text/plain"))).isNull();
     }

@@ -56,7 +56,12 @@ final class YamlTreeReader {
             return Optional.of(root);
         } catch (MarkedYAMLException e) {
             int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : lineOf(e);
-            throw syntaxError(line, String.valueOf(e.getProblem()));
+            String problem = String.valueOf(e.getProblem());
+            if (e.getContext() != null && e.getContextMark() != null) {
+                // "while parsing a block mapping" points at where the broken structure began
+                problem += "; " + e.getContext() + " that starts on line " + (e.getContextMark().getLine() + 1);
+            }
+            throw syntaxError(line, problem);
         } catch (JsonProcessingException e) {
             throw syntaxError(lineOf(e), String.valueOf(e.getOriginalMessage()));
         } catch (IOException e) {

@@ -7,7 +7,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -209,6 +208,5 @@ class UpstreamShortcutsTest {
         assertThat(e.problems()).contains("AZURE_OPENAI_API_KEY: (hidden) (expected: a token of visible ASCII"
                 + " characters without spaces)");
         assertThat(e.getMessage()).doesNotContain(AZURE_KEY);
-        assertThat(Optional.of(e.problems())).get().asList().noneMatch(p -> p.toString().contains(AZURE_KEY));
     }
 }

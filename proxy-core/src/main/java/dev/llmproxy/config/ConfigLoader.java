@@ -187,11 +187,13 @@ public final class ConfigLoader {
                     githubModels);
             boolean strict = bool(Setting.STRICT_OPENAI_API);
             boolean accessLog = bool(Setting.ACCESS_LOG);
+            RedisConfig redis = redis();
 
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ProxyConfig(server, upstream, auth, admission, metrics, tts, demoConfig, models, strict, accessLog);
+            return new ProxyConfig(server, upstream, auth, admission, metrics, tts, demoConfig, models, strict, accessLog,
+                    redis);
         }
 
         /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */
@@ -327,6 +329,26 @@ public final class ConfigLoader {
                     (int) integer(Setting.CIRCUIT_BREAKER_THRESHOLD),
                     millis(Setting.CIRCUIT_BREAKER_TIMEOUT_MS),
                     bool(Setting.ADAPTIVE_RATE_LIMITS));
+        }
+
+        private RedisConfig redis() {
+            Optional<String> url = raw(Setting.REDIS_URL);
+            if (url.isPresent() && !RedisConfig.isUsableUrl(url.get())) {
+                // a password in the URL stays out of stderr
+                problem(Setting.REDIS_URL, URL_USER_INFO.matcher(url.get()).replaceFirst("$1" + HIDDEN + "@"));
+                url = Optional.empty();
+            }
+            String prefix = valueOrDefault(Setting.REDIS_KEY_PREFIX).orElseThrow();
+            if (prefix.length() > 64 || !TOKEN.matcher(prefix).matches()) {
+                problem(Setting.REDIS_KEY_PREFIX, prefix);
+            }
+            String modeValue = valueOrDefault(Setting.REDIS_FAILURE_MODE).orElseThrow();
+            RedisFailureMode mode = RedisFailureMode.parse(modeValue).orElse(null);
+            if (mode == null) {
+                problem(Setting.REDIS_FAILURE_MODE, modeValue);
+                mode = RedisFailureMode.LOCAL;
+            }
+            return new RedisConfig(url, prefix, millis(Setting.REDIS_TIMEOUT_MS), mode);
         }
 
         private TtsConfig tts(boolean demo) {

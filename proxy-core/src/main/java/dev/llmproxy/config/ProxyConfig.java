@@ -14,17 +14,18 @@ public record ProxyConfig(
         DemoConfig demo,
         ModelsConfig models,
         boolean strictOpenAiApi,
-        boolean accessLog) {
+        boolean accessLog,
+        RedisConfig redis) {
 
     /** Same configuration with another TTS engine (the embedded demo's, once it knows its port). */
     public ProxyConfig withTts(TtsConfig newTts) {
         return new ProxyConfig(server, upstream, auth, admission, metrics, newTts, demo, models, strictOpenAiApi,
-                accessLog);
+                accessLog, redis);
     }
 
     /** Same configuration with another upstream (used once the embedded demo upstream knows its port). */
     public ProxyConfig withUpstream(UpstreamConfig newUpstream) {
         return new ProxyConfig(server, newUpstream, auth, admission, metrics, tts, demo, models, strictOpenAiApi,
-                accessLog);
+                accessLog, redis);
     }
 }

@@ -1,0 +1,69 @@
+package dev.llmproxy.config;
+
+import io.lettuce.core.RedisURI;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where the limits shared by replicas live. With no {@code url}, every limit stays in-process and nothing here is
+ * used. Immutable.
+ *
+ * @param url            {@code REDIS_URL} as the operator wrote it (it may hold a password: never logged, and left out
+ *                       of {@link #toString()}); parsed by Lettuce's {@link RedisURI}
+ * @param keyPrefix      put before every key, so deployments can share one Redis
+ * @param commandTimeout longest wait for one command before the call counts as "Redis unavailable"
+ * @param failureMode    what the proxy does while Redis is unavailable
+ */
+public record RedisConfig(Optional<String> url, String keyPrefix, Duration commandTimeout,
+                          RedisFailureMode failureMode) {
+
+    public RedisConfig {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(commandTimeout, "commandTimeout");
+        Objects.requireNonNull(failureMode, "failureMode");
+    }
+
+    /** True when {@code REDIS_URL} is set, i.e. limits are shared through Redis. */
+    public boolean enabled() {
+        return url.isPresent();
+    }
+
+    /** Lettuce's reading of {@link #url}, with the command timeout applied. */
+    public RedisURI redisUri() {
+        RedisURI uri = RedisURI.create(url.orElseThrow(() -> new IllegalStateException("REDIS_URL is not set")));
+        uri.setTimeout(commandTimeout);
+        return uri;
+    }
+
+    /**
+     * A URL Lettuce can connect with: one of the TCP schemes (plain or TLS, direct or through Sentinel), with a host,
+     * or with sentinels and the master's name ({@code #mymaster}).
+     */
+    static boolean isUsableUrl(String url) {
+        String lower = url.toLowerCase(Locale.ROOT);
+        boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
+        if (!sentinel && !lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
+            return false;
+        }
+        try {
+            RedisURI uri = RedisURI.create(url);
+            if (sentinel) {
+                return !uri.getSentinels().isEmpty() && uri.getSentinelMasterId() != null
+                        && !uri.getSentinelMasterId().isBlank();
+            }
+            return uri.getHost() != null && !uri.getHost().isBlank();
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisConfig[url=" + (url.isPresent() ? "(set)" : "(none)") + ", keyPrefix=" + keyPrefix
+                + ", commandTimeout=" + commandTimeout + ", failureMode=" + failureMode.wireName() + "]";
+    }
+}

@@ -70,6 +70,8 @@ final class RedisConnector implements AutoCloseable {
                     + " loops; is -Dio.lettuce.core.epoll=false set?)");
         }
         this.uri = config.redisUri();
+        // the handshake (HELLO, AUTH, SELECT) is part of connecting, off the request path: the connect timeout
+        uri.setTimeout(timings.connectTimeout());
         this.timings = timings;
         this.group = group;
         this.health = health;

@@ -93,7 +93,9 @@ public final class RedisHealth {
             return;
         }
         if (state.compareAndSet(s, new State(true, clock.instant(), s.lastError))) {
-            LOG.info("Redis answers again; limits are shared across replicas");
+            if (!s.lastError.isEmpty()) {
+                LOG.info("Redis answers again; limits are shared across replicas");
+            }
             onRecovered.run();
         }
     }

@@ -1,5 +1,8 @@
 package dev.llmproxy.cluster;
 
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -31,13 +34,15 @@ public final class SharedLease {
     }
 
     /**
-     * Gives the slot back. Idempotent. If Redis does not answer, the slot stays taken until the lease expires (at
-     * most the lease time to live), because it is no longer renewed.
+     * Gives the slot back; nobody needs to wait for the result, which is true once Redis removed the lease. Idempotent
+     * (later calls answer false). If Redis does not answer, the slot stays taken until the lease expires (at most the
+     * lease time to live), because it is no longer renewed.
      */
-    public void release() {
+    public Future<Boolean> release() {
         if (released.compareAndSet(false, true)) {
-            owner.released(this);
+            return owner.released(this);
         }
+        return ImmediateEventExecutor.INSTANCE.newSucceededFuture(Boolean.FALSE);
     }
 
     /**

@@ -116,9 +116,9 @@ public final class SharedLeases {
         return new RenewCall(health, executor, k, a.toArray(String[]::new), groups).send(connector);
     }
 
-    void released(SharedLease lease) {
+    Future<Boolean> released(SharedLease lease) {
         held.remove(lease);
-        new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).send(connector);
+        return new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).send(connector);
     }
 
     private final class AcquireCall extends ScriptCall<LeaseGrant> {

@@ -98,11 +98,14 @@ public final class SharedLimits implements AutoCloseable {
         probeTask = loop.scheduleAtFixedRate(this::probe, probe, probe, TimeUnit.MILLISECONDS);
     }
 
-    /** Waits up to {@code max} for the first connection; true if Redis answers. Blocks: start-up thread only. */
+    /**
+     * Waits up to {@code max} for the first connection; true once connected (whether Redis answers at this very
+     * moment is {@link #health()}'s to say). Blocks: start-up thread only.
+     */
     public boolean awaitConnected(Duration max) {
         try {
             connector.firstConnect().get(max.toMillis(), TimeUnit.MILLISECONDS);
-            return health.admitsCalls();
+            return true;
         } catch (TimeoutException | ExecutionException e) {
             return false;
         } catch (InterruptedException e) {

@@ -4,6 +4,7 @@ import dev.llmproxy.openai.GitHubModelsPlan;
 import io.github.cdimascio.dotenv.Dotenv;
 import io.github.cdimascio.dotenv.DotenvEntry;
 import io.github.cdimascio.dotenv.DotenvException;
+import io.lettuce.core.RedisURI;
 import io.netty.util.NetUtil;
 
 import java.io.IOException;
@@ -333,7 +334,7 @@ public final class ConfigLoader {
 
         private RedisConfig redis() {
             Optional<String> url = raw(Setting.REDIS_URL);
-            if (url.isPresent() && !RedisConfig.isUsableUrl(url.get())) {
+            if (url.isPresent() && !isUsableRedisUrl(url.get())) {
                 // a password in the URL stays out of stderr
                 problem(Setting.REDIS_URL, URL_USER_INFO.matcher(url.get()).replaceFirst("$1" + HIDDEN + "@"));
                 url = Optional.empty();
@@ -349,6 +350,33 @@ public final class ConfigLoader {
                 mode = RedisFailureMode.LOCAL;
             }
             return new RedisConfig(url, prefix, millis(Setting.REDIS_TIMEOUT_MS), mode);
+        }
+
+        /**
+         * One of the TCP schemes Lettuce reads (plain or TLS, direct or through Sentinel) with valid host names, and
+         * for Sentinel the master's name ({@code #mymaster}).
+         */
+        private static boolean isUsableRedisUrl(String url) {
+            String lower = url.toLowerCase(Locale.ROOT);
+            boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
+            if (!sentinel && !lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
+                return false;
+            }
+            try {
+                RedisURI uri = RedisURI.create(url);
+                if (!sentinel) {
+                    return isHost(uri.getHost());
+                }
+                return !uri.getSentinels().isEmpty() && uri.getSentinels().stream().allMatch(s -> isHost(s.getHost()))
+                        && uri.getSentinelMasterId() != null && !uri.getSentinelMasterId().isBlank();
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                return false;
+            }
+        }
+
+        private static boolean isHost(String host) {
+            return host != null && (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
+                    || HOST_NAME.matcher(host).matches());
         }
 
         private TtsConfig tts(boolean demo) {

@@ -3,7 +3,6 @@ package dev.llmproxy.config;
 import io.lettuce.core.RedisURI;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -32,33 +31,9 @@ public record RedisConfig(Optional<String> url, String keyPrefix, Duration comma
         return url.isPresent();
     }
 
-    /** Lettuce's reading of {@link #url}, with the command timeout applied. */
+    /** Lettuce's reading of {@link #url}: a new, mutable object each call. */
     public RedisURI redisUri() {
-        RedisURI uri = RedisURI.create(url.orElseThrow(() -> new IllegalStateException("REDIS_URL is not set")));
-        uri.setTimeout(commandTimeout);
-        return uri;
-    }
-
-    /**
-     * A URL Lettuce can connect with: one of the TCP schemes (plain or TLS, direct or through Sentinel), with a host,
-     * or with sentinels and the master's name ({@code #mymaster}).
-     */
-    static boolean isUsableUrl(String url) {
-        String lower = url.toLowerCase(Locale.ROOT);
-        boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
-        if (!sentinel && !lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
-            return false;
-        }
-        try {
-            RedisURI uri = RedisURI.create(url);
-            if (sentinel) {
-                return !uri.getSentinels().isEmpty() && uri.getSentinelMasterId() != null
-                        && !uri.getSentinelMasterId().isBlank();
-            }
-            return uri.getHost() != null && !uri.getHost().isBlank();
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            return false;
-        }
+        return RedisURI.create(url.orElseThrow(() -> new IllegalStateException("REDIS_URL is not set")));
     }
 
     @Override

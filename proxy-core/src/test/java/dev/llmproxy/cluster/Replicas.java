@@ -31,6 +31,12 @@ final class Replicas implements AutoCloseable {
     /** Short enough for tests that wait for an expiry in real time. */
     static final RedisTimings TEST_TIMINGS = new RedisTimings(Duration.ofSeconds(1), Duration.ofMillis(200),
             Duration.ofMillis(100), Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(5));
+    /**
+     * For tests that drive time with a {@link ManualSharedClock}: the periodic heartbeat (real time) never runs
+     * during a test, so only the test renews, and a replica the test stops renewing behaves like a crashed one.
+     */
+    static final RedisTimings MANUAL_TIMINGS = new RedisTimings(Duration.ofSeconds(1), Duration.ofMillis(200),
+            Duration.ofMillis(100), Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofMinutes(5));
     private static final AtomicInteger PREFIXES = new AtomicInteger();
 
     private final EventLoopGroup group = Transports.best().newGroup(2, "test-redis");
@@ -55,13 +61,20 @@ final class Replicas implements AutoCloseable {
         return start(SharedClock.server(), TEST_TIMINGS, Clock.systemUTC());
     }
 
-    /** A replica on a hand-driven clock, connected. */
-    SharedLimits start(SharedClock clock) {
-        return start(clock, TEST_TIMINGS, Clock.systemUTC());
+    /** A replica on a hand-driven clock, connected; only the test renews its leases and registration. */
+    SharedLimits start(ManualSharedClock clock) {
+        return start(clock, MANUAL_TIMINGS, Clock.systemUTC());
     }
 
     SharedLimits start(SharedClock clock, RedisTimings timings, Clock wallClock) {
         SharedLimits limits = startUnconnected(clock, timings, wallClock);
+        assertThat(limits.awaitConnected(Duration.ofSeconds(10))).as("connected to " + url).isTrue();
+        return limits;
+    }
+
+    /** A replica with its own configuration, connected. */
+    SharedLimits startUnconnectedAndWait(RedisConfig config) {
+        SharedLimits limits = startUnconnected(config, SharedClock.server(), TEST_TIMINGS, Clock.systemUTC());
         assertThat(limits.awaitConnected(Duration.ofSeconds(10))).as("connected to " + url).isTrue();
         return limits;
     }

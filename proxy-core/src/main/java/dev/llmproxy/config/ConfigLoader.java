@@ -4,7 +4,6 @@ import dev.llmproxy.openai.GitHubModelsPlan;
 import io.github.cdimascio.dotenv.Dotenv;
 import io.github.cdimascio.dotenv.DotenvEntry;
 import io.github.cdimascio.dotenv.DotenvException;
-import io.lettuce.core.RedisURI;
 import io.netty.util.NetUtil;
 
 import java.io.IOException;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -31,8 +29,6 @@ public final class ConfigLoader {
 
     private static final String HIDDEN = ValueRules.HIDDEN;
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,18}");
-    private static final Pattern HOST_NAME =
-            Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
 
     private ConfigLoader() {
     }
@@ -293,8 +289,7 @@ public final class ConfigLoader {
         private String host() {
             String v = valueOrDefault(Setting.HOST).orElseThrow();
             String host = v.startsWith("[") && v.endsWith("]") ? v.substring(1, v.length() - 1) : v;
-            if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
-                    || HOST_NAME.matcher(host).matches()) {
+            if (ValueRules.isHost(host)) {
                 return host;
             }
             problem(Setting.HOST, v);
@@ -359,7 +354,7 @@ public final class ConfigLoader {
 
         private RedisConfig redis() {
             Optional<String> url = raw(Setting.REDIS_URL);
-            if (url.isPresent() && !isUsableRedisUrl(url.get())) {
+            if (url.isPresent() && !ValueRules.isRedisUrl(url.get())) {
                 // a password in the URL stays out of stderr
                 problem(Setting.REDIS_URL, ValueRules.withoutUserInfo(url.get()));
                 url = Optional.empty();
@@ -375,33 +370,6 @@ public final class ConfigLoader {
                 mode = RedisFailureMode.LOCAL;
             }
             return new RedisConfig(url, prefix, millis(Setting.REDIS_TIMEOUT_MS), mode);
-        }
-
-        /**
-         * One of the TCP schemes Lettuce reads (plain or TLS, direct or through Sentinel) with valid host names, and
-         * for Sentinel the master's name ({@code #mymaster}).
-         */
-        private static boolean isUsableRedisUrl(String url) {
-            String lower = url.toLowerCase(Locale.ROOT);
-            boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
-            if (!sentinel && !lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
-                return false;
-            }
-            try {
-                RedisURI uri = RedisURI.create(url);
-                if (!sentinel) {
-                    return isHost(uri.getHost());
-                }
-                return !uri.getSentinels().isEmpty() && uri.getSentinels().stream().allMatch(s -> isHost(s.getHost()))
-                        && uri.getSentinelMasterId() != null && !uri.getSentinelMasterId().isBlank();
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                return false;
-            }
-        }
-
-        private static boolean isHost(String host) {
-            return host != null && (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
-                    || HOST_NAME.matcher(host).matches());
         }
 
         private TtsConfig tts(boolean demo) {

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * The commented {@code .env} template {@code llm-proxy config} writes: every {@link Setting} with its description,
- * the values it accepts and its default, as a commented-out {@code NAME=default} line. Generated from the table the
+ * the values it accepts and its default, as a commented-out {@code NAME=default} line (a secret's line is empty). Generated from the table the
  * proxy validates against, so it lists exactly the settings the proxy reads and can never drift from them; a file
  * written from it loads as an empty configuration, and with every line uncommented as the defaults. Stateless.
  */
@@ -46,12 +46,19 @@ final class EnvTemplate {
         return out.toString();
     }
 
-    /** A value as dotenv reads it back: bare when safe, else double-quoted with {@code \} and {@code "} escaped. */
+    /**
+     * A value as dotenv reads it back: bare when safe, else in double quotes, which dotenv strips without unescaping
+     * anything, so a value with a quote, a backslash or a line break has no spelling it reads back unchanged.
+     */
     static String quote(String value) {
         if (BARE.matcher(value).matches()) {
             return value;
         }
-        return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        if (value.indexOf('"') >= 0 || value.indexOf('\\') >= 0 || value.indexOf('\n') >= 0
+                || value.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("value: " + value + " (expected: no quote, backslash or line break)");
+        }
+        return '"' + value + '"';
     }
 
     private static List<String> wrap(String text) {

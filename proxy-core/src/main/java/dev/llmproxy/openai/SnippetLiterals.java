@@ -135,9 +135,14 @@ final class SnippetLiterals {
         return json(body);
     }
 
-    /** A JSON value ({@code "text"}, {@code [...]}) as compact text. */
+    /**
+     * A JSON value ({@code "text"}, {@code [...]}) as compact text, with {@code <}, {@code >} and {@code &} as
+     * unicode escapes so that a script holding it stays inert pasted into HTML. They are never JSON syntax, so they
+     * can only occur inside strings, where the escape means the same character.
+     */
     static String json(Object value) {
-        return new String(Json.bytes(value), StandardCharsets.UTF_8);
+        return new String(Json.bytes(value), StandardCharsets.UTF_8)
+                .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
     }
 
     private static boolean isPairAt(String value, int i) {

@@ -39,9 +39,9 @@ public record ToolContext(Map<String, String> environment, InputStream stdin, Sl
         environment = Map.copyOf(environment);
     }
 
-    /** The running process: its environment as given, {@link System#in}, real sleeps, a terminal check on fd 2. */
-    public static ToolContext system(Map<String, String> environment) {
-        return new ToolContext(environment, System.in, Sleeper.system(), isTerminal(2));
+    /** The running process: its environment and standard input as given, real sleeps, a terminal check on fd 2. */
+    public static ToolContext system(Map<String, String> environment, InputStream stdin) {
+        return new ToolContext(environment, stdin, Sleeper.system(), isTerminal(2));
     }
 
     /**

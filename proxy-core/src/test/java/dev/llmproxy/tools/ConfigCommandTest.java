@@ -1,6 +1,7 @@
 package dev.llmproxy.tools;
 
 import dev.llmproxy.config.ConfigLoader;
+import dev.llmproxy.config.ExampleConfigFile;
 import dev.llmproxy.config.Setting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,5 +49,17 @@ class ConfigCommandTest {
         for (Setting setting : Setting.values()) {
             assertThat(run.out()).contains("# " + setting.envName() + "=");
         }
+    }
+
+    @Test
+    void yamlWritesTheExampleConfigurationFileUnderTheSameRules() throws IOException {
+        Path yaml = dir.resolve("llm-proxy.yaml");
+        ToolRun run = ToolRun.run(Map.of(), "", "config", "--yaml", "--out", yaml.toString());
+        assertThat(run.exit()).as(run.printed()).isZero();
+        assertThat(Files.readString(yaml)).isEqualTo(ExampleConfigFile.text()).contains("upstreams:");
+        assertThat(ToolRun.run(Map.of(), "", "config", "--yaml", "--out", yaml.toString()).exit())
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(ToolRun.run(Map.of(), "", "config", "--yaml", "--out", "-").out())
+                .isEqualTo(ExampleConfigFile.text());
     }
 }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code generate}: writes ready-to-run client examples for the proxy — JavaScript, Python, curl and Java; basic,
@@ -115,7 +116,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private static <E extends Enum<E>> Set<E> chosen(String option, List<String> names, Class<E> type,
-                                                     java.util.function.Function<String, E> named, String allowed) {
+                                                     Function<String, E> named, String allowed) {
         if (names.isEmpty()) {
             return EnumSet.allOf(type);
         }

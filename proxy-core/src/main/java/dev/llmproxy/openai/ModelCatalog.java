@@ -117,7 +117,7 @@ public final class ModelCatalog {
             throw new IllegalArgumentException(where + ".limits: " + describe(limits) + " (expected: an object)");
         }
         String tokenWhere = tokenLimits == entry ? where : where + ".limits";
-        return new CatalogModel(
+        return CatalogModel.gitHubCatalog(
                 requiredString(entry, "id", where),
                 requiredString(entry, "name", where),
                 requiredString(entry, "publisher", where),

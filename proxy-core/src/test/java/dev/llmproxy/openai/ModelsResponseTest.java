@@ -31,7 +31,8 @@ class ModelsResponseTest {
 
         assertThat(jamba.toString()).isEqualTo("{\"id\":\"ai21-labs/ai21-jamba-1.5-large\",\"object\":\"model\","
                 + "\"created\":1677610602,\"owned_by\":\"ai21-labs\",\"name\":\"AI21 Jamba 1.5 Large\","
-                + "\"publisher\":\"AI21 Labs\",\"limits\":{\"max_input_tokens\":262144,\"max_output_tokens\":4096},"
+                + "\"publisher\":\"AI21 Labs\",\"limits\":{\"max_input_tokens\":262144,\"max_output_tokens\":4096,"
+                + "\"input_source\":\"catalog\",\"output_source\":\"catalog\"},"
                 + "\"capabilities\":[\"streaming\",\"tool-calling\"],\"supported_input_modalities\":[\"text\"],"
                 + "\"supported_output_modalities\":[\"text\"],\"tags\":[\"rag\",\"multilingual\",\"large context\"],"
                 + "\"rate_limit\":{\"per_minute\":10,\"per_day\":50,\"concurrent\":2,\"window_seconds\":60,"
@@ -44,7 +45,8 @@ class ModelsResponseTest {
         ObjectNode body = ModelsResponse.render(catalog, GitHubModelsPlan.FREE, EVENING);
 
         JsonNode embedding = model(body, "openai/text-embedding-3-large");
-        assertThat(embedding.get("limits").toString()).isEqualTo("{\"max_input_tokens\":8191,\"max_output_tokens\":null}");
+        assertThat(embedding.get("limits").toString()).isEqualTo("{\"max_input_tokens\":8191,\"max_output_tokens\":null,"
+                + "\"input_source\":\"catalog\",\"output_source\":\"unknown\"}");
 
         JsonNode o1 = model(body, "openai/o1").get("rate_limit");
         assertThat(o1.get("available").asBoolean()).isFalse();

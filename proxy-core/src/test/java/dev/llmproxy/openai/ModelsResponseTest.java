@@ -90,4 +90,24 @@ class ModelsResponseTest {
         }
         throw new AssertionError("no model " + id);
     }
+
+    @Test
+    void anUpstreamWithoutAPlanListsLimitsAndTheirSourcesButNoRateLimit() {
+        ModelCatalog listing = ModelCatalog.of(ModelListing.parse(
+                ("{\"data\":[{\"id\":\"gpt-4o-mini\",\"owned_by\":\"system\"},{\"id\":\"whisper-1\","
+                        + "\"owned_by\":\"openai-internal\"}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "openai", KnownModels.bundled(), EVENING));
+
+        ObjectNode body = ModelsResponse.render(listing, null, EVENING);
+
+        assertThat(model(body, "gpt-4o-mini").toString()).isEqualTo("{\"id\":\"gpt-4o-mini\",\"object\":\"model\","
+                + "\"created\":1677610602,\"owned_by\":\"system\",\"name\":\"gpt-4o-mini\",\"publisher\":\"system\","
+                + "\"limits\":{\"max_input_tokens\":128000,\"max_output_tokens\":16384,"
+                + "\"input_source\":\"known-models\",\"output_source\":\"known-models\"},"
+                + "\"capabilities\":[],\"supported_input_modalities\":[],\"supported_output_modalities\":[],"
+                + "\"tags\":[]}");
+        assertThat(model(body, "whisper-1").get("limits").toString()).isEqualTo("{\"max_input_tokens\":null,"
+                + "\"max_output_tokens\":null,\"input_source\":\"unknown\",\"output_source\":\"unknown\"}");
+        assertThat(body.get("meta").has("plan")).isFalse();
+    }
 }

@@ -257,14 +257,15 @@ public final class CatalogRefresher implements AutoCloseable {
     }
 
     /**
-     * Refreshes now and then every {@code every}, on a daemon thread of this refresher's own, until {@link #close}.
+     * Refreshes now and then every {@code every} ({@link Duration#ZERO}: now only), on a daemon thread of this
+     * refresher's own, until {@link #close}.
      *
      * @throws IllegalStateException when already started
      */
     public void start(Duration every) {
         Objects.requireNonNull(every, "every");
-        if (every.isNegative() || every.isZero()) {
-            throw new IllegalArgumentException("every: " + every + " (expected: a positive duration)");
+        if (every.isNegative()) {
+            throw new IllegalArgumentException("every: " + every + " (expected: a duration >= 0)");
         }
         ThreadFactory threads = runnable -> {
             Thread thread = new Thread(runnable, "catalog-refresh-" + upstream);
@@ -275,6 +276,10 @@ public final class CatalogRefresher implements AutoCloseable {
         if (!scheduler.compareAndSet(null, executor)) {
             executor.shutdownNow();
             throw new IllegalStateException("catalog refresher of " + upstream + " already started");
+        }
+        if (every.isZero()) {
+            executor.execute(this::refreshNow);
+            return;
         }
         // Fixed delay, not rate: a slow fetch never queues a second one behind it.
         executor.scheduleWithFixedDelay(this::refreshNow, 0, every.toMillis(), TimeUnit.MILLISECONDS);

@@ -118,9 +118,12 @@ public final class UpstreamCatalog implements AutoCloseable {
         return refresher;
     }
 
-    /** Starts refreshing now and then every {@code every} (nothing for a fixed list, or a zero interval). */
+    /**
+     * Starts refreshing now and then every {@code every} ({@link Duration#ZERO}: now only, at start-up) on the
+     * refresher's own thread; nothing for a fixed list.
+     */
     public void start(Duration every) {
-        if (refresher != null && !every.isZero()) {
+        if (refresher != null) {
             refresher.start(every);
         }
     }

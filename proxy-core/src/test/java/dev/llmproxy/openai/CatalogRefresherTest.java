@@ -253,6 +253,19 @@ class CatalogRefresherTest {
     }
 
     @Test
+    void aZeroIntervalRefreshesOnceAtStartUp() {
+        upstream.handler(FakeUpstream.json(200, OPENAI_LISTING));
+        try (CatalogRefresher refresher = refresher(oneModel(), null)) {
+            refresher.start(Duration.ZERO);
+            await().atMost(Duration.ofSeconds(10)).until(() -> refresher.lastResult() != null);
+            assertThat(refresher.lastResult().ok()).isTrue();
+            assertThat(upstream.requests()).hasSize(1);
+            assertThatThrownBy(() -> refresher.start(Duration.ofSeconds(-1)))
+                    .hasMessage("every: PT-1S (expected: a duration >= 0)");
+        }
+    }
+
+    @Test
     void buildsTheModelsUrlAndComparesOrigins() {
         assertThat(CatalogRefresher.modelsUrl(URI.create("https://api.openai.com/v1")))
                 .hasToString("https://api.openai.com/v1/models");

@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +27,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The command line: {@code llm-proxy serve} and, later, the operator tools. The {@code serve} options are generated
- * from {@link Setting}, so every configuration variable is also a flag with the same help text. Runs on the main
- * thread; the only other thread it creates is the shutdown hook.
+ * The command line: {@code llm-proxy serve} and the operator tools ({@code check-config}, {@code hash-key}, …). The
+ * {@code serve} options are generated from {@link Setting}, so every configuration variable is also a flag with the
+ * same help text. Runs on the main thread; the only other thread it creates is the shutdown hook.
  */
 @Command(name = "llm-proxy", mixinStandardHelpOptions = true, versionProvider = Main.ManifestVersion.class,
-        description = "OpenAI-compatible LLM proxy in front of GitHub Models or any OpenAI-compatible upstream.",
+        description = "OpenAI-compatible LLM proxy in front of OpenAI, Azure OpenAI and any OpenAI-compatible upstream.",
         synopsisSubcommandLabel = "COMMAND")
 public final class Main implements Callable<Integer> {
 
@@ -50,9 +51,16 @@ public final class Main implements Callable<Integer> {
 
     /** The whole CLI; {@code environment} and {@code starter} are parameters so tests stay hermetic. */
     static CommandLine commandLine(Map<String, String> environment, ServerStarter starter) {
+        return commandLine(environment, starter, System.in);
+    }
+
+    /** The whole CLI, with the standard input {@code hash-key} reads. */
+    static CommandLine commandLine(Map<String, String> environment, ServerStarter starter, InputStream stdin) {
         CommandLine cli = new CommandLine(new Main());
         cli.addSubcommand(ServeCommand.NAME, new CommandLine(new ServeCommand(environment, starter).spec));
         cli.addSubcommand(DemoUpstreamCommand.NAME, new DemoUpstreamCommand());
+        cli.addSubcommand(CheckConfigCommand.NAME, new CheckConfigCommand(environment));
+        cli.addSubcommand(HashKeyCommand.NAME, new HashKeyCommand(stdin));
         return cli;
     }
 
@@ -118,7 +126,7 @@ public final class Main implements Callable<Integer> {
                     .footer("", "Booleans accept 1, true, yes, on and 0, false, no, off; a blank value counts as"
                             + " unset. Secret values are never printed.");
             for (Setting s : Setting.values()) {
-                OptionSpec.Builder option = OptionSpec.builder(s.flag())
+                OptionSpec.Builder option = OptionSpec.builder(s.flags())
                         .type(String.class)
                         .paramLabel(paramLabel(s))
                         .description(escape(s.description() + " Accepts " + s.expected() + "."),
@@ -226,15 +234,15 @@ public final class Main implements Callable<Integer> {
                 return "none";
             }
             return switch (s) {
-                case OPENAI_BASE_URL -> "GitHub Models with a token, else the demo upstream";
+                case OPENAI_BASE_URL -> "none; with no CONFIG_FILE and no other shortcut, the demo upstream";
                 case IO_THREADS -> "available processors";
                 default -> s.defaultValue().orElse("none");
             };
         }
 
-        /** picocli formats descriptions with String.format. */
+        /** picocli formats descriptions with String.format and expands ${…} in them. */
         private static String escape(String text) {
-            return text.replace("%", "%%");
+            return text.replace("%", "%%").replace("${", "$${");
         }
 
         private static String describe(Throwable e) {

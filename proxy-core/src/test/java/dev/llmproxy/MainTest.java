@@ -167,6 +167,40 @@ class MainTest {
     }
 
     @Test
+    void serveReadsTheUpstreamFileFromConfigOrConfigFile() throws IOException {
+        Path file = Files.writeString(tmp.resolve("llm-proxy.yaml"), """
+                upstreams:
+                  - {name: local, kind: openai-compatible, base_url: 'http://127.0.0.1:11434/v1'}
+                """);
+
+        for (String flag : List.of("--config", "--config-file")) {
+            ProxyConfig c = Main.serveConfig(Map.of("OPENAI_API_KEY", SECRET),
+                    "--env-file", emptyEnvFile.toString(), flag, file.toString());
+
+            assertThat(c.upstreams().first().name()).isEqualTo("local");
+            assertThat(c.upstream().baseUrl()).hasValueSatisfying(u -> assertThat(u).hasToString(
+                    "http://127.0.0.1:11434/v1"));
+        }
+    }
+
+    @Test
+    void serveRefusesAnInvalidUpstreamFileWithExitCode2AndEveryProblem() throws IOException {
+        Path file = Files.writeString(tmp.resolve("llm-proxy.yaml"), """
+                upstreams:
+                  - {name: local, kind: nope}
+                """);
+
+        int code = run(Map.of(), this::recordAndRefuse,
+                "serve", "--env-file", emptyEnvFile.toString(), "--config", file.toString(), "--port", "x");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("PORT: x (expected:",
+                file + ":2: upstreams[0].kind: nope (expected: one of openai, azure, openai-compatible,"
+                        + " github-models)");
+        assertThat(started).isEmpty();
+    }
+
+    @Test
     void aNamedEnvFileThatDoesNotExistIsAnError() {
         Path missing = tmp.resolve("missing.env");
 

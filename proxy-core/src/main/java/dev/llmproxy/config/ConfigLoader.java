@@ -9,7 +9,6 @@ import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -29,14 +27,8 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
 
-    /** Where requests go when a token is configured and {@code OPENAI_BASE_URL} is not. */
-    public static final String GITHUB_MODELS_URL = "https://models.github.ai/inference";
-
-    private static final String HIDDEN = "(hidden)";
+    private static final String HIDDEN = ValueRules.HIDDEN;
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,18}");
-    /** Visible ASCII only: a key with a space, CR or LF could split the header it is sent in. */
-    private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
-    private static final Pattern URL_USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
     private static final Pattern HOST_NAME =
             Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
 
@@ -142,16 +134,8 @@ public final class ConfigLoader {
                     millis(Setting.CLIENT_IDLE_TIMEOUT_MS),
                     millis(Setting.SHUTDOWN_GRACE_MS));
 
-            // both validated, even though OPENAI_API_KEY wins: an operator should hear about a broken GITHUB_TOKEN
-            Optional<String> openAiKey = token(Setting.OPENAI_API_KEY);
-            Optional<String> githubToken = token(Setting.GITHUB_TOKEN);
-            Optional<String> token = openAiKey.or(() -> githubToken);
-            Optional<URI> configuredUrl = baseUrl();
-            boolean demo = token.isEmpty() && configuredUrl.isEmpty();
-            Optional<URI> baseUrl = demo
-                    ? Optional.empty()
-                    : Optional.of(configuredUrl.orElseGet(() -> URI.create(GITHUB_MODELS_URL)));
-            UpstreamConfig upstream = new UpstreamConfig(baseUrl, token,
+            boolean streamUsage = bool(Setting.STREAM_USAGE_INJECTION);
+            UpstreamOptions upstreamDefaults = new UpstreamOptions(
                     millis(Setting.UPSTREAM_CONNECT_TIMEOUT_MS),
                     millis(Setting.UPSTREAM_FIRST_BYTE_TIMEOUT_MS),
                     millis(Setting.UPSTREAM_STREAM_IDLE_TIMEOUT_MS),
@@ -159,6 +143,19 @@ public final class ConfigLoader {
                     (int) integer(Setting.UPSTREAM_POOL_MAX_PENDING),
                     millis(Setting.UPSTREAM_POOL_IDLE_TIMEOUT_MS),
                     caFile(),
+                    streamUsage);
+            UpstreamsConfig upstreams = upstreams();
+            UpstreamSpec first = upstreams.first();
+            UpstreamOptions firstOptions = first.options(upstreamDefaults);
+            boolean demo = upstreams.demo();
+            UpstreamConfig upstream = new UpstreamConfig(first.baseUrl(), first.sentApiKey(),
+                    firstOptions.connectTimeout(),
+                    firstOptions.firstByteTimeout(),
+                    firstOptions.streamIdleTimeout(),
+                    firstOptions.maxConnectionsPerLoop(),
+                    firstOptions.maxPendingAcquires(),
+                    firstOptions.poolIdleTimeout(),
+                    firstOptions.trustedCaFile(),
                     demo);
 
             int problemsBeforeAuth = problems.size();
@@ -175,13 +172,12 @@ public final class ConfigLoader {
             }
             AuthConfig auth = new AuthConfig(mode, clientKeys, allowOpenProxy);
 
-            AdmissionConfig admission = admission(baseUrl);
+            // GitHub's quotas and per-request caps apply to its kind (and to the demo, which simulates it)
+            boolean githubModels = first.kind() == UpstreamKind.GITHUB_MODELS;
+            AdmissionConfig admission = admission(githubModels && !demo);
             TtsConfig tts = tts(demo);
-            MetricsConfig metrics = new MetricsConfig(bool(Setting.METRICS_ENABLED), metricsPath(),
-                    bool(Setting.STREAM_USAGE_INJECTION));
+            MetricsConfig metrics = new MetricsConfig(bool(Setting.METRICS_ENABLED), metricsPath(), streamUsage);
             DemoConfig demoConfig = new DemoConfig(millis(Setting.DEMO_TOKEN_DELAY_MS));
-            boolean githubModels = demo || baseUrl.map(u -> "models.github.ai".equalsIgnoreCase(u.getHost()))
-                    .orElse(false);
             ModelsConfig models = new ModelsConfig(url(Setting.GITHUB_MODELS_CATALOG_URL),
                     Duration.ofHours(integer(Setting.CATALOG_REFRESH_HOURS)), bool(Setting.CONTEXT_CHECK_ENABLED),
                     githubModels);
@@ -191,7 +187,8 @@ public final class ConfigLoader {
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new ProxyConfig(server, upstream, auth, admission, metrics, tts, demoConfig, models, strict, accessLog);
+            return new ProxyConfig(server, upstream, upstreams, upstreamDefaults, auth, admission, metrics, tts,
+                    demoConfig, models, strict, accessLog);
         }
 
         /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */
@@ -205,12 +202,60 @@ public final class ConfigLoader {
             return Optional.empty();
         }
 
+        /** An environment variable for the configuration file's {@code ${VAR}}, from the same sources as settings. */
+        private Optional<String> variable(String name) {
+            for (Map<String, String> source : sources) {
+                String v = source.get(name);
+                if (v != null && !v.isBlank()) {
+                    return Optional.of(v.strip());
+                }
+            }
+            return Optional.empty();
+        }
+
+        /**
+         * The configuration file when {@code CONFIG_FILE} is set, else the environment shortcuts. Every shortcut
+         * setting is validated either way: the file's {@code ${VAR}} may use them.
+         */
+        private UpstreamsConfig upstreams() {
+            UpstreamShortcuts.Values shortcuts = new UpstreamShortcuts.Values(url(Setting.OPENAI_BASE_URL),
+                    token(Setting.OPENAI_API_KEY), token(Setting.GITHUB_TOKEN), url(Setting.AZURE_OPENAI_ENDPOINT),
+                    token(Setting.AZURE_OPENAI_API_KEY));
+            Optional<String> configFile = raw(Setting.CONFIG_FILE);
+            if (configFile.isEmpty()) {
+                return UpstreamShortcuts.choose(shortcuts, problems);
+            }
+            Path file;
+            try {
+                file = Path.of(configFile.get());
+            } catch (InvalidPathException e) {
+                problem(Setting.CONFIG_FILE, configFile.get());
+                return UpstreamsConfig.demo(List.of());
+            }
+            if (!Files.exists(file)) {
+                problem(Setting.CONFIG_FILE, configFile.get());
+                return UpstreamsConfig.demo(List.of());
+            }
+            try {
+                UpstreamsConfig fromFile = ConfigFile.read(file, this::variable);
+                List<ConfigNote> notes = new ArrayList<>();
+                notes.add(UpstreamShortcuts.fileNote(file, fromFile, shortcuts));
+                notes.addAll(fromFile.notes());
+                return new UpstreamsConfig(fromFile.upstreams(), fromFile.routes(), fromFile.defaultUpstream(),
+                        fromFile.clients(), fromFile.source(), notes);
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
+                // never used: load throws once every setting is checked
+                return UpstreamsConfig.demo(List.of());
+            }
+        }
+
         private Optional<String> valueOrDefault(Setting s) {
             return raw(s).or(s::defaultValue);
         }
 
         private void problem(Setting s, String value) {
-            String shown = s.secret() ? HIDDEN : printable(value);
+            String shown = s.secret() ? HIDDEN : ValueRules.printable(value);
             problems.add(s.envName() + ": " + shown + " (expected: " + s.expected() + ")");
         }
 
@@ -233,18 +278,12 @@ public final class ConfigLoader {
 
         private boolean bool(Setting s) {
             String v = valueOrDefault(s).orElseThrow();
-            switch (v.toLowerCase(Locale.ROOT)) {
-                case "1", "true", "yes", "on" -> {
-                    return true;
-                }
-                case "0", "false", "no", "off" -> {
-                    return false;
-                }
-                default -> {
-                    problem(s, v);
-                    return false;
-                }
+            Optional<Boolean> b = ValueRules.parseBoolean(v);
+            if (b.isEmpty()) {
+                problem(s, v);
+                return false;
             }
+            return b.get();
         }
 
         /** The host to bind, IPv6 brackets removed; null when invalid. */
@@ -261,16 +300,11 @@ public final class ConfigLoader {
 
         private Optional<String> token(Setting s) {
             Optional<String> v = raw(s);
-            if (v.isPresent() && !TOKEN.matcher(v.get()).matches()) {
+            if (v.isPresent() && !ValueRules.isToken(v.get())) {
                 problem(s, v.get());
                 return Optional.empty();
             }
             return v;
-        }
-
-        /** Absolute http(s), with a host, without user info, query or fragment; trailing slashes removed. */
-        private Optional<URI> baseUrl() {
-            return url(Setting.OPENAI_BASE_URL);
         }
 
         /** An absolute http(s) URL with a host and no user info, query or fragment; a trailing slash dropped. */
@@ -279,24 +313,16 @@ public final class ConfigLoader {
             if (v.isEmpty()) {
                 return Optional.empty();
             }
-            try {
-                URI uri = new URI(v.get());
-                String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-                if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
-                        && uri.getRawUserInfo() == null
-                        && uri.getPort() <= 65_535 && uri.getRawQuery() == null && uri.getRawFragment() == null) {
-                    String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
-                    return Optional.of(new URI(scheme + "://" + uri.getRawAuthority() + path));
-                }
-            } catch (URISyntaxException e) {
-                // reported below like any other malformed value
+            Optional<URI> url = ValueRules.httpUrl(v.get());
+            if (url.isEmpty()) {
+                // a password in the URL stays out of stderr
+                problem(setting, ValueRules.withoutUserInfo(v.get()));
             }
-            // a password in the URL stays out of stderr
-            problem(setting, URL_USER_INFO.matcher(v.get()).replaceFirst("$1" + HIDDEN + "@"));
-            return Optional.empty();
+            return url;
         }
 
-        private AdmissionConfig admission(Optional<URI> baseUrl) {
+        /** @param githubModels the upstream enforces GitHub's per-model quotas, so pacing defaults to on */
+        private AdmissionConfig admission(boolean githubModels) {
             int perMinute = (int) integer(Setting.RATE_LIMIT_PER_MINUTE);
             int leeway = (int) integer(Setting.RATE_LIMIT_BUCKET_LEEWAY);
             int burst = raw(Setting.RATE_LIMIT_BURST).isPresent()
@@ -308,7 +334,6 @@ public final class ConfigLoader {
                 problem(Setting.GITHUB_MODELS_PLAN, planValue);
                 plan = GitHubModelsPlan.FREE;
             }
-            boolean githubModels = baseUrl.map(u -> "models.github.ai".equalsIgnoreCase(u.getHost())).orElse(false);
             boolean pacing = raw(Setting.UPSTREAM_QUOTA_PACING).isPresent()
                     ? bool(Setting.UPSTREAM_QUOTA_PACING) : githubModels;
             return new AdmissionConfig(
@@ -399,7 +424,7 @@ public final class ConfigLoader {
                 if (key.isEmpty()) {
                     continue;
                 }
-                if (!TOKEN.matcher(key).matches()) {
+                if (!ValueRules.isToken(key)) {
                     problem(Setting.PROXY_SERVER_KEY, v.get());
                     return List.of();
                 }
@@ -410,19 +435,5 @@ public final class ConfigLoader {
             }
             return keys;
         }
-    }
-
-    /** Control characters escaped, so each problem stays on its own line. */
-    private static String printable(String value) {
-        StringBuilder sb = new StringBuilder(value.length());
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (Character.isISOControl(c)) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 }

@@ -14,14 +14,26 @@ public enum Setting {
             Rule.integer(0, 65_535)),
     HOST("127.0.0.1", "Address to bind. A non-loopback address also needs PROXY_SERVER_KEY, or ALLOW_OPEN_PROXY=true.",
             Rule.text("an IPv4 or IPv6 address or a host name")),
-    OPENAI_BASE_URL(null, "OpenAI-compatible upstream; requests go to <url>/chat/completions and so on. Unset: "
-            + ConfigLoader.GITHUB_MODELS_URL + " when a token is set, else the embedded demo upstream.",
-            Rule.text("an absolute http or https URL with a host and no user info, query or fragment")),
-    GITHUB_TOKEN(null, "Upstream key of the server, sent as Authorization: Bearer. Prefer the environment or .env:"
-            + " a command line is visible to other users.",
-            Rule.secret("a token of visible ASCII characters without spaces")),
-    OPENAI_API_KEY(null, "Upstream key of the server; wins over GITHUB_TOKEN when both are set.",
-            Rule.secret("a token of visible ASCII characters without spaces")),
+    CONFIG_FILE(null, "YAML file of the upstreams, routes and client keys (see the README). When set, it alone"
+            + " decides the upstreams: OPENAI_BASE_URL, AZURE_OPENAI_*, OPENAI_API_KEY and GITHUB_TOKEN only feed its"
+            + " ${VAR} references.",
+            Rule.text("an existing, readable YAML file"), "--config"),
+    OPENAI_BASE_URL(null, "Shortcut without CONFIG_FILE: one upstream named default at this URL, kind"
+            + " openai-compatible (github-models for models.github.ai), keyed with OPENAI_API_KEY, else GITHUB_TOKEN."
+            + " Wins over the other shortcuts.",
+            Rule.text(ValueRules.URL_RULE)),
+    GITHUB_TOKEN(null, "Shortcut alone: the retired GitHub Models upstream, named github. With OPENAI_BASE_URL and"
+            + " no OPENAI_API_KEY: that upstream's key. Prefer the environment or .env: a command line is visible to"
+            + " other users.",
+            Rule.secret(ValueRules.TOKEN_RULE)),
+    OPENAI_API_KEY(null, "Shortcut alone: one upstream named openai at https://api.openai.com/v1. With"
+            + " OPENAI_BASE_URL: that upstream's key.",
+            Rule.secret(ValueRules.TOKEN_RULE)),
+    AZURE_OPENAI_ENDPOINT(null, "Shortcut with AZURE_OPENAI_API_KEY: one upstream named azure at"
+            + " <endpoint>/openai/v1 (Azure OpenAI / Foundry v1 API). Wins over OPENAI_API_KEY and GITHUB_TOKEN.",
+            Rule.text(ValueRules.URL_RULE)),
+    AZURE_OPENAI_API_KEY(null, "Key of AZURE_OPENAI_ENDPOINT, sent as the api-key header.",
+            Rule.secret(ValueRules.TOKEN_RULE)),
     PROXY_AUTH_MODE("env", "Key sent upstream: env = the server's key; request = the client's own key;"
             + " prefer-request = the client's key when it sent one, else the server's.",
             Rule.text("one of env, request, prefer-request")),
@@ -151,11 +163,17 @@ public enum Setting {
     private final String defaultValue;
     private final String description;
     private final Rule rule;
+    private final String alias;
 
     Setting(String defaultValue, String description, Rule rule) {
+        this(defaultValue, description, rule, null);
+    }
+
+    Setting(String defaultValue, String description, Rule rule, String alias) {
         this.defaultValue = defaultValue;
         this.description = description;
         this.rule = rule;
+        this.alias = alias;
     }
 
     /** The environment variable, also the key of every map {@link ConfigLoader#load} takes. */
@@ -166,6 +184,11 @@ public enum Setting {
     /** The {@code serve} option: {@code PORT} → {@code --port}, {@code OPENAI_BASE_URL} → {@code --openai-base-url}. */
     public String flag() {
         return "--" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Every {@code serve} option name: {@link #flag()}, then a shorter alias where one reads better ({@code --config}). */
+    public String[] flags() {
+        return alias == null ? new String[] {flag()} : new String[] {flag(), alias};
     }
 
     /** The value used when no source sets one; empty when there is none or it is computed (see {@link #description}). */

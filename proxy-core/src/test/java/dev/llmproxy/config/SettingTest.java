@@ -18,8 +18,15 @@ class SettingTest {
     @Test
     void exactlyTheKeysAreSecretAndNoneHasADefault() {
         assertThat(Arrays.stream(Setting.values()).filter(Setting::secret))
-                .containsExactlyInAnyOrder(Setting.GITHUB_TOKEN, Setting.OPENAI_API_KEY, Setting.PROXY_SERVER_KEY)
+                .containsExactlyInAnyOrder(Setting.GITHUB_TOKEN, Setting.OPENAI_API_KEY, Setting.AZURE_OPENAI_API_KEY,
+                        Setting.PROXY_SERVER_KEY)
                 .allSatisfy(s -> assertThat(s.defaultValue()).isEmpty());
+    }
+
+    @Test
+    void configFileAlsoAnswersToTheShorterConfigFlag() {
+        assertThat(Setting.CONFIG_FILE.flags()).containsExactly("--config-file", "--config");
+        assertThat(Setting.PORT.flags()).containsExactly("--port");
     }
 
     @Test

@@ -27,15 +27,23 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(8192)
-                .setMaxHeaderSize(32 * 1024)
-                .setMaxChunkSize(64 * 1024);
         ChannelPipeline p = ch.pipeline();
-        p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoder));
+        p.addLast(PipelineNames.HTTP_CODEC, newHttpCodec());
         p.addLast(PipelineNames.FLOW_CONTROL, new FlowControlHandler());
         p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0,
                 services.config().server().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast(PipelineNames.ROUTER, new ClientRequestHandler(services, accessLog));
+    }
+
+    /**
+     * The client leg's HTTP/1.1 codec: a request line up to 8 KiB, header fields up to 32 KiB, body parts up to
+     * 64 KiB. Tests feed it raw bytes to see requests exactly as the proxy does.
+     */
+    static HttpServerCodec newHttpCodec() {
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(32 * 1024)
+                .setMaxChunkSize(64 * 1024);
+        return new HttpServerCodec(decoder);
     }
 }

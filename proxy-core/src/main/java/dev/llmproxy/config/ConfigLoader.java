@@ -131,6 +131,7 @@ public final class ConfigLoader {
                     : (int) Math.min(Runtime.getRuntime().availableProcessors(), Setting.IO_THREADS.max());
             ServerConfig server = new ServerConfig(host, port, ioThreads,
                     (int) integer(Setting.MAX_REQUEST_BODY_BYTES),
+                    (int) integer(Setting.MAX_CONNECTIONS),
                     millis(Setting.CLIENT_IDLE_TIMEOUT_MS),
                     millis(Setting.SHUTDOWN_GRACE_MS));
 

@@ -43,8 +43,12 @@ public enum Setting {
     ALLOW_OPEN_PROXY("false", "Consent to bind a non-loopback HOST with no PROXY_SERVER_KEY: anyone who reaches"
             + " the port can spend the upstream key.",
             Rule.bool()),
-    MAX_REQUEST_BODY_BYTES("10485760", "Largest request body, in bytes; a larger one is answered 413.",
+    MAX_REQUEST_BODY_BYTES("10485760", "Largest request body, in bytes, as received and once its Content-Encoding"
+            + " is decoded; a larger one is answered 413.",
             Rule.integer(1, 1_073_741_824)),
+    MAX_CONNECTIONS("10000", "Most client connections open at once; one more is closed as soon as it is accepted,"
+            + " before anything is read. 0 = no limit.",
+            Rule.integer(0, 10_000_000)),
     UPSTREAM_CONNECT_TIMEOUT_MS("10000", "Upstream TCP and TLS connect timeout, in milliseconds.",
             Rule.millis(1)),
     UPSTREAM_FIRST_BYTE_TIMEOUT_MS("180000", "Milliseconds from request sent to the first byte of the upstream"

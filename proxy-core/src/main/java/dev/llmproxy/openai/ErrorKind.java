@@ -66,7 +66,23 @@ public enum ErrorKind {
     TTS_UPSTREAM_ERROR(502, "bad_gateway", null, "tts_upstream_error", "TTS proxy error"),
     UPSTREAM_CONNECT_TIMEOUT(504, "upstream_error", null, "upstream_connect_timeout",
             "connecting to the upstream timed out"),
-    UPSTREAM_TIMEOUT(504, "upstream_error", null, "upstream_timeout", "the upstream did not answer in time");
+    UPSTREAM_TIMEOUT(504, "upstream_error", null, "upstream_timeout", "the upstream did not answer in time"),
+
+    // --- the client's HTTP framing and body coding (RFC 9110, RFC 9112) ---
+    /** A Content-Encoding the proxy cannot undo; the response lists the ones it can in {@code Accept-Encoding}. */
+    UNSUPPORTED_CONTENT_ENCODING(415, "invalid_request_error", "content-encoding", "unsupported_content_encoding",
+            "the request body's Content-Encoding is not supported"),
+    /** The body does not decode as the Content-Encoding it claims (corrupt, truncated, or a window too large). */
+    INVALID_BODY_ENCODING(400, "invalid_request_error", "content-encoding", "invalid_body_encoding",
+            "the request body could not be decoded"),
+    HTTP_VERSION_NOT_SUPPORTED(505, "invalid_request_error", null, "http_version_not_supported",
+            "only HTTP/1.0 and HTTP/1.1 are supported"),
+    /** A transfer coding before the final {@code chunked} (RFC 9112 §6.1: 501 for one the server does not know). */
+    UNSUPPORTED_TRANSFER_ENCODING(501, "invalid_request_error", "transfer-encoding", "unsupported_transfer_encoding",
+            "only the chunked transfer coding is supported"),
+    URI_TOO_LONG(414, "invalid_request_error", null, "uri_too_long", "the request line is too long"),
+    HEADERS_TOO_LARGE(431, "invalid_request_error", null, "request_header_fields_too_large",
+            "the request header fields are too large");
 
     private final int status;
     private final String type;

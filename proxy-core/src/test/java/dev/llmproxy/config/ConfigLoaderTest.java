@@ -102,7 +102,7 @@ class ConfigLoaderTest {
         ProxyConfig c = ConfigLoader.load(Map.of(), Map.of(), Map.of());
 
         assertThat(c.server()).isEqualTo(new ServerConfig("127.0.0.1", 3010,
-                Math.min(Runtime.getRuntime().availableProcessors(), 256), 10_485_760,
+                Math.min(Runtime.getRuntime().availableProcessors(), 256), 10_485_760, 10_000,
                 Duration.ofSeconds(60), Duration.ofSeconds(30)));
         assertThat(c.upstream()).isEqualTo(new UpstreamConfig(Optional.empty(), Optional.empty(),
                 Duration.ofSeconds(10), Duration.ofSeconds(180), Duration.ofSeconds(120), 256, 1024,
@@ -162,6 +162,7 @@ class ConfigLoaderTest {
             "PORT                           | 99999999999999999999 | an integer from 0 to 65535",
             "MAX_REQUEST_BODY_BYTES         | 0          | an integer from 1 to 1073741824",
             "MAX_REQUEST_BODY_BYTES         | 1073741825 | an integer from 1 to 1073741824",
+            "MAX_CONNECTIONS                | -1         | an integer from 0 to 10000000",
             "UPSTREAM_CONNECT_TIMEOUT_MS    | 0          | milliseconds, an integer from 1 to 86400000",
             "UPSTREAM_FIRST_BYTE_TIMEOUT_MS | 10s        | milliseconds, an integer from 1 to 86400000",
             "UPSTREAM_STREAM_IDLE_TIMEOUT_MS| -5         | milliseconds, an integer from 1 to 86400000",
@@ -240,10 +241,12 @@ class ConfigLoaderTest {
                 "UPSTREAM_CONNECT_TIMEOUT_MS", "11", "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", "12",
                 "UPSTREAM_STREAM_IDLE_TIMEOUT_MS", "13", "UPSTREAM_POOL_MAX_CONNECTIONS", "14",
                 "UPSTREAM_POOL_MAX_PENDING", "15", "UPSTREAM_POOL_IDLE_TIMEOUT_MS", "16",
-                "CLIENT_IDLE_TIMEOUT_MS", "17", "SHUTDOWN_GRACE_MS", "18", "DEMO_TOKEN_DELAY_MS", "0");
+                "CLIENT_IDLE_TIMEOUT_MS", "17", "SHUTDOWN_GRACE_MS", "18", "DEMO_TOKEN_DELAY_MS", "0",
+                "MAX_CONNECTIONS", "19");
 
-        assertThat(c.server()).isEqualTo(new ServerConfig("127.0.0.1", 0, 3, 1,
+        assertThat(c.server()).isEqualTo(new ServerConfig("127.0.0.1", 0, 3, 1, 19,
                 Duration.ofMillis(17), Duration.ofMillis(18)));
+        assertThat(fromEnv("MAX_CONNECTIONS", "0").server().maxConnections()).as("0 = no limit").isZero();
         assertThat(c.upstream().connectTimeout()).isEqualTo(Duration.ofMillis(11));
         assertThat(c.upstream().firstByteTimeout()).isEqualTo(Duration.ofMillis(12));
         assertThat(c.upstream().streamIdleTimeout()).isEqualTo(Duration.ofMillis(13));

@@ -2,25 +2,21 @@ package dev.llmproxy;
 
 import dev.llmproxy.config.DemoConfig;
 import dev.llmproxy.demo.DemoUpstream;
-import dev.llmproxy.openai.CatalogModel;
-import dev.llmproxy.openai.ModelCatalog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Collectors;
 
 /**
  * {@code demo-upstream}: the simulated upstream alone, in its own JVM — what the bench measures the proxy and its
  * peers against, so the proxy under test competes only with what it would in production. It answers the demo's
- * endpoints (chat JSON and SSE, embeddings, models, the catalog, TTS audio); each request can ask for its own latency
- * ({@code X-Demo-Delay-Ms}) and stream pacing ({@code X-Demo-Token-Delay-Ms}). Prints its base URL on one line of
- * standard output once bound, then serves until SIGTERM or Ctrl-C.
+ * endpoints (chat JSON and SSE, embeddings and {@code /v1/models} for its own few model ids, TTS audio); each
+ * request can ask for its own latency ({@code X-Demo-Delay-Ms}) and stream pacing ({@code X-Demo-Token-Delay-Ms}).
+ * Prints its base URL on one line of standard output once bound, then serves until SIGTERM or Ctrl-C.
  */
 @Command(name = DemoUpstreamCommand.NAME, mixinStandardHelpOptions = true, versionProvider = Main.ManifestVersion.class,
         description = "Run the simulated OpenAI-compatible upstream alone (for benchmarks and manual tests).")
@@ -47,11 +43,9 @@ final class DemoUpstreamCommand implements Callable<Integer> {
             err.println("--port must be 0..65535 and --token-delay-ms 0..60000");
             return Main.EXIT_CONFIG;
         }
-        Set<String> ids = ModelCatalog.bundled().models().stream().map(CatalogModel::id)
-                .collect(Collectors.toUnmodifiableSet());
         DemoUpstream upstream;
         try {
-            upstream = DemoUpstream.start(new DemoConfig(Duration.ofMillis(tokenDelayMs)), ids, host, port);
+            upstream = DemoUpstream.start(new DemoConfig(Duration.ofMillis(tokenDelayMs)), host, port);
         } catch (IllegalStateException e) {
             err.println(e.getMessage());
             return Main.EXIT_START_FAILED;

@@ -4,6 +4,8 @@ import dev.llmproxy.config.ConfigException;
 import dev.llmproxy.config.ConfigLoader;
 import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.config.Setting;
+import dev.llmproxy.tools.OperatorTools;
+import dev.llmproxy.tools.ToolContext;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +29,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The command line: {@code llm-proxy serve} and the operator tools ({@code check-config}, {@code hash-key}, …). The
- * {@code serve} options are generated from {@link Setting}, so every configuration variable is also a flag with the
- * same help text. Runs on the main thread; the only other thread it creates is the shutdown hook.
+ * The command line: {@code llm-proxy serve}, {@code demo-upstream}, {@code check-config}, {@code hash-key} and the
+ * operator tools ({@link OperatorTools}). The {@code serve} options are generated from {@link Setting}, so every
+ * configuration variable is also a flag with the same help text. Runs on the main thread; the only other thread
+ * {@code serve} creates is the shutdown hook.
  */
 @Command(name = "llm-proxy", mixinStandardHelpOptions = true, versionProvider = Main.ManifestVersion.class,
         description = "OpenAI-compatible LLM proxy in front of OpenAI, Azure OpenAI and any OpenAI-compatible upstream.",
@@ -61,6 +64,7 @@ public final class Main implements Callable<Integer> {
         cli.addSubcommand(DemoUpstreamCommand.NAME, new DemoUpstreamCommand());
         cli.addSubcommand(CheckConfigCommand.NAME, new CheckConfigCommand(environment));
         cli.addSubcommand(HashKeyCommand.NAME, new HashKeyCommand(stdin));
+        OperatorTools.register(cli, ToolContext.system(environment, stdin));
         return cli;
     }
 

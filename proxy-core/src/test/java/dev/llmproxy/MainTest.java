@@ -209,4 +209,19 @@ class MainTest {
 
         assertThat(e.problems()).containsExactly("--env-file: " + missing + " (expected: an existing .env file)");
     }
+    @Test
+    void operatorToolsAreSubcommandsWithTheSharedExitCodes() {
+        for (String tool : List.of("quick-test", "benchmark-models", "test-models", "models", "health", "config",
+                "generate")) {
+            out.getBuffer().setLength(0);
+            assertThat(run(Map.of(), this::recordAndRefuse, tool, "--help")).as(tool).isZero();
+            assertThat(out.toString()).as(tool).contains("Usage: llm-proxy " + tool, "Exit codes:",
+                    "2   usage or configuration error");
+        }
+        int code = run(Map.of(), this::recordAndRefuse, "health", "--url", "ftp://proxy");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("llm-proxy health: --url: ftp://proxy (expected: an http or https URL"
+                + " such as http://127.0.0.1:3010)\n");
+        assertThat(started).isEmpty();
+    }
 }

@@ -29,8 +29,6 @@ public final class ConfigLoader {
 
     private static final String HIDDEN = ValueRules.HIDDEN;
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d{1,18}");
-    private static final Pattern HOST_NAME =
-            Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
 
     private ConfigLoader() {
     }
@@ -184,12 +182,13 @@ public final class ConfigLoader {
                     githubModels);
             boolean strict = bool(Setting.STRICT_OPENAI_API);
             boolean accessLog = bool(Setting.ACCESS_LOG);
+            RedisConfig redis = redis();
 
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
             return new ProxyConfig(server, upstream, upstreams, upstreamDefaults, auth, admission, metrics, tts,
-                    demoConfig, models, strict, accessLog);
+                    demoConfig, models, strict, accessLog, redis);
         }
 
         /** The first non-blank value, trimmed, in precedence order; the default is not consulted. */
@@ -291,8 +290,7 @@ public final class ConfigLoader {
         private String host() {
             String v = valueOrDefault(Setting.HOST).orElseThrow();
             String host = v.startsWith("[") && v.endsWith("]") ? v.substring(1, v.length() - 1) : v;
-            if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
-                    || HOST_NAME.matcher(host).matches()) {
+            if (ValueRules.isHost(host)) {
                 return host;
             }
             problem(Setting.HOST, v);
@@ -353,6 +351,26 @@ public final class ConfigLoader {
                     (int) integer(Setting.CIRCUIT_BREAKER_THRESHOLD),
                     millis(Setting.CIRCUIT_BREAKER_TIMEOUT_MS),
                     bool(Setting.ADAPTIVE_RATE_LIMITS));
+        }
+
+        private RedisConfig redis() {
+            Optional<String> url = raw(Setting.REDIS_URL);
+            if (url.isPresent() && !ValueRules.isRedisUrl(url.get())) {
+                // a password in the URL stays out of stderr
+                problem(Setting.REDIS_URL, ValueRules.withoutUserInfo(url.get()));
+                url = Optional.empty();
+            }
+            String prefix = valueOrDefault(Setting.REDIS_KEY_PREFIX).orElseThrow();
+            if (prefix.length() > 64 || !ValueRules.isToken(prefix)) {
+                problem(Setting.REDIS_KEY_PREFIX, prefix);
+            }
+            String modeValue = valueOrDefault(Setting.REDIS_FAILURE_MODE).orElseThrow();
+            RedisFailureMode mode = RedisFailureMode.parse(modeValue).orElse(null);
+            if (mode == null) {
+                problem(Setting.REDIS_FAILURE_MODE, modeValue);
+                mode = RedisFailureMode.LOCAL;
+            }
+            return new RedisConfig(url, prefix, millis(Setting.REDIS_TIMEOUT_MS), mode);
         }
 
         private TtsConfig tts(boolean demo) {

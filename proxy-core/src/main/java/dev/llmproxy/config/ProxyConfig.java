@@ -7,6 +7,7 @@ package dev.llmproxy.config;
  * @param upstream         the first of {@link #upstreams}, in the shape the server used when it had one upstream
  * @param upstreams        the named upstreams, routes and client keys
  * @param upstreamDefaults the environment's upstream settings, which each upstream may override
+ * @param redis            where limits shared by replicas live, if anywhere
  */
 public record ProxyConfig(
         ServerConfig server,
@@ -20,7 +21,8 @@ public record ProxyConfig(
         DemoConfig demo,
         ModelsConfig models,
         boolean strictOpenAiApi,
-        boolean accessLog) {
+        boolean accessLog,
+        RedisConfig redis) {
 
     /** The settings the server uses for {@code spec}: the environment's, with the upstream's own overrides. */
     public UpstreamOptions upstreamOptions(UpstreamSpec spec) {
@@ -30,7 +32,7 @@ public record ProxyConfig(
     /** Same configuration with another TTS engine (the embedded demo's, once it knows its port). */
     public ProxyConfig withTts(TtsConfig newTts) {
         return new ProxyConfig(server, upstream, upstreams, upstreamDefaults, auth, admission, metrics, newTts, demo,
-                models, strictOpenAiApi, accessLog);
+                models, strictOpenAiApi, accessLog, redis);
     }
 
     /**
@@ -41,12 +43,12 @@ public record ProxyConfig(
         UpstreamsConfig newUpstreams = newUpstream.demo() && newUpstream.baseUrl().isPresent()
                 ? upstreams.withDemoBaseUrl(newUpstream.baseUrl().get()) : upstreams;
         return new ProxyConfig(server, newUpstream, newUpstreams, upstreamDefaults, auth, admission, metrics, tts,
-                demo, models, strictOpenAiApi, accessLog);
+                demo, models, strictOpenAiApi, accessLog, redis);
     }
 
     /** Same configuration with other upstreams (the demo's address filled in, see {@link UpstreamsConfig#withDemoBaseUrl}). */
     public ProxyConfig withUpstreams(UpstreamsConfig newUpstreams) {
         return new ProxyConfig(server, upstream, newUpstreams, upstreamDefaults, auth, admission, metrics, tts, demo,
-                models, strictOpenAiApi, accessLog);
+                models, strictOpenAiApi, accessLog, redis);
     }
 }

@@ -159,7 +159,21 @@ public enum Setting {
             Rule.bool()),
     DEMO_TOKEN_DELAY_MS("30", "Embedded demo upstream: pause between two streamed tokens, in milliseconds;"
             + " 0 = none.",
-            Rule.millis(0, 60_000));
+            Rule.millis(0, 60_000)),
+    REDIS_URL(null, "Redis or Valkey shared by every replica for client and upstream limits, concurrency leases,"
+            + " daily/monthly counters and upstream pauses. Unset: all limits stay in this process. A password in"
+            + " it is never printed.",
+            Rule.text("a redis://, rediss://, redis-sentinel:// or rediss-sentinel:// URL with a host, as Lettuce"
+                    + " reads it")),
+    REDIS_KEY_PREFIX("llm-proxy:", "Prefix of every Redis key the proxy writes; replicas that share limits share"
+            + " it, separate deployments on one Redis use different ones.",
+            Rule.text("1 to 64 visible ASCII characters without spaces")),
+    REDIS_TIMEOUT_MS("200", "Longest wait for one Redis command; a request never waits longer on Redis, it gets"
+            + " the REDIS_FAILURE_MODE answer instead.",
+            Rule.millis(10, 60_000)),
+    REDIS_FAILURE_MODE("local", "While Redis is unreachable or slow: local = in-process limits divided by the"
+            + " last known replica count; closed = refuse limited requests with 503 limits_unavailable.",
+            Rule.text("one of local, closed"));
 
     /** Longest duration any {@code *_MS} setting accepts unless it says otherwise: one day. */
     static final long MAX_MILLIS = 86_400_000L;

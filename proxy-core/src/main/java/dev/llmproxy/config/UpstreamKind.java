@@ -15,8 +15,8 @@ public enum UpstreamKind implements WireName {
     /** Any server speaking the OpenAI chat API: OpenRouter, vLLM, Ollama, llama.cpp, LM Studio. */
     OPENAI_COMPATIBLE("openai-compatible", null, UpstreamAuth.BEARER, ResponsesMode.BRIDGE, null),
     /**
-     * GitHub Models, retired on 2026-07-30 (its API answers 410 Gone); kept for its catalog ids and short-name
-     * resolution, which the embedded demo upstream simulates.
+     * GitHub Models, retired on 2026-07-30 (its API answers 410 Gone); kept as a legacy profile for its catalog ids
+     * and short-name resolution.
      */
     GITHUB_MODELS("github-models", "https://models.github.ai/inference", UpstreamAuth.BEARER, ResponsesMode.BRIDGE,
             "https://models.github.ai/catalog/models");

@@ -40,11 +40,11 @@ public record UpstreamsConfig(
     }
 
     /**
-     * The embedded simulated upstream: GitHub Models' API and catalog ids, no key, and no address until the server
-     * has started it ({@link #withDemoBaseUrl}).
+     * The embedded simulated upstream: a plain OpenAI-compatible server that lists its own few models at
+     * {@code /v1/models}, no key, and no address until the server has started it ({@link #withDemoBaseUrl}).
      */
     static UpstreamsConfig demo(List<ConfigNote> notes) {
-        UpstreamKind kind = UpstreamKind.GITHUB_MODELS;
+        UpstreamKind kind = UpstreamKind.OPENAI_COMPATIBLE;
         UpstreamSpec spec = new UpstreamSpec(DEMO_NAME, kind, Optional.empty(), Optional.empty(), UpstreamAuth.NONE,
                 Optional.empty(), kind.defaultResponses(), UpstreamLimits.NONE, Optional.empty(),
                 UpstreamOverrides.NONE, Map.of());

@@ -1,5 +1,8 @@
 package dev.llmproxy.config;
 
+import io.lettuce.core.RedisURI;
+import io.netty.util.NetUtil;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
@@ -20,6 +23,8 @@ final class ValueRules {
     /** Visible ASCII only: a key with a space, CR or LF could split the header it is sent in. */
     private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+");
     private static final Pattern URL_USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
+    private static final Pattern HOST_NAME =
+            Pattern.compile("(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?");
 
     private ValueRules() {
     }
@@ -56,6 +61,34 @@ final class ValueRules {
             // not a URL: the caller reports it like any other malformed value
         }
         return Optional.empty();
+    }
+
+    /** An IPv4 or IPv6 address (without brackets) or a DNS host name. */
+    static boolean isHost(String host) {
+        return host != null && (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
+                || HOST_NAME.matcher(host).matches());
+    }
+
+    /**
+     * A URL Lettuce's {@link RedisURI} reads, in one of the TCP schemes (plain or TLS, direct or through Sentinel),
+     * with valid host names, and for Sentinel the master's name ({@code #mymaster}).
+     */
+    static boolean isRedisUrl(String url) {
+        String lower = url.toLowerCase(Locale.ROOT);
+        boolean sentinel = lower.startsWith("redis-sentinel://") || lower.startsWith("rediss-sentinel://");
+        if (!sentinel && !lower.startsWith("redis://") && !lower.startsWith("rediss://")) {
+            return false;
+        }
+        try {
+            RedisURI uri = RedisURI.create(url);
+            if (!sentinel) {
+                return isHost(uri.getHost());
+            }
+            return !uri.getSentinels().isEmpty() && uri.getSentinels().stream().allMatch(s -> isHost(s.getHost()))
+                    && uri.getSentinelMasterId() != null && !uri.getSentinelMasterId().isBlank();
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /** {@code value} with the user info of a URL replaced, so a password in it stays out of stderr. */

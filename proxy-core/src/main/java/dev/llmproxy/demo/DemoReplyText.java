@@ -24,7 +24,7 @@ final class DemoReplyText {
     private static final List<List<String>> SENTENCES = sentences(List.of(
             "Streaming works here exactly as it would with a real model, one token at a time.",
             "Each token you see was paced by the demo upstream so that streaming is easy to watch.",
-            "The proxy in front of me applies the same admission control it uses for GitHub Models.",
+            "The proxy in front of me applies the same admission control it uses for a real upstream.",
             "Open the monitor page to watch requests, tokens and latency while you chat.",
             "The metrics endpoint reports time to first token and the gaps between chunks of this reply.",
             "Embeddings and the model list are simulated too, and their results are deterministic.",
@@ -36,12 +36,12 @@ final class DemoReplyText {
             "The usage numbers are estimates of roughly one prompt token per four characters."));
 
     private static final List<String> INTRO =
-            words("Hello! This is the llm-proxy demo upstream. No GITHUB_TOKEN is configured, so");
+            words("Hello! This is the llm-proxy demo upstream. No real upstream is configured, so");
     private static final List<String> INTRO_END = words("was not called and this reply is simulated.");
     private static final List<String> NO_USER_MESSAGE = words("There was no user message to echo.");
     private static final List<String> EMPTY_USER_MESSAGE = words("Your message was empty.");
-    private static final List<String> CLOSING =
-            words("Set GITHUB_TOKEN and restart the proxy to get real answers from GitHub Models.");
+    private static final List<String> CLOSING = words("For real answers set OPENAI_API_KEY, OPENAI_BASE_URL,"
+            + " AZURE_OPENAI_ENDPOINT or CONFIG_FILE and restart the proxy.");
 
     private DemoReplyText() {
     }

@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Routes each request of one demo-upstream connection to chat, embeddings, the model list, GitHub's model catalog
- * ({@code /catalog/models}) or the TTS engine at {@code /?text=…}, and answers it.
+ * Routes each request of one demo-upstream connection to chat, embeddings, the model list or the TTS engine at
+ * {@code /?text=…}, and answers it.
  *
  * <p>One response is written at a time: auto-read is off, the socket is read again only once the previous response
  * is on the wire, and requests a client pipelined meanwhile wait in a small queue, answered in order. (Not Netty's
@@ -147,15 +147,9 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
                         embeddings(ctx, request, keepAlive);
                     }
                 }
-                case DemoCatalog.PATH -> {
-                    if (allowed(ctx, request, HttpMethod.GET, keepAlive)) {
-                        respond(ctx, DemoCatalog.bundled().answer(ctx.alloc(), request.uri()), keepAlive);
-                    }
-                }
                 case "/models" -> {
                     if (allowed(ctx, request, HttpMethod.GET, keepAlive)) {
-                        respond(ctx, DemoResponses.json(ctx.alloc(), HttpResponseStatus.OK, models.listBody()),
-                                keepAlive);
+                        respond(ctx, models.answer(ctx.alloc(), request.uri()), keepAlive);
                     }
                 }
                 default -> respond(ctx, DemoResponses.error(ctx.alloc(), ProxyError.of(ErrorKind.NOT_FOUND,

@@ -1,7 +1,6 @@
 package dev.llmproxy.demo;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmproxy.openai.Json;
+import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.ProxyError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -64,14 +63,12 @@ final class DemoResponses {
         return json(alloc, HttpResponseStatus.valueOf(error.status()), error.toJson());
     }
 
-    /** What GitHub Models answers for a model it does not serve: 404 with its own (non-OpenAI) error shape. */
+    /**
+     * What OpenAI answers for a model it does not serve: 404 {@code model_not_found} in its envelope, with its own
+     * wording.
+     */
     static FullHttpResponse unknownModel(ByteBufAllocator alloc, String model) {
-        ObjectNode root = Json.object();
-        ObjectNode error = root.putObject("error");
-        String message = "Unknown model: " + model;
-        error.put("code", "unknown_model");
-        error.put("message", message);
-        error.put("details", message);
-        return json(alloc, HttpResponseStatus.NOT_FOUND, Json.bytes(root));
+        return error(alloc, ProxyError.of(ErrorKind.MODEL_NOT_FOUND,
+                "The model '" + model + "' does not exist or you do not have access to it."));
     }
 }

@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -54,16 +55,35 @@ public final class DemoUpstream implements AutoCloseable {
         this.port = port;
     }
 
-    /** Binds 127.0.0.1 on a free port. */
+    /** The demo's own model list, serving {@link #modelIds()}, on 127.0.0.1 and a free port. */
+    public static DemoUpstream start(DemoConfig config) throws InterruptedException {
+        return start(config, LOOPBACK, 0);
+    }
+
+    /** The demo's own model list on {@code host:port} ({@code port} 0 picks a free one). */
+    public static DemoUpstream start(DemoConfig config, String host, int port) throws InterruptedException {
+        return start(config, DemoModels.of(DemoModels.DEFAULT), host, port);
+    }
+
+    /** Serves exactly {@code knownModelIds} (sorted, owned by their {@code publisher/} prefix), on 127.0.0.1. */
     public static DemoUpstream start(DemoConfig config, Set<String> knownModelIds) throws InterruptedException {
         return start(config, knownModelIds, LOOPBACK, 0);
     }
 
-    /** Binds {@code host:port} ({@code port} 0 picks a free one); returns once the listener is bound. */
+    /** Serves exactly {@code knownModelIds} on {@code host:port}; returns once the listener is bound. */
     public static DemoUpstream start(DemoConfig config, Set<String> knownModelIds, String host, int port)
             throws InterruptedException {
+        return start(config, DemoModels.of(Objects.requireNonNull(knownModelIds, "knownModelIds")), host, port);
+    }
+
+    /** The ids of the demo's own model list, in listing order. */
+    public static List<String> modelIds() {
+        return List.copyOf(DemoModels.DEFAULT.keySet());
+    }
+
+    private static DemoUpstream start(DemoConfig config, DemoModels models, String host, int port)
+            throws InterruptedException {
         Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(knownModelIds, "knownModelIds");
         Objects.requireNonNull(host, "host");
         if (config.tokenDelay() == null || config.tokenDelay().isNegative()) {
             throw new IllegalArgumentException("tokenDelay: " + config.tokenDelay() + " (expected: a duration >= 0)");
@@ -71,7 +91,6 @@ public final class DemoUpstream implements AutoCloseable {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
-        DemoModels models = DemoModels.of(knownModelIds);
         long tokenDelayNanos = config.tokenDelay().toNanos();
 
         Transports transport = Transports.best();
@@ -101,7 +120,7 @@ public final class DemoUpstream implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) bind.channel().localAddress();
         URI baseUrl = URI.create("http://" + urlHost(bound.getAddress()) + ":" + bound.getPort());
         log.info("demo upstream listening on {} ({} models, token delay {} ms, TTS at {}/?text=…, {})", baseUrl,
-                knownModelIds.size(), config.tokenDelay().toMillis(), baseUrl, transport.name());
+                models.size(), config.tokenDelay().toMillis(), baseUrl, transport.name());
         return new DemoUpstream(group, bind.channel(), connections, streamsInFlight, audioGauges, baseUrl,
                 bound.getPort());
     }

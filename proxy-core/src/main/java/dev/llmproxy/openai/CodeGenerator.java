@@ -4,35 +4,37 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
- * {@code POST /api/generate-code}: a runnable client snippet for this proxy — the OpenAI SDK for JavaScript (Node.js,
- * ESM) or Python, or curl for bash — with the client's {@code model} and {@code prompt} in it (REFERENCE §2.12).
+ * Runnable client examples for this proxy, with a caller's {@code model} and {@code prompt} in them: the OpenAI SDK
+ * for JavaScript (Node.js, ESM), Python and Java, and curl for bash; each as a basic, a streaming and an interactive
+ * chat. {@code POST /api/generate-code} answers one snippet (REFERENCE §2.12); {@code llm-proxy generate} writes them
+ * all to a directory.
  *
  * <h2>Safe embedding (the reference substituted user input unescaped, §12.24)</h2>
- * Whatever the model and prompt contain, they stay data:
+ * Whatever the model and prompt contain, they stay data ({@link SnippetLiterals}):
  * <ul>
- *   <li>JavaScript and Python: a JSON string literal ({@link #stringLiteral}), which both languages read as the same
- *       string. Quotes, backslashes and control characters are escaped; {@code <}, {@code >}, {@code &} and
- *       U+2028/U+2029 too, so the snippet stays inert pasted into HTML ({@code </script>}) or run by an old JS
- *       engine; no {@code \/} escape (Python would keep the backslash); lone surrogates become U+FFFD (Python
- *       cannot send them). JS uses double-quoted strings, never template literals, and Python never f-strings.</li>
- *   <li>bash: the whole JSON request body is built here, JSON-encoded, then single-quoted for the shell
- *       ({@link #shellQuote}: each {@code '} becomes {@code '"'"'}); nothing inside single quotes is expanded, and
- *       the JSON encoding leaves no raw newline or NUL. The interactive script adds later turns with
- *       {@code jq --arg}, never by pasting text into JSON or into a command.</li>
+ *   <li>JavaScript and Python: a JSON string literal, which both languages read as the same string, escaped so that
+ *       it also stays inert pasted into HTML ({@code </script>}). JS uses double-quoted strings, never template
+ *       literals, and Python never f-strings.</li>
+ *   <li>Java: an ASCII string literal with octal escapes for control characters (a unicode escape of a line feed
+ *       would end the literal) and unicode escapes for the rest.</li>
+ *   <li>bash: the whole JSON request body is built here, JSON-encoded, then single-quoted for the shell; later turns
+ *       of the interactive script go through {@code jq --arg}.</li>
  * </ul>
- * The proxy writes no files (the reference's first call rewrote {@code ./generated-examples}).
+ * Lone surrogates become U+FFFD (no language can send them). The proxy writes no files (the reference's first call
+ * rewrote {@code ./generated-examples}).
  *
  * <h2>Request and response</h2>
- * {@code {language: js|python|bash, type: basic|interactive, model?, prompt?}} → {@code {code}}. Language and type
- * are required and matched ignoring case; a missing or empty {@code model} is {@value #DEFAULT_MODEL}, a missing or
- * empty {@code prompt} is {@value #DEFAULT_PROMPT}. An unknown language or type is a 400 (the reference answered
- * 500). Every language has both types (the reference had interactive for JS only); interactive bash needs
- * {@code jq}.
+ * {@code {language: js|python|bash|java, type: basic|streaming|interactive, model?, prompt?}} → {@code {code}};
+ * {@code curl} is another name for {@code bash}. Language and type are required and matched ignoring case; a missing
+ * or empty {@code model} is {@value #DEFAULT_MODEL}, a missing or empty {@code prompt} is {@value #DEFAULT_PROMPT}.
+ * An unknown language or type is a 400 (the reference answered 500). Every language has every type (the reference
+ * had interactive for JS only); the streaming and interactive bash scripts use {@code jq}.
  *
  * <p>Threading: immutable; safe from any thread.
  */
@@ -40,21 +42,58 @@ public final class CodeGenerator {
     public static final String DEFAULT_MODEL = "openai/gpt-4o-mini";
     public static final String DEFAULT_PROMPT = "Hello, world!";
     /** The env variable the snippets read the proxy's client key from. */
-    static final String KEY_VARIABLE = "LLM_PROXY_KEY";
+    public static final String KEY_VARIABLE = "LLM_PROXY_KEY";
 
     public enum Language {
-        JS, PYTHON, BASH;
+        JS("js"), PYTHON("python"), BASH("bash", "curl"), JAVA("java");
 
-        String wireName() {
-            return name().toLowerCase(Locale.ROOT);
+        private final List<String> wireNames;
+
+        Language(String... wireNames) {
+            this.wireNames = List.of(wireNames);
+        }
+
+        /** The name the endpoint and {@code generate --language} take. */
+        public String wireName() {
+            return wireNames.get(0);
+        }
+
+        /** The language one of whose names is {@code name}, ignoring case; null when none is. */
+        public static Language named(String name) {
+            for (Language language : values()) {
+                for (String wireName : language.wireNames) {
+                    if (wireName.equalsIgnoreCase(name)) {
+                        return language;
+                    }
+                }
+            }
+            return null;
+        }
+
+        static String allowed() {
+            return "one of js, python, bash (or curl), java";
         }
     }
 
     public enum Type {
-        BASIC, INTERACTIVE;
+        BASIC, STREAMING, INTERACTIVE;
 
-        String wireName() {
+        public String wireName() {
             return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The type named {@code name}, ignoring case; null when none is. */
+        public static Type named(String name) {
+            for (Type type : values()) {
+                if (type.name().equalsIgnoreCase(name)) {
+                    return type;
+                }
+            }
+            return null;
+        }
+
+        static String allowed() {
+            return "one of basic, streaming, interactive";
         }
     }
 
@@ -88,8 +127,8 @@ public final class CodeGenerator {
             throw ProxyErrorException.of(ErrorKind.INVALID_PARAMETER, "request body: " + RequestJson.typeName(body)
                     + " (expected: a JSON object {language, type, model?, prompt?})", null);
         }
-        Language language = choice(body, "language", Language.class);
-        Type type = choice(body, "type", Type.class);
+        Language language = choice(body, "language", Language::named, Language.allowed());
+        Type type = choice(body, "type", Type::named, Type.allowed());
         String model = optionalText(body, "model", DEFAULT_MODEL);
         String prompt = optionalText(body, "prompt", DEFAULT_PROMPT);
         ObjectNode answer = Json.object();
@@ -99,294 +138,68 @@ public final class CodeGenerator {
 
     /** The snippet; {@code model} and {@code prompt} are embedded as data, whatever they contain. */
     public String generate(Language language, Type type, String model, String prompt) {
-        model = wellFormed(Objects.requireNonNull(model, "model"));
-        prompt = wellFormed(Objects.requireNonNull(prompt, "prompt"));
+        model = SnippetLiterals.wellFormed(Objects.requireNonNull(model, "model"));
+        prompt = SnippetLiterals.wellFormed(Objects.requireNonNull(prompt, "prompt"));
         return switch (language) {
-            case JS -> type == Type.BASIC ? jsBasic(model, prompt) : jsInteractive(model, prompt);
-            case PYTHON -> type == Type.BASIC ? pythonBasic(model, prompt) : pythonInteractive(model, prompt);
-            case BASH -> type == Type.BASIC ? bashBasic(model, prompt) : bashInteractive(model, prompt);
+            case JS -> switch (type) {
+                case BASIC -> JavaScriptSnippets.basic(baseUrl, KEY_VARIABLE, model, prompt);
+                case STREAMING -> JavaScriptSnippets.streaming(baseUrl, KEY_VARIABLE, model, prompt);
+                case INTERACTIVE -> JavaScriptSnippets.interactive(baseUrl, KEY_VARIABLE, model, prompt);
+            };
+            case PYTHON -> switch (type) {
+                case BASIC -> PythonSnippets.basic(baseUrl, KEY_VARIABLE, model, prompt);
+                case STREAMING -> PythonSnippets.streaming(baseUrl, KEY_VARIABLE, model, prompt);
+                case INTERACTIVE -> PythonSnippets.interactive(baseUrl, KEY_VARIABLE, model, prompt);
+            };
+            case BASH -> switch (type) {
+                case BASIC -> ShellSnippets.basic(baseUrl, KEY_VARIABLE, model, prompt);
+                case STREAMING -> ShellSnippets.streaming(baseUrl, KEY_VARIABLE, model, prompt);
+                case INTERACTIVE -> ShellSnippets.interactive(baseUrl, KEY_VARIABLE, model, prompt);
+            };
+            case JAVA -> switch (type) {
+                case BASIC -> JavaSnippets.basic(baseUrl, KEY_VARIABLE, model, prompt);
+                case STREAMING -> JavaSnippets.streaming(baseUrl, KEY_VARIABLE, model, prompt);
+                case INTERACTIVE -> JavaSnippets.interactive(baseUrl, KEY_VARIABLE, model, prompt);
+            };
         };
     }
 
-    private String jsBasic(String model, String prompt) {
-        return """
-                // Chat through llm-proxy with the OpenAI SDK for Node.js.
-                // Run: npm install openai && node basic-chat.mjs
-                // %3$s: the proxy's client key (PROXY_SERVER_KEY), if it requires one.
-                import OpenAI from "openai";
-
-                const client = new OpenAI({
-                  baseURL: %1$s,
-                  apiKey: process.env.%3$s ?? "no-key",
-                });
-
-                const completion = await client.chat.completions.create({
-                  model: %2$s,
-                  messages: [{ role: "user", content: %4$s }],
-                });
-                console.log(completion.choices[0].message.content);
-                """.formatted(stringLiteral(baseUrl), stringLiteral(model), KEY_VARIABLE, stringLiteral(prompt));
-    }
-
-    private String jsInteractive(String model, String prompt) {
-        return """
-                // Interactive, streaming chat through llm-proxy with the OpenAI SDK for Node.js.
-                // Run: npm install openai && node interactive-chat.mjs   (an empty line or Ctrl-D quits)
-                // %3$s: the proxy's client key (PROXY_SERVER_KEY), if it requires one.
-                import OpenAI from "openai";
-                import * as readline from "node:readline";
-
-                const client = new OpenAI({
-                  baseURL: %1$s,
-                  apiKey: process.env.%3$s ?? "no-key",
-                });
-                const model = %2$s;
-                const messages = [];
-
-                async function ask(content) {
-                  messages.push({ role: "user", content });
-                  const stream = await client.chat.completions.create({ model, messages, stream: true });
-                  let reply = "";
-                  process.stdout.write("Assistant: ");
-                  for await (const chunk of stream) {
-                    const delta = chunk.choices[0]?.delta?.content ?? "";
-                    reply += delta;
-                    process.stdout.write(delta);
-                  }
-                  process.stdout.write("\\n");
-                  messages.push({ role: "assistant", content: reply });
-                }
-
-                await ask(%4$s);
-                const lines = readline.createInterface({ input: process.stdin });
-                process.stdout.write("You: ");
-                for await (const line of lines) {
-                  if (!line.trim()) break;
-                  await ask(line);
-                  process.stdout.write("You: ");
-                }
-                lines.close();
-                """.formatted(stringLiteral(baseUrl), stringLiteral(model), KEY_VARIABLE, stringLiteral(prompt));
-    }
-
-    private String pythonBasic(String model, String prompt) {
-        return """
-                # Chat through llm-proxy with the OpenAI SDK for Python.
-                # Run: pip install openai && python basic_chat.py
-                # %3$s: the proxy's client key (PROXY_SERVER_KEY), if it requires one.
-                import os
-
-                from openai import OpenAI
-
-                client = OpenAI(
-                    base_url=%1$s,
-                    api_key=os.environ.get("%3$s", "no-key"),
-                )
-
-                completion = client.chat.completions.create(
-                    model=%2$s,
-                    messages=[{"role": "user", "content": %4$s}],
-                )
-                print(completion.choices[0].message.content)
-                """.formatted(stringLiteral(baseUrl), stringLiteral(model), KEY_VARIABLE, stringLiteral(prompt));
-    }
-
-    private String pythonInteractive(String model, String prompt) {
-        return """
-                # Interactive, streaming chat through llm-proxy with the OpenAI SDK for Python.
-                # Run: pip install openai && python interactive_chat.py   (an empty line or Ctrl-D quits)
-                # %3$s: the proxy's client key (PROXY_SERVER_KEY), if it requires one.
-                import os
-
-                from openai import OpenAI
-
-                client = OpenAI(
-                    base_url=%1$s,
-                    api_key=os.environ.get("%3$s", "no-key"),
-                )
-                model = %2$s
-                messages = []
-
-
-                def ask(content):
-                    messages.append({"role": "user", "content": content})
-                    stream = client.chat.completions.create(model=model, messages=messages, stream=True)
-                    reply = ""
-                    print("Assistant: ", end="", flush=True)
-                    for chunk in stream:
-                        delta = (chunk.choices[0].delta.content or "") if chunk.choices else ""
-                        reply += delta
-                        print(delta, end="", flush=True)
-                    print()
-                    messages.append({"role": "assistant", "content": reply})
-
-
-                ask(%4$s)
-                while True:
-                    try:
-                        line = input("You: ")
-                    except EOFError:
-                        break
-                    if not line.strip():
-                        break
-                    ask(line)
-                """.formatted(stringLiteral(baseUrl), stringLiteral(model), KEY_VARIABLE, stringLiteral(prompt));
-    }
-
-    private String bashBasic(String model, String prompt) {
-        return """
-                #!/usr/bin/env bash
-                # Chat through llm-proxy with curl.
-                # %3$s: the proxy's client key (PROXY_SERVER_KEY), if it requires one.
-                set -euo pipefail
-
-                BASE_URL=%1$s
-                # The request body, JSON-encoded and single-quoted: the shell expands nothing inside it.
-                BODY=%2$s
-
-                curl -sS "$BASE_URL/chat/completions" \\
-                  -H 'Content-Type: application/json' \\
-                  -H "Authorization: Bearer ${%3$s:-no-key}" \\
-                  -d "$BODY"
-                echo
-                """.formatted(shellQuote(baseUrl), shellQuote(chatBody(model, prompt)), KEY_VARIABLE);
-    }
-
-    private String bashInteractive(String model, String prompt) {
-        ObjectNode first = Json.object();
-        first.put("role", "user");
-        first.put("content", prompt);
-        String messages = new String(Json.bytes(Json.MAPPER.createArrayNode().add(first)),
-                StandardCharsets.UTF_8);
-        String modelJson = new String(Json.bytes(Json.MAPPER.getNodeFactory().textNode(model)),
-                StandardCharsets.UTF_8);
-        return """
-                #!/usr/bin/env bash
-                # Interactive chat through llm-proxy with curl and jq (an empty line or Ctrl-D quits).
-                # %4$s: the proxy's client key (PROXY_SERVER_KEY), if it requires one.
-                set -euo pipefail
-                command -v jq >/dev/null || { echo "this script needs jq" >&2; exit 1; }
-
-                BASE_URL=%1$s
-                # JSON values, single-quoted: the shell expands nothing inside them; jq adds every later turn.
-                MODEL=%2$s
-                messages=%3$s
-
-                while :; do
-                  body=$(jq -cn --argjson model "$MODEL" --argjson messages "$messages" \\
-                    '{model: $model, messages: $messages}')
-                  reply=$(curl -sS "$BASE_URL/chat/completions" \\
-                    -H 'Content-Type: application/json' \\
-                    -H "Authorization: Bearer ${%4$s:-no-key}" \\
-                    -d "$body" | jq -r '.choices[0].message.content // ("error: " + (.error.message // "no answer"))')
-                  printf 'Assistant: %%s\\n' "$reply"
-                  messages=$(jq -c --arg content "$reply" '. + [{role: "assistant", content: $content}]' <<<"$messages")
-                  IFS= read -r -p 'You: ' line || break
-                  [ -n "$line" ] || break
-                  messages=$(jq -c --arg content "$line" '. + [{role: "user", content: $content}]' <<<"$messages")
-                done
-                """.formatted(shellQuote(baseUrl), shellQuote(modelJson), shellQuote(messages), KEY_VARIABLE);
-    }
-
-    /** {@code {"model":…,"messages":[{"role":"user","content":…}]}} as compact JSON. */
-    static String chatBody(String model, String prompt) {
-        ObjectNode body = Json.object();
-        body.put("model", model);
-        ObjectNode message = body.putArray("messages").addObject();
-        message.put("role", "user");
-        message.put("content", prompt);
-        return new String(Json.bytes(body), StandardCharsets.UTF_8);
-    }
-
     /**
-     * A double-quoted JSON string literal that JavaScript and Python both read back as {@code value} (lone
-     * surrogates aside, which become U+FFFD). See the class comment for what is escaped and why.
+     * The file name a snippet runs under, as its "Run:" comment says: {@code basic-chat.mjs}, {@code basic_chat.py},
+     * {@code basic-chat.sh}, {@code BasicChat.java} (a Java file must be named after its public class).
      */
-    public static String stringLiteral(String value) {
-        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '<', '>', '&', '\u007f', '\u2028', '\u2029' -> unicodeEscape(out, c);
-                default -> {
-                    if (c < 0x20) {
-                        unicodeEscape(out, c);
-                    } else if (Character.isHighSurrogate(c) && i + 1 < value.length()
-                            && Character.isLowSurrogate(value.charAt(i + 1))) {
-                        out.append(c).append(value.charAt(++i));
-                    } else if (Character.isSurrogate(c)) {
-                        unicodeEscape(out, '\ufffd');
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        return out.append('"').toString();
+    public static String fileName(Language language, Type type) {
+        String word = type.wireName();
+        return switch (language) {
+            case JS -> word + "-chat.mjs";
+            case PYTHON -> word + "_chat.py";
+            case BASH -> word + "-chat.sh";
+            case JAVA -> Character.toUpperCase(word.charAt(0)) + word.substring(1) + "Chat.java";
+        };
     }
 
-    /** {@code value} single-quoted for bash; each {@code '} becomes {@code '"'"'}. */
-    public static String shellQuote(String value) {
-        return "'" + value.replace("'", "'\"'\"'") + "'";
+    /** {@code {"model":…,"messages":[{"role":"user","content":…}]}} as compact JSON: what the basic curl snippet posts. */
+    static String chatBody(String model, String prompt) {
+        return SnippetLiterals.chatBody(model, prompt, false);
     }
 
-    /** {@code value} with each lone surrogate (no character of its own; JSON encoders refuse it) as U+FFFD. */
-    static String wellFormed(String value) {
-        StringBuilder out = null;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            boolean pair = Character.isHighSurrogate(c) && i + 1 < value.length()
-                    && Character.isLowSurrogate(value.charAt(i + 1));
-            if (pair) {
-                if (out != null) {
-                    out.append(c).append(value.charAt(i + 1));
-                }
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                if (out == null) {
-                    out = new StringBuilder(value.length()).append(value, 0, i);
-                }
-                out.append('\ufffd');
-            } else if (out != null) {
-                out.append(c);
-            }
-        }
-        return out == null ? value : out.toString();
-    }
-
-    private static void unicodeEscape(StringBuilder out, char c) {
-        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-    }
-
-    private static <E extends Enum<E>> E choice(JsonNode body, String field, Class<E> type) {
+    private static <E> E choice(JsonNode body, String field, Function<String, E> named, String allowed) {
         JsonNode value = body.get(field);
-        StringBuilder allowed = new StringBuilder();
-        for (E constant : type.getEnumConstants()) {
-            allowed.append(allowed.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
-        }
         if (value == null || value.isNull() || (value.isTextual() && value.textValue().isEmpty())) {
             throw ProxyErrorException.of(ErrorKind.MISSING_PARAMETER,
-                    field + ": missing (expected: one of " + allowed + ")", field);
+                    field + ": missing (expected: " + allowed + ")", field);
         }
         if (!value.isTextual()) {
             throw ProxyErrorException.of(ErrorKind.INVALID_PARAMETER,
-                    field + ": " + RequestJson.typeName(value) + " (expected: a string, one of " + allowed + ")", field);
+                    field + ": " + RequestJson.typeName(value) + " (expected: a string, " + allowed + ")", field);
         }
-        for (E constant : type.getEnumConstants()) {
-            if (constant.name().equalsIgnoreCase(value.textValue())) {
-                return constant;
-            }
+        E constant = named.apply(value.textValue());
+        if (constant != null) {
+            return constant;
         }
         String shown = value.textValue().length() <= 40 ? value.textValue() : value.textValue().substring(0, 37) + "...";
         throw ProxyErrorException.of(ErrorKind.INVALID_VALUE,
-                field + ": " + Json.MAPPER.getNodeFactory().textNode(shown) + " (expected: one of " + allowed + ")",
+                field + ": " + Json.MAPPER.getNodeFactory().textNode(shown) + " (expected: " + allowed + ")",
                 field);
     }
 

@@ -24,8 +24,9 @@ import java.util.Objects;
  * one decimal, as a string, like JavaScript's {@code toFixed(1)}), then {@code maxOutputTokens}, {@code remaining}
  * ({@code limit − estimatedTokens}; negative by as much as the prompt is over), {@code tokenizer}, {@code exact}
  * (true only for OpenAI models, whose tokenizer jtokkit has), {@code model} (the resolved id), {@code limitSource}
- * ({@code plan} when the GitHub plan's per-request cap is below the model's own limit, else {@code catalog}) and
- * {@code modelInputLimit} (the catalog's own {@code max_input_tokens}). {@code limit} is the smaller of the two (see
+ * ({@code plan} when the GitHub plan's per-request cap is below the model's own limit, else where the model's limit
+ * came from: {@code listing}, {@code known-models}, {@code catalog}, {@code config}, or {@code unknown}) and
+ * {@code modelInputLimit} (the model's own input limit). {@code limit} is the smaller of the two (see
  * {@link TokenLimits}); when neither is known, {@code limit}, {@code fits}, {@code usage} and {@code remaining} are
  * null.
  *
@@ -61,8 +62,8 @@ public final class ContextCheck {
      * @param remaining        {@code limit − estimatedTokens}, or null
      * @param tokenizer        {@code o200k_base} or {@code cl100k_base}
      * @param exact            whether the count is the model's own
-     * @param limitSource      {@code plan} or {@code catalog}
-     * @param modelInputLimit  the catalog's {@code max_input_tokens}, or null
+     * @param limitSource      {@code plan}, or the model's own {@link LimitSource} by its wire name
+     * @param modelInputLimit  the model's own input limit, or null
      * @param maxTokens        the request's {@code max_tokens}, or null
      * @param suggestions      when it does not fit: catalog ids that take the prompt, best first; else null
      */

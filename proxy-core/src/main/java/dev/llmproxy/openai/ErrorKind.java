@@ -64,6 +64,9 @@ public enum ErrorKind {
     QUEUE_FULL(503, "server_error", null, "queue_full",
             "too many requests are waiting for an upstream slot; retry shortly"),
     QUEUE_TIMEOUT(503, "server_error", null, "queue_timeout", "no upstream slot became free in time"),
+    /** {@code REDIS_FAILURE_MODE=closed} and the limits shared by replicas cannot be checked: refused, not guessed. */
+    LIMITS_UNAVAILABLE(503, "server_error", null, "limits_unavailable",
+            "the shared rate-limit store is unavailable, so this request cannot be admitted; retry shortly"),
     UPSTREAM_UNAVAILABLE(503, "upstream_error", "model", "upstream_unavailable",
             "the upstream keeps failing for this model; requests are paused"),
     SHUTTING_DOWN(503, "server_error", null, "shutting_down",

@@ -16,13 +16,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The set of model ids the proxy serves, and the mapping of the names clients send to those ids. Immutable, so one
- * instance is shared by every event loop; a live refresh builds a new instance with {@link #parse(byte[])} and swaps
- * the reference.
+ * The set of model ids one upstream serves, and the mapping of the names clients send to those ids. Immutable, so one
+ * instance is shared by every event loop; a live refresh builds a new instance ({@link #parse(byte[])} for GitHub's
+ * catalog, {@link #of(List)} for an OpenAI-style listing) and swaps the reference.
  *
  * <p>Why resolve at all: {@code models.github.ai/inference} accepts only {@code publisher/name} ids, while UIs, SDK
  * samples and older docs send short or mixed-case names ({@code gpt-4o-mini}, {@code Mistral-Nemo}). Resolving them
- * also keys local bookkeeping (buckets, stats, metric labels) by one string per model.
+ * also keys local bookkeeping (buckets, stats, metric labels) by one string per model. Short names are resolved for
+ * GitHub's catalog only: on other upstreams {@code openai/gpt-4o} is an OpenRouter id, not a publisher prefix.
  */
 public final class ModelCatalog {
     private static final String BUNDLED_RESOURCE = "github-models-catalog.json";
@@ -33,7 +34,7 @@ public final class ModelCatalog {
     /** lower-cased part after {@code /} → id, only for parts that exactly one id has. */
     private final Map<String, String> idByLowerShortName;
 
-    private ModelCatalog(List<CatalogModel> models) {
+    private ModelCatalog(List<CatalogModel> models, boolean resolvesShortNames) {
         this.models = List.copyOf(models);
         Map<String, CatalogModel> ids = new HashMap<>();
         Map<String, String> shortNames = new HashMap<>();
@@ -45,7 +46,7 @@ public final class ModelCatalog {
                         + " (expected: ids unique ignoring case)");
             }
             int slash = lowerId.indexOf('/');
-            if (slash >= 0 && lowerId.indexOf('/', slash + 1) < 0) {
+            if (resolvesShortNames && slash >= 0 && lowerId.indexOf('/', slash + 1) < 0) {
                 String shortName = lowerId.substring(slash + 1);
                 if (shortNames.putIfAbsent(shortName, model.id()) != null) {
                     ambiguous.add(shortName);
@@ -55,6 +56,16 @@ public final class ModelCatalog {
         shortNames.keySet().removeAll(ambiguous);
         this.byLowerId = Map.copyOf(ids);
         this.idByLowerShortName = Map.copyOf(shortNames);
+    }
+
+    /**
+     * The models of an upstream other than GitHub Models (its {@code GET /models} listing, or the config's fixed
+     * list): ids are found ignoring case, short names are not resolved. May be empty (no listing yet).
+     *
+     * @throws IllegalArgumentException when two ids are equal ignoring case
+     */
+    public static ModelCatalog of(List<CatalogModel> models) {
+        return new ModelCatalog(models, false);
     }
 
     /** The catalog bundled in the jar (58 models, see {@code CATALOG-FORMAT.md}). */
@@ -100,7 +111,7 @@ public final class ModelCatalog {
         for (int i = 0; i < root.size(); i++) {
             models.add(parseModel(root.get(i), "catalog[" + i + "]"));
         }
-        return new ModelCatalog(models);
+        return new ModelCatalog(models, true);
     }
 
     private static CatalogModel parseModel(JsonNode entry, String where) {
@@ -117,7 +128,7 @@ public final class ModelCatalog {
             throw new IllegalArgumentException(where + ".limits: " + describe(limits) + " (expected: an object)");
         }
         String tokenWhere = tokenLimits == entry ? where : where + ".limits";
-        return new CatalogModel(
+        return CatalogModel.gitHubCatalog(
                 requiredString(entry, "id", where),
                 requiredString(entry, "name", where),
                 requiredString(entry, "publisher", where),
@@ -196,8 +207,8 @@ public final class ModelCatalog {
 
     /**
      * The catalog id a client's model name means: the id itself ignoring case ({@code OpenAI/GPT-4o} →
-     * {@code openai/gpt-4o}), else the one id whose part after {@code /} equals the name ignoring case
-     * ({@code Mistral-Nemo} → {@code mistral-ai/mistral-nemo}). Anything else — unknown, or a short name that two
+     * {@code openai/gpt-4o}), else, in GitHub's catalog, the one id whose part after {@code /} equals the name
+     * ignoring case ({@code Mistral-Nemo} → {@code mistral-ai/mistral-nemo}). Anything else — unknown, or a short name that two
      * publishers share — comes back unchanged, so upstream gets what the client sent and answers for it.
      *
      * <p>Hot path: two map lookups; the only allocation is the lower-cased copy, and none when the name is already

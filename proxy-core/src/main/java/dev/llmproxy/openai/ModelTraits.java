@@ -22,13 +22,13 @@ import java.util.regex.Pattern;
  *       parameter count ({@code 3b}, {@code 70b}: ≤4B TINY, ≤12B SMALL, ≤40B MEDIUM, larger LARGE; a
  *       mixture-of-experts id names its active parameters, {@code 17b-128e} is MEDIUM), else the tier GitHub gives
  *       it ({@code high} and {@code custom} hold the big and premium models → LARGE; {@code low},
- *       {@code embeddings} and unknown tiers → MEDIUM).</li>
+ *       {@code embeddings}, unknown tiers and models without a tier (upstreams other than GitHub) → MEDIUM).</li>
  *   <li><b>Quality</b>: TINY 1, SMALL 2, MEDIUM 3, LARGE 4; +1 with the {@code reasoning} capability.</li>
  *   <li><b>Speed</b>: TINY 5, SMALL 4, MEDIUM 3, LARGE 2; −1 with the {@code reasoning} capability (it thinks
  *       before it answers); +1 with the {@code low latency} tag.</li>
- *   <li><b>Cost</b> (of GitHub Models quota; 5 = cheapest): by tier, embeddings 5, low 4, high 3, custom 1, other 3
- *       (the free allowance per day is 150 requests on low, 50 on high, 8–30 on custom); +1 for TINY and SMALL,
- *       −1 for LARGE (paid usage is priced by size).</li>
+ *   <li><b>Cost</b> (of GitHub Models quota; 5 = cheapest): by tier, embeddings 5, low 4, high 3, custom 1, other
+ *       and none 3 (the free allowance per day is 150 requests on low, 50 on high, 8–30 on custom); +1 for TINY and
+ *       SMALL, −1 for LARGE (paid usage is priced by size).</li>
  *   <li><b>Context</b> from {@code max_input_tokens}: ≤8,192 → 1, ≤32,768 → 2, ≤131,072 → 3, ≤262,144 → 4,
  *       more → 5; unknown → 1.</li>
  * </ul>
@@ -181,9 +181,10 @@ public record ModelTraits(CatalogModel model, Size size, int speed, int quality,
                 return billions <= 40 ? Size.MEDIUM : Size.LARGE;
             }
         }
-        return switch (model.rateLimitTier().toLowerCase(Locale.ROOT)) {
+        String tier = model.rateLimitTier();
+        return switch (tier == null ? "" : tier.toLowerCase(Locale.ROOT)) {
             case "high", "custom" -> Size.LARGE;
-            default -> Size.MEDIUM;
+            default -> Size.MEDIUM; // also every upstream without GitHub's tiers
         };
     }
 
@@ -201,6 +202,9 @@ public record ModelTraits(CatalogModel model, Size size, int speed, int quality,
     }
 
     private static int tierCost(String tier) {
+        if (tier == null) {
+            return 3; // an upstream without GitHub's tiers: no quota class to go by
+        }
         return switch (tier.toLowerCase(Locale.ROOT)) {
             case "embeddings" -> 5;
             case "low" -> 4;

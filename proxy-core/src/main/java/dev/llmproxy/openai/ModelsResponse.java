@@ -7,8 +7,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Renders the body of {@code GET /v1/models}: the OpenAI list shape, each model with its catalog facts and the
- * published limits of the configured plan. Stateless; the catalog is never fetched here (upstream is not called).
+ * Renders the body of {@code GET /v1/models}: the OpenAI list shape, each model with its catalog facts, its token
+ * limits and where each came from ({@link LimitSource}), and — for GitHub Models — the published limits of the
+ * configured plan. Stateless; the catalog is never fetched here (upstream is not called).
  */
 public final class ModelsResponse {
     /** The reference implementation's constant; OpenAI SDKs require the field, nothing reads its value. */
@@ -19,6 +20,10 @@ public final class ModelsResponse {
     private ModelsResponse() {
     }
 
+    /**
+     * @param plan the GitHub plan whose limits each model's {@code rate_limit} shows, or null for an upstream other
+     *             than GitHub Models (no {@code rate_limit}, no {@code meta.plan})
+     */
     public static ObjectNode render(ModelCatalog catalog, GitHubModelsPlan plan, Instant now) {
         // GitHub's daily quotas reset at 00:00 UTC.
         long millisToReset = MILLIS_PER_DAY - Math.floorMod(now.toEpochMilli(), MILLIS_PER_DAY);
@@ -38,11 +43,15 @@ public final class ModelsResponse {
             ObjectNode limits = entry.putObject("limits");
             limits.put("max_input_tokens", model.maxInputTokens());
             limits.put("max_output_tokens", model.maxOutputTokens());
+            limits.put("input_source", model.limits().inputSource().wireName());
+            limits.put("output_source", model.limits().outputSource().wireName());
             putStrings(entry, "capabilities", model.capabilities());
             putStrings(entry, "supported_input_modalities", model.inputModalities());
             putStrings(entry, "supported_output_modalities", model.outputModalities());
             putStrings(entry, "tags", model.tags());
-
+            if (plan == null) {
+                continue;
+            }
             PlanLimits planLimits = PlanLimits.limitsFor(model, plan);
             ObjectNode rateLimit = entry.putObject("rate_limit");
             rateLimit.put("per_minute", planLimits.requestsPerMinute());
@@ -57,7 +66,9 @@ public final class ModelsResponse {
         }
         ObjectNode meta = root.putObject("meta");
         meta.put("rate_limit_disclaimer", DISCLAIMER);
-        meta.put("plan", plan.wireName());
+        if (plan != null) {
+            meta.put("plan", plan.wireName());
+        }
         return root;
     }
 

@@ -103,7 +103,11 @@ public record PlanLimits(
      * embeddings, by model id for every other tier (GitHub's {@code custom}); {@link #UNKNOWN} when neither matches.
      */
     public static PlanLimits limitsFor(CatalogModel model, GitHubModelsPlan plan) {
-        Map<GitHubModelsPlan, PlanLimits> row = switch (model.rateLimitTier().toLowerCase(Locale.ROOT)) {
+        String tier = model.rateLimitTier();
+        if (tier == null) {
+            return UNKNOWN; // not a GitHub Models model: no plan governs it
+        }
+        Map<GitHubModelsPlan, PlanLimits> row = switch (tier.toLowerCase(Locale.ROOT)) {
             case "low" -> LOW;
             case "high" -> HIGH;
             case "embeddings" -> EMBEDDINGS;

@@ -37,7 +37,7 @@ class UpstreamShortcutsTest {
         assertThat(u.demo()).isTrue();
         assertThat(u.source()).isEqualTo(ConfigSource.demo());
         assertThat(u.first().name()).isEqualTo("demo");
-        assertThat(u.first().kind()).isEqualTo(UpstreamKind.GITHUB_MODELS);
+        assertThat(u.first().kind()).isEqualTo(UpstreamKind.OPENAI_COMPATIBLE);
         assertThat(u.first().baseUrl()).isEmpty();
         assertThat(u.first().sentApiKey()).isEmpty();
         assertThat(u.notes()).singleElement().extracting(ConfigNote::text).asString()

@@ -14,11 +14,11 @@ class DemoReplyTextTest {
                 "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen",
                 "x".repeat(10_000), "tabs\tand\nnewlines\u2003and unicode spaces");
         for (int i = 0; i < prompts.size(); i++) {
-            List<String> words = DemoReplyText.words("openai/gpt-4o-mini", prompts.get(i), i * 7919L);
+            List<String> words = DemoReplyText.words("gpt-4o-mini", prompts.get(i), i * 7919L);
             assertThat(words).as(prompts.get(i)).hasSizeBetween(40, 80)
                     .allSatisfy(w -> assertThat(w).isNotEmpty().doesNotContainPattern("\\s"));
         }
-        assertThat(DemoReplyText.words("openai/gpt-4o-mini", null, 1)).hasSizeBetween(40, 80);
+        assertThat(DemoReplyText.words("gpt-4o-mini", null, 1)).hasSizeBetween(40, 80);
     }
 
     @Test
@@ -50,5 +50,19 @@ class DemoReplyTextTest {
         assertThat(tokens.get(tokens.size() - 1)).doesNotEndWith(" ");
         assertThat(reply.content()).isEqualTo(String.join(" ", DemoReplyText.words("m", "hello", 42)));
         assertThat(reply.finishReason()).isEqualTo("stop");
+    }
+
+    @Test
+    void saysItIsTheDemoUpstreamAndHowToConfigureARealOne() {
+        String reply = String.join(" ", DemoReplyText.words("gpt-4o-mini", "hello", 3));
+        assertThat(reply).startsWith("Hello! This is the llm-proxy demo upstream. No real upstream is configured, so"
+                + " gpt-4o-mini was not called and this reply is simulated.")
+                .endsWith("For real answers set OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT or CONFIG_FILE"
+                        + " and restart the proxy.")
+                .doesNotContain("GitHub").doesNotContain("GITHUB");
+        for (long hash = 0; hash < 64; hash++) {
+            assertThat(String.join(" ", DemoReplyText.words("m", "x", hash))).as("hash %d", hash)
+                    .doesNotContain("GitHub");
+        }
     }
 }

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -29,14 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The per-connection handler on a frozen clock: pacing, cancellation and ordering without real time. */
 class DemoRequestHandlerTest {
     private static final long DELAY_MILLIS = 100;
-    private static final String MODEL = "openai/gpt-4o-mini";
+    private static final String MODEL = "gpt-4o-mini";
 
     private final AtomicInteger streamsInFlight = new AtomicInteger();
     private final EmbeddedChannel channel = newChannel();
 
     private EmbeddedChannel newChannel() {
         EmbeddedChannel ch = new EmbeddedChannel(DemoServerHeaderHandler.INSTANCE, new DemoRequestHandler(
-                DemoModels.of(Set.of(MODEL)), Duration.ofMillis(DELAY_MILLIS).toNanos(), streamsInFlight,
+                DemoModels.of(DemoModels.DEFAULT), Duration.ofMillis(DELAY_MILLIS).toNanos(), streamsInFlight,
                 new DemoTts(Instant.EPOCH), new DemoAudioGauges()));
         ch.freezeTime();
         return ch;

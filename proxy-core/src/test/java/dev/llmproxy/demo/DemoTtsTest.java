@@ -48,7 +48,7 @@ class DemoTtsTest {
     @BeforeAll
     static void startUpstream() throws InterruptedException {
         logs = LogCapture.install();
-        upstream = DemoUpstream.start(new DemoConfig(Duration.ZERO), Set.of("openai/gpt-4o-mini"));
+        upstream = DemoUpstream.start(new DemoConfig(Duration.ZERO));
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
     }
 

@@ -32,12 +32,11 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 class DemoUpstreamTest {
-    private static final String CHAT_MODEL = "openai/gpt-4o-mini";
-    private static final Set<String> MODELS = Set.of(CHAT_MODEL, "meta/Llama-3.3-70B-Instruct",
-            "openai/text-embedding-3-small", "openai/text-embedding-3-large", "cohere/Cohere-embed-v3-english");
+    private static final String CHAT_MODEL = "gpt-4o-mini";
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private static DemoUpstream upstream;
@@ -47,7 +46,7 @@ class DemoUpstreamTest {
     @BeforeAll
     static void startUpstream() throws InterruptedException {
         logs = LogCapture.install();
-        upstream = DemoUpstream.start(new DemoConfig(Duration.ZERO), MODELS);
+        upstream = DemoUpstream.start(new DemoConfig(Duration.ZERO));
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
     }
 
@@ -95,7 +94,8 @@ class DemoUpstreamTest {
         String content = choice.path("message").path("content").asText();
         assertThat(content)
                 .contains("llm-proxy demo upstream")
-                .contains("GITHUB_TOKEN")
+                .contains("OPENAI_API_KEY")
+                .doesNotContain("GITHUB")
                 .contains("What is the capital of France?");
         int words = content.split(" ").length;
         assertThat(words).isBetween(40, 80);
@@ -141,7 +141,7 @@ class DemoUpstreamTest {
     void servesPathsWithAndWithoutTheV1Prefix() throws Exception {
         assertThat(post(upstream, "/v1/chat/completions", chat("hi", "")).statusCode()).isEqualTo(200);
         assertThat(get(upstream, "/v1/models").statusCode()).isEqualTo(200);
-        assertThat(post(upstream, "/v1/embeddings", embeddings("openai/text-embedding-3-small", "\"hi\"", ""))
+        assertThat(post(upstream, "/v1/embeddings", embeddings("text-embedding-3-small", "\"hi\"", ""))
                 .statusCode()).isEqualTo(200);
     }
 
@@ -224,7 +224,7 @@ class DemoUpstreamTest {
     void pacesStreamedTokensByTheTokenDelay() throws Exception {
         int tokens = 15;
         long delayMillis = 20;
-        try (DemoUpstream paced = DemoUpstream.start(new DemoConfig(Duration.ofMillis(delayMillis)), MODELS)) {
+        try (DemoUpstream paced = DemoUpstream.start(new DemoConfig(Duration.ofMillis(delayMillis)))) {
             HttpRequest request = HttpRequest.newBuilder(paced.baseUrl().resolve("/chat/completions"))
                     .timeout(TIMEOUT)
                     .POST(HttpRequest.BodyPublishers.ofString(chat("pace me", ",\"stream\":true,\"max_tokens\":" + tokens)))
@@ -278,13 +278,13 @@ class DemoUpstreamTest {
     @Test
     void embedsEachInputAsADeterministicUnitVector() throws Exception {
         HttpResponse<String> response = post(upstream, "/embeddings",
-                embeddings("openai/text-embedding-3-small", "[\"first text\",\"second text\"]", ""));
+                embeddings("text-embedding-3-small", "[\"first text\",\"second text\"]", ""));
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(response.headers().firstValue("x-request-id")).isPresent();
         JsonNode body = json(response.body());
         assertThat(body.path("object").asText()).isEqualTo("list");
-        assertThat(body.path("model").asText()).isEqualTo("openai/text-embedding-3-small");
+        assertThat(body.path("model").asText()).isEqualTo("text-embedding-3-small");
         assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(6);
         assertThat(body.path("usage").path("total_tokens").asInt()).isEqualTo(6);
         JsonNode data = body.path("data");
@@ -299,20 +299,23 @@ class DemoUpstreamTest {
         assertThat(second).isNotEqualTo(first);
 
         float[] again = floats(json(post(upstream, "/embeddings",
-                embeddings("openai/text-embedding-3-small", "\"first text\"", "")).body())
+                embeddings("text-embedding-3-small", "\"first text\"", "")).body())
                 .path("data").get(0).path("embedding"));
         assertThat(again).isEqualTo(first);
     }
 
     @Test
     void choosesDimensionsFromTheParameterOrTheModelFamily() throws Exception {
-        assertThat(dimensionsOf("openai/text-embedding-3-large", "")).isEqualTo(3072);
-        assertThat(dimensionsOf("cohere/Cohere-embed-v3-english", "")).isEqualTo(1024);
-        assertThat(dimensionsOf("openai/text-embedding-3-small", "")).isEqualTo(1536);
-        assertThat(dimensionsOf("openai/text-embedding-3-large", ",\"dimensions\":256")).isEqualTo(256);
-        assertThat(post(upstream, "/embeddings", embeddings("openai/text-embedding-3-small", "\"x\"",
+        try (DemoUpstream own = DemoUpstream.start(new DemoConfig(Duration.ZERO),
+                Set.of("text-embedding-3-large", "cohere/Cohere-embed-v3-english"))) {
+            assertThat(dimensionsOf(own, "text-embedding-3-large", "")).isEqualTo(3072);
+            assertThat(dimensionsOf(own, "cohere/Cohere-embed-v3-english", "")).isEqualTo(1024);
+            assertThat(dimensionsOf(own, "text-embedding-3-large", ",\"dimensions\":256")).isEqualTo(256);
+        }
+        assertThat(dimensionsOf(upstream, "text-embedding-3-small", "")).isEqualTo(1536);
+        assertThat(post(upstream, "/embeddings", embeddings("text-embedding-3-small", "\"x\"",
                 ",\"dimensions\":0")).statusCode()).isEqualTo(400);
-        HttpResponse<String> tooMany = post(upstream, "/embeddings", embeddings("openai/text-embedding-3-small",
+        HttpResponse<String> tooMany = post(upstream, "/embeddings", embeddings("text-embedding-3-small",
                 "\"x\"", ",\"dimensions\":8193"));
         assertThat(tooMany.statusCode()).isEqualTo(400);
         assertThat(json(tooMany.body()).path("error").path("param").asText()).isEqualTo("dimensions");
@@ -322,10 +325,10 @@ class DemoUpstreamTest {
     void encodesBase64AsLittleEndianFloat32OfTheSameVector() throws Exception {
         String input = "\"the same words\"";
         float[] asNumbers = floats(json(post(upstream, "/embeddings",
-                embeddings("openai/text-embedding-3-small", input, ",\"encoding_format\":\"float\"")).body())
+                embeddings("text-embedding-3-small", input, ",\"encoding_format\":\"float\"")).body())
                 .path("data").get(0).path("embedding"));
         JsonNode base64 = json(post(upstream, "/embeddings",
-                embeddings("openai/text-embedding-3-small", input, ",\"encoding_format\":\"base64\"")).body())
+                embeddings("text-embedding-3-small", input, ",\"encoding_format\":\"base64\"")).body())
                 .path("data").get(0).path("embedding");
 
         assertThat(base64.isTextual()).isTrue();
@@ -338,11 +341,11 @@ class DemoUpstreamTest {
     @Test
     void embedsTokenIdArrays() throws Exception {
         JsonNode one = json(post(upstream, "/embeddings",
-                embeddings("openai/text-embedding-3-small", "[1,2,3]", "")).body());
+                embeddings("text-embedding-3-small", "[1,2,3]", "")).body());
         assertThat(one.path("data")).hasSize(1);
         assertThat(one.path("usage").path("prompt_tokens").asInt()).isEqualTo(3);
         JsonNode two = json(post(upstream, "/embeddings",
-                embeddings("openai/text-embedding-3-small", "[[1,2,3],[4]]", "")).body());
+                embeddings("text-embedding-3-small", "[[1,2,3],[4]]", "")).body());
         assertThat(two.path("data")).hasSize(2);
         assertThat(floats(two.path("data").get(0).path("embedding")))
                 .isEqualTo(floats(one.path("data").get(0).path("embedding")));
@@ -352,57 +355,106 @@ class DemoUpstreamTest {
     void rejectsEmbeddingInputsOfTheWrongShape() throws Exception {
         for (String input : List.of("42", "[]", "[\"ok\",7]", "[[1],[]]", "{\"a\":1}", "\"\"", "[1.5]", "[-1]")) {
             HttpResponse<String> response = post(upstream, "/embeddings",
-                    embeddings("openai/text-embedding-3-small", input, ""));
+                    embeddings("text-embedding-3-small", input, ""));
             assertThat(response.statusCode()).as(input).isEqualTo(400);
             assertOpenAiError(response.body(), "invalid_request_error");
         }
         HttpResponse<String> noInput = post(upstream, "/embeddings", "{\"model\":\"openai/text-embedding-3-small\"}");
         assertThat(noInput.statusCode()).isEqualTo(400);
-        assertThat(post(upstream, "/embeddings", embeddings("openai/text-embedding-3-small", "\"x\"",
+        assertThat(post(upstream, "/embeddings", embeddings("text-embedding-3-small", "\"x\"",
                 ",\"encoding_format\":\"int8\"")).statusCode()).isEqualTo(400);
     }
 
     // ---------------------------------------------------------------- models and errors
 
     @Test
-    void listsTheKnownModelsSorted() throws Exception {
-        HttpResponse<String> response = get(upstream, "/models");
+    void listsItsOwnModelsInOpenAisShapeAtModelsAndV1Models() throws Exception {
+        HttpResponse<String> response = get(upstream, "/v1/models");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("server")).hasValue("llm-proxy-demo-upstream");
-        JsonNode body = json(response.body());
-        assertThat(body.path("object").asText()).isEqualTo("list");
-        List<String> ids = new ArrayList<>();
-        body.path("data").forEach(m -> {
-            ids.add(m.path("id").asText());
-            assertThat(m.path("object").asText()).isEqualTo("model");
-            assertThat(m.path("created").asLong()).isEqualTo(1677610602L);
-            assertThat(m.path("owned_by").asText()).isEqualTo(m.path("id").asText().split("/")[0]);
-        });
-        assertThat(ids).isSortedAccordingTo(String::compareTo).containsExactlyInAnyOrderElementsOf(MODELS);
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"object":"list","data":[
+                  {"id":"gpt-4o-mini","object":"model","created":1677610602,"owned_by":"openai"},
+                  {"id":"gpt-4.1","object":"model","created":1677610602,"owned_by":"openai"},
+                  {"id":"gpt-4.1-mini","object":"model","created":1677610602,"owned_by":"openai"},
+                  {"id":"o4-mini","object":"model","created":1677610602,"owned_by":"openai"},
+                  {"id":"text-embedding-3-small","object":"model","created":1677610602,"owned_by":"openai"},
+                  {"id":"llama3.2:3b","object":"model","created":1677610602,"owned_by":"meta"},
+                  {"id":"mistral-small","object":"model","created":1677610602,"owned_by":"mistralai"}]}"""));
+        assertThat(get(upstream, "/models").body()).isEqualTo(response.body());
+        assertThat(DemoUpstream.modelIds()).containsExactly("gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini",
+                "text-embedding-3-small", "llama3.2:3b", "mistral-small");
     }
 
     @Test
-    void answersAnUnknownModelWithGitHubsNotFoundShape() throws Exception {
+    void answersChatAndEmbeddingsForEveryListedModel() throws Exception {
+        for (String model : DemoUpstream.modelIds()) {
+            assertThat(post(upstream, "/v1/chat/completions", "{\"model\":\"" + model
+                    + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").statusCode()).as(model)
+                    .isEqualTo(200);
+            assertThat(post(upstream, "/v1/embeddings", embeddings(model, "\"x\"", "")).statusCode()).as(model)
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void servesExactlyTheIdsItIsGivenSortedWithTheirPublisherAsOwner() throws Exception {
+        try (DemoUpstream own = DemoUpstream.start(new DemoConfig(Duration.ZERO),
+                Set.of("openai/gpt-4o-mini", "meta/Llama-3.3-70B-Instruct", "plain"))) {
+            JsonNode data = json(get(own, "/models").body()).path("data");
+            List<String> owners = new ArrayList<>();
+            data.forEach(m -> owners.add(m.path("id").asText() + "=" + m.path("owned_by").asText()));
+            assertThat(owners).containsExactly("meta/Llama-3.3-70B-Instruct=meta", "openai/gpt-4o-mini=openai",
+                    "plain=demo");
+            assertThat(post(own, "/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
+                    + "\"user\",\"content\":\"hi\"}]}").statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void failsTheModelListOnRequestForRefreshTests() throws Exception {
+        HttpResponse<String> failing = get(upstream, "/v1/models?fail=500");
+        assertThat(failing.statusCode()).isEqualTo(500);
+        assertOpenAiError(failing.body(), "server_error");
+
+        HttpResponse<String> malformed = get(upstream, "/v1/models?fail=malformed");
+        assertThat(malformed.statusCode()).isEqualTo(200);
+        assertThat(malformed.body()).startsWith("{\"object\":\"list\"");
+        assertThat(catchThrowable(() -> json(malformed.body()))).isNotNull();
+
+        assertThat(json(get(upstream, "/v1/models?fail=empty").body()))
+                .isEqualTo(json("{\"object\":\"list\",\"data\":[]}"));
+        JsonNode bare = json(get(upstream, "/v1/models?fail=bare").body());
+        assertThat(bare.isArray()).isTrue();
+        assertThat(bare).hasSize(DemoUpstream.modelIds().size());
+
+        HttpResponse<String> unknown = get(upstream, "/v1/models?fail=wrapped");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(json(unknown.body()).path("error").path("param").asText()).isEqualTo("fail");
+    }
+
+    @Test
+    void answersAnUnknownModelWithOpenAisNotFoundEnvelope() throws Exception {
         HttpResponse<String> response = post(upstream, "/chat/completions",
-                "{\"model\":\"openai/gpt-9\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
-        JsonNode error = json(response.body()).path("error");
-        assertThat(error.path("code").asText()).isEqualTo("unknown_model");
-        assertThat(error.path("message").asText()).isEqualTo("Unknown model: openai/gpt-9");
-        assertThat(error.path("details").asText()).isEqualTo("Unknown model: openai/gpt-9");
+        assertThat(json(response.body())).isEqualTo(json("""
+                {"error":{"message":"The model 'openai/gpt-4o-mini' does not exist or you do not have access to it.",
+                          "type":"invalid_request_error","param":"model","code":"model_not_found"}}"""));
 
-        HttpResponse<String> embedding = post(upstream, "/embeddings", embeddings("openai/nope", "\"x\"", ""));
+        HttpResponse<String> embedding = post(upstream, "/embeddings", embeddings("nope", "\"x\"", ""));
         assertThat(embedding.statusCode()).isEqualTo(404);
-        assertThat(json(embedding.body()).path("error").path("code").asText()).isEqualTo("unknown_model");
+        assertThat(json(embedding.body()).path("error").path("code").asText()).isEqualTo("model_not_found");
     }
 
     @Test
     void matchesModelIdsCaseInsensitively() throws Exception {
         HttpResponse<String> response = post(upstream, "/chat/completions",
-                "{\"model\":\"OpenAI/GPT-4o-Mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                "{\"model\":\"GPT-4o-Mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(json(response.body()).path("model").asText()).isEqualTo("OpenAI/GPT-4o-Mini");
+        assertThat(json(response.body()).path("model").asText()).isEqualTo("GPT-4o-Mini");
     }
 
     @Test
@@ -450,11 +502,11 @@ class DemoUpstreamTest {
 
     @Test
     void keepsOneConnectionAliveAcrossAnswersOfEveryKind() throws Exception {
-        try (DemoUpstream own = DemoUpstream.start(new DemoConfig(Duration.ZERO), MODELS)) {
+        try (DemoUpstream own = DemoUpstream.start(new DemoConfig(Duration.ZERO))) {
             HttpClient single = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             assertThat(post(single, own, "/chat/completions", chat("a", "")).statusCode()).isEqualTo(200);
             assertThat(post(single, own, "/chat/completions", chat("b", ",\"stream\":true")).statusCode()).isEqualTo(200);
-            assertThat(post(single, own, "/embeddings", embeddings("openai/text-embedding-3-small", "\"c\"", ""))
+            assertThat(post(single, own, "/embeddings", embeddings("text-embedding-3-small", "\"c\"", ""))
                     .statusCode()).isEqualTo(200);
             assertThat(post(single, own, "/chat/completions", "nope").statusCode()).isEqualTo(400);
             assertThat(post(single, own, "/nowhere", "{}").statusCode()).isEqualTo(404);
@@ -494,7 +546,7 @@ class DemoUpstreamTest {
 
     @Test
     void stopsTheStreamWhenTheClientClosesItMidway() throws Exception {
-        try (DemoUpstream paced = DemoUpstream.start(new DemoConfig(Duration.ofMillis(50)), MODELS)) {
+        try (DemoUpstream paced = DemoUpstream.start(new DemoConfig(Duration.ofMillis(50)))) {
             HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest request = HttpRequest.newBuilder(paced.baseUrl().resolve("/v1/chat/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString(chat("leave early", ",\"stream\":true")))
@@ -522,7 +574,7 @@ class DemoUpstreamTest {
 
     @Test
     void stopsTheStreamWhenTheClientResetsTheConnection() throws Exception {
-        try (DemoUpstream paced = DemoUpstream.start(new DemoConfig(Duration.ofMillis(50)), MODELS)) {
+        try (DemoUpstream paced = DemoUpstream.start(new DemoConfig(Duration.ofMillis(50)))) {
             String body = chat("reset", ",\"stream\":true");
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", paced.port()), 5000);
@@ -547,7 +599,7 @@ class DemoUpstreamTest {
 
     @Test
     void reportsALoopbackBaseUrlAndClosesIdempotently() throws Exception {
-        DemoUpstream own = DemoUpstream.start(new DemoConfig(Duration.ZERO), MODELS);
+        DemoUpstream own = DemoUpstream.start(new DemoConfig(Duration.ZERO));
         assertThat(own.baseUrl()).isEqualTo(URI.create("http://127.0.0.1:" + own.port()));
         assertThat(own.port()).isPositive();
         own.close();
@@ -636,8 +688,8 @@ class DemoUpstreamTest {
         assertThat(error.has("code")).isTrue();
     }
 
-    private static int dimensionsOf(String model, String extraFields) throws Exception {
-        HttpResponse<String> response = post(upstream, "/embeddings", embeddings(model, "\"dims\"", extraFields));
+    private static int dimensionsOf(DemoUpstream target, String model, String extraFields) throws Exception {
+        HttpResponse<String> response = post(target, "/embeddings", embeddings(model, "\"dims\"", extraFields));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         float[] vector = floats(json(response.body()).path("data").get(0).path("embedding"));
         assertThat(norm(vector)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));

@@ -30,6 +30,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class CodeGeneratorTest {
     private static final String BASE_URL = "http://127.0.0.1:3010/v1";
     private static final String REPLY = "{\"choices\":[{\"message\":{\"content\":\"stub reply\"}}]}";
+    /** A stream as the proxy relays it: CRLF line ends in one event, a usage-only event, then [DONE]. */
+    private static final String STREAM_REPLY = "data: {\"choices\":[{\"delta\":{\"content\":\"stub\"}}]}\r\n\r\n"
+            + ": keep-alive\n\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\" reply\"}}]}\n\n"
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n"
+            + "data: [DONE]\n\n";
 
     @TempDir
     static Path work;
@@ -74,14 +80,14 @@ class CodeGeneratorTest {
     @Test
     void stringLiteralsParseBackAsJsonToTheSameString() throws IOException {
         for (String value : hostile) {
-            String literal = CodeGenerator.stringLiteral(value);
+            String literal = SnippetLiterals.jsonString(value);
             assertThat(Json.MAPPER.readTree(literal).textValue()).as(literal).isEqualTo(expected(value));
             assertThat(literal).as("nothing that closes a script tag or ends a JS line")
                     .doesNotContain("<", ">", "&", "\u2028", "\u2029", "\n", "\r", "\u0000");
             assertThat(literal.substring(1, literal.length() - 1).replace("\\\\", "").replace("\\\"", ""))
                     .as("every quote inside is escaped").doesNotContain("\"");
         }
-        assertThat(CodeGenerator.stringLiteral("a/b")).as("no \\/: Python would keep the backslash")
+        assertThat(SnippetLiterals.jsonString("a/b")).as("no \\/: Python would keep the backslash")
                 .isEqualTo("\"a/b\"");
     }
 
@@ -92,7 +98,7 @@ class CodeGeneratorTest {
             if (value.indexOf('\u0000') >= 0) {
                 continue; // no shell string can hold NUL; the bash snippets only quote JSON, which never has one raw
             }
-            Run run = run(List.of("bash", "-c", "printf '%s' " + CodeGenerator.shellQuote(CodeGenerator.wellFormed(value))),
+            Run run = run(List.of("bash", "-c", "printf '%s' " + SnippetLiterals.shellQuote(SnippetLiterals.wellFormed(value))),
                     Map.of(), null);
             assertThat(run.exit()).as(value).isZero();
             assertThat(run.stdout()).as(value).isEqualTo(expected(value));
@@ -172,7 +178,7 @@ class CodeGeneratorTest {
             for (String prompt : hostile) {
                 Path script = app.resolve("chat.py");
                 Files.writeString(script, generator.generate(Language.PYTHON, type, hostileModel, prompt));
-                Run run = run(List.of("python3", "-W", "error", script.toString()),
+                Run run = run(List.of(python(), "-W", "error", script.toString()),
                         Map.of("PYTHONPATH", app.resolve("stubs").toString(), "PYTHONIOENCODING", "utf-8"), app);
                 assertThat(run.exit()).as("%s: %s", type, run.stderr()).isZero();
                 JsonNode sent = Json.MAPPER.readTree(firstLine(run.stdout()));
@@ -197,8 +203,16 @@ class CodeGeneratorTest {
         Files.writeString(curl, String.join("\n",
                 "#!/usr/bin/env bash",
                 ": > \"$CURL_CAPTURE\"",
-                "for a in \"$@\"; do printf '%s\\0' \"$a\" >> \"$CURL_CAPTURE\"; done",
-                "printf '%s' " + CodeGenerator.shellQuote(REPLY),
+                "body= previous=",
+                "for a in \"$@\"; do",
+                "  printf '%s\\0' \"$a\" >> \"$CURL_CAPTURE\"",
+                "  [ \"$previous\" = -d ] && body=$a",
+                "  previous=$a",
+                "done",
+                "case $body in",
+                "  *'\"stream\":true'*) printf '%s' " + SnippetLiterals.shellQuote(STREAM_REPLY) + " ;;",
+                "  *) printf '%s' " + SnippetLiterals.shellQuote(REPLY) + " ;;",
+                "esac",
                 ""));
         Files.setPosixFilePermissions(curl, PosixFilePermissions.fromString("rwxr-xr-x"));
         Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"),
@@ -226,12 +240,20 @@ class CodeGeneratorTest {
                 assertThat(sent.path("messages")).hasSize(1);
                 assertThat(sent.path("messages").get(0).path("content").asText()).as("%s", type)
                         .isEqualTo(expected(prompt));
-                if (type == Type.BASIC) {
-                    assertThat(body).as("the body is exactly the JSON encoding")
-                            .isEqualTo(CodeGenerator.chatBody(hostileModel, expected(prompt)));
-                    assertThat(run.stdout()).startsWith(REPLY);
-                } else {
-                    assertThat(run.stdout()).contains("Assistant: stub reply");
+                switch (type) {
+                    case BASIC -> {
+                        assertThat(body).as("the body is exactly the JSON encoding")
+                                .isEqualTo(CodeGenerator.chatBody(hostileModel, expected(prompt)));
+                        assertThat(run.stdout()).startsWith(REPLY);
+                    }
+                    case STREAMING -> {
+                        assertThat(body).as("the body is exactly the JSON encoding")
+                                .isEqualTo(SnippetLiterals.chatBody(hostileModel, expected(prompt), true));
+                        assertThat(args).contains("-sSN");
+                        assertThat(run.stdout()).as("the text of each event, then the usage")
+                                .isEqualTo("stub reply\n[3 prompt + 2 completion tokens]\n");
+                    }
+                    case INTERACTIVE -> assertThat(run.stdout()).contains("Assistant: stub reply");
                 }
             }
         }
@@ -255,6 +277,13 @@ class CodeGeneratorTest {
                 .path("code").asText())
                 .contains("curl -sS \"$BASE_URL/chat/completions\"",
                         "BODY='{\"model\":\"meta/llama-3.3-70b-instruct\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}'");
+        assertThat(generator.generate(Json.MAPPER.readTree("{\"language\":\"CURL\",\"type\":\"streaming\"}"))
+                .path("code").asText()).as("curl is bash").contains("curl -sSN \"$BASE_URL/chat/completions\"");
+        assertThat(generator.generate(Json.MAPPER.readTree("{\"language\":\"java\",\"type\":\"interactive\"}"))
+                .path("code").asText()).contains("public class InteractiveChat", ".baseUrl(\"" + BASE_URL + "\")");
+        assertThat(CodeGenerator.fileName(Language.JAVA, Type.STREAMING)).isEqualTo("StreamingChat.java");
+        assertThat(CodeGenerator.fileName(Language.PYTHON, Type.BASIC)).isEqualTo("basic_chat.py");
+        assertThat(CodeGenerator.fileName(Language.BASH, Type.INTERACTIVE)).isEqualTo("interactive-chat.sh");
         assertThat(new CodeGenerator("http://proxy.example:8080/v1/").generate(Language.JS, Type.BASIC, "m", "p"))
                 .contains("baseURL: \"http://proxy.example:8080/v1\"");
         assertThat(Path.of("generated-examples")).as("writes no files").doesNotExist();
@@ -267,7 +296,7 @@ class CodeGeneratorTest {
         ProxyError ruby = rejection("{\"language\":\"ruby\",\"type\":\"basic\"}");
         assertThat(ruby.status()).as("the reference answered 500").isEqualTo(400);
         assertThat(ruby.kind()).isEqualTo(ErrorKind.INVALID_VALUE);
-        assertThat(ruby.message()).isEqualTo("language: \"ruby\" (expected: one of js, python, bash)");
+        assertThat(ruby.message()).isEqualTo("language: \"ruby\" (expected: one of js, python, bash (or curl), java)");
         assertThat(rejection("{\"language\":\"js\",\"type\":\"fancy\"}").param()).isEqualTo("type");
         assertThat(rejection("{\"language\":\"js\"}").param()).isEqualTo("type");
         assertThat(rejection("{\"language\":7,\"type\":\"basic\"}").kind()).isEqualTo(ErrorKind.INVALID_PARAMETER);
@@ -317,6 +346,11 @@ class CodeGeneratorTest {
         Files.delete(out);
         Files.delete(err);
         return run;
+    }
+
+    /** Debian's interpreter when there is one: a version manager's shim costs a second per run on a busy machine. */
+    private static String python() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
     private static boolean available(String program) {

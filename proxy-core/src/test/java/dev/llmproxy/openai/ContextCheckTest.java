@@ -266,4 +266,26 @@ class ContextCheckTest {
         // the plan's cap alone is a limit
         assertThat(old.check(text("hello world", "old/model"), FREE).limit()).isEqualTo(8000);
     }
+
+    @Test
+    void namesWhereTheLimitCameFrom() {
+        List<CatalogModel> listed = ModelListing.parse(("{\"data\":["
+                + "{\"id\":\"llama3.2:3b\"},{\"id\":\"my-model\"},"
+                + "{\"id\":\"served\",\"max_model_len\":4096}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "local", KnownModels.bundled(), java.time.Instant.now());
+        LiveCatalog local = new LiveCatalog(ModelCatalog.of(listed));
+        ContextCheck check = new ContextCheck(local, TOKENS, new ModelAdvisor(local));
+
+        Result known = check.check(text("hello world", "llama3.2:3b"), null);
+        assertThat(known.limit()).isEqualTo(131072);
+        assertThat(known.limitSource()).isEqualTo("known-models");
+        assertThat(known.fits()).isTrue();
+        Result listing = check.check(text("hello world", "served"), null);
+        assertThat(listing.limit()).isEqualTo(4096);
+        assertThat(listing.limitSource()).isEqualTo("listing");
+        Result unknown = check.check(text("hello world", "my-model"), null);
+        assertThat(unknown.limit()).isNull();
+        assertThat(unknown.fits()).isNull();
+        assertThat(unknown.limitSource()).isEqualTo("unknown");
+    }
 }

@@ -85,9 +85,9 @@ class GitHubModelsPlanTest {
 
     @Test
     void modelOutsideTheTableHasUnknownLimits() {
-        CatalogModel newCustom = new CatalogModel("openai/gpt-6", "GPT-6", "OpenAI", "custom", null, null,
+        CatalogModel newCustom = CatalogModel.gitHubCatalog("openai/gpt-6", "GPT-6", "OpenAI", "custom", null, null,
                 List.of(), List.of(), List.of(), List.of());
-        CatalogModel newTier = new CatalogModel("acme/x", "X", "Acme", "premium", null, null,
+        CatalogModel newTier = CatalogModel.gitHubCatalog("acme/x", "X", "Acme", "premium", null, null,
                 List.of(), List.of(), List.of(), List.of());
 
         assertThat(PlanLimits.limitsFor(newCustom, PRO)).isEqualTo(PlanLimits.UNKNOWN);

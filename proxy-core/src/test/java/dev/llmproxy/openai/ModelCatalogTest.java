@@ -44,7 +44,7 @@ class ModelCatalogTest {
     @Test
     void bundledCatalogKeepsTheCatalogsFactsIncludingNulls() {
         CatalogModel jamba = catalog.find("ai21-labs/ai21-jamba-1.5-large").orElseThrow();
-        assertThat(jamba).isEqualTo(new CatalogModel("ai21-labs/ai21-jamba-1.5-large", "AI21 Jamba 1.5 Large",
+        assertThat(jamba).isEqualTo(CatalogModel.gitHubCatalog("ai21-labs/ai21-jamba-1.5-large", "AI21 Jamba 1.5 Large",
                 "AI21 Labs", "high", 262144, 4096, List.of("text"), List.of("text"),
                 List.of("streaming", "tool-calling"), List.of("rag", "multilingual", "large context")));
         assertThat(jamba.ownedBy()).isEqualTo("ai21-labs");
@@ -116,7 +116,7 @@ class ModelCatalogTest {
                 }""";
         ModelCatalog parsed = ModelCatalog.parse(utf8("[" + entry + "]"));
 
-        assertThat(parsed.models()).containsExactly(new CatalogModel("openai/text-embedding-3-small",
+        assertThat(parsed.models()).containsExactly(CatalogModel.gitHubCatalog("openai/text-embedding-3-small",
                 "OpenAI Text Embedding 3 (small)", "OpenAI", "embeddings", 8191, null,
                 List.of("text"), List.of("embeddings"), List.of(), List.of("rag", "multilingual")));
     }

@@ -19,7 +19,7 @@ class ModelTraitsTest {
 
     private static CatalogModel model(String id, String name, String tier, Integer maxInput, List<String> capabilities,
                                       List<String> tags) {
-        return new CatalogModel(id, name, "Someone", tier, maxInput, 4096, List.of("text"), List.of("text"),
+        return CatalogModel.gitHubCatalog(id, name, "Someone", tier, maxInput, 4096, List.of("text"), List.of("text"),
                 capabilities, tags);
     }
 

@@ -31,7 +31,8 @@ class ModelsResponseTest {
 
         assertThat(jamba.toString()).isEqualTo("{\"id\":\"ai21-labs/ai21-jamba-1.5-large\",\"object\":\"model\","
                 + "\"created\":1677610602,\"owned_by\":\"ai21-labs\",\"name\":\"AI21 Jamba 1.5 Large\","
-                + "\"publisher\":\"AI21 Labs\",\"limits\":{\"max_input_tokens\":262144,\"max_output_tokens\":4096},"
+                + "\"publisher\":\"AI21 Labs\",\"limits\":{\"max_input_tokens\":262144,\"max_output_tokens\":4096,"
+                + "\"input_source\":\"catalog\",\"output_source\":\"catalog\"},"
                 + "\"capabilities\":[\"streaming\",\"tool-calling\"],\"supported_input_modalities\":[\"text\"],"
                 + "\"supported_output_modalities\":[\"text\"],\"tags\":[\"rag\",\"multilingual\",\"large context\"],"
                 + "\"rate_limit\":{\"per_minute\":10,\"per_day\":50,\"concurrent\":2,\"window_seconds\":60,"
@@ -44,7 +45,8 @@ class ModelsResponseTest {
         ObjectNode body = ModelsResponse.render(catalog, GitHubModelsPlan.FREE, EVENING);
 
         JsonNode embedding = model(body, "openai/text-embedding-3-large");
-        assertThat(embedding.get("limits").toString()).isEqualTo("{\"max_input_tokens\":8191,\"max_output_tokens\":null}");
+        assertThat(embedding.get("limits").toString()).isEqualTo("{\"max_input_tokens\":8191,\"max_output_tokens\":null,"
+                + "\"input_source\":\"catalog\",\"output_source\":\"unknown\"}");
 
         JsonNode o1 = model(body, "openai/o1").get("rate_limit");
         assertThat(o1.get("available").asBoolean()).isFalse();
@@ -87,5 +89,25 @@ class ModelsResponseTest {
             }
         }
         throw new AssertionError("no model " + id);
+    }
+
+    @Test
+    void anUpstreamWithoutAPlanListsLimitsAndTheirSourcesButNoRateLimit() {
+        ModelCatalog listing = ModelCatalog.of(ModelListing.parse(
+                ("{\"data\":[{\"id\":\"gpt-4o-mini\",\"owned_by\":\"system\"},{\"id\":\"whisper-1\","
+                        + "\"owned_by\":\"openai-internal\"}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "openai", KnownModels.bundled(), EVENING));
+
+        ObjectNode body = ModelsResponse.render(listing, null, EVENING);
+
+        assertThat(model(body, "gpt-4o-mini").toString()).isEqualTo("{\"id\":\"gpt-4o-mini\",\"object\":\"model\","
+                + "\"created\":1677610602,\"owned_by\":\"system\",\"name\":\"gpt-4o-mini\",\"publisher\":\"system\","
+                + "\"limits\":{\"max_input_tokens\":128000,\"max_output_tokens\":16384,"
+                + "\"input_source\":\"known-models\",\"output_source\":\"known-models\"},"
+                + "\"capabilities\":[],\"supported_input_modalities\":[],\"supported_output_modalities\":[],"
+                + "\"tags\":[]}");
+        assertThat(model(body, "whisper-1").get("limits").toString()).isEqualTo("{\"max_input_tokens\":null,"
+                + "\"max_output_tokens\":null,\"input_source\":\"unknown\",\"output_source\":\"unknown\"}");
+        assertThat(body.get("meta").has("plan")).isFalse();
     }
 }

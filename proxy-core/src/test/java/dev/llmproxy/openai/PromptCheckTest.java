@@ -198,4 +198,26 @@ class PromptCheckTest {
         assertThat(check.check(null, "gpt-4o", FREE)).isNull();
         assertThat(check.check(chat("gpt-4o", "x"), null, FREE)).isNull();
     }
+
+    @Test
+    void anUnknownLimitIsNeverGuessedAndAKnownFamilysLimitIsEnforced() {
+        List<CatalogModel> listed = ModelListing.parse(("{\"object\":\"list\",\"data\":["
+                + "{\"id\":\"my-assistant:latest\",\"owned_by\":\"library\"},"
+                + "{\"id\":\"phi3:mini\",\"owned_by\":\"library\"}]}").getBytes(StandardCharsets.UTF_8),
+                "ollama", KnownModels.bundled(), java.time.Instant.now());
+        LiveCatalog ollama = new LiveCatalog(ModelCatalog.of(listed));
+        PromptCheck local = new PromptCheck(ollama, TOKENS, new ModelAdvisor(ollama));
+
+        ObjectNode huge = chat("my-assistant:latest", "hello ".repeat(20000));
+        assertThat(local.check(huge, bytes(huge), "my-assistant:latest", null)).as("no limit known: no guess").isNull();
+
+        ObjectNode over = chat("phi3:mini", "hello ".repeat(6000));
+        ProxyError error = local.check(over, bytes(over), "phi3:mini", null);
+        assertThat(error).isNotNull();
+        assertThat(error.message()).startsWith("This model's maximum input is 4096 tokens.");
+        JsonNode context = error.toJsonNode().path("context");
+        assertThat(context.path("limit").asInt()).isEqualTo(4096);
+        assertThat(context.path("limit_source").asText()).isEqualTo("known-models");
+        assertThat(context.path("exact").asBoolean()).isFalse();
+    }
 }

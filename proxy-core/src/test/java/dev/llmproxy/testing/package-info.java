@@ -11,6 +11,8 @@
  *       stalls, closes or resets, records requests and sees the proxy close its connection.</li>
  *   <li>{@link dev.llmproxy.testing.RawHttpClient} — a blocking socket client that shows each body piece as it
  *       arrives, pipelines, aborts with RST, or stops reading.</li>
+ *   <li>{@link dev.llmproxy.testing.RedisServer} — a real {@code redis-server} on a free port that tests can
+ *       freeze (SIGSTOP), kill (SIGKILL) and restart.</li>
  * </ul>
  */
 package dev.llmproxy.testing;

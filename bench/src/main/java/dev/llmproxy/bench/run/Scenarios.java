@@ -29,7 +29,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: the bench's main thread; the load generator runs on its own event loops.
  */
 final class Scenarios {
-    static final String MODEL = "openai/gpt-4o-mini";
+    /**
+     * One of the demo upstream's own ids, and one no catalog rewrites on the way (a GitHub-style short name such as
+     * {@code gpt-4o-mini} would be), so direct and proxied requests name the same model.
+     */
+    static final String MODEL = "llama3.2:3b";
     static final int SSE_TOKENS = 64;
     static final int SSE_TOKEN_DELAY_MS = 20;
     static final double[] PERCENTILES = {50, 90, 99, 99.9};

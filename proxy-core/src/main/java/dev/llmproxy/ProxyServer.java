@@ -6,14 +6,23 @@ import dev.llmproxy.client.ClientAuth;
 import dev.llmproxy.client.ClientChannelInitializer;
 import dev.llmproxy.client.ClientConnections;
 import dev.llmproxy.client.ClientServices;
+import dev.llmproxy.client.ClientQuotas;
+import dev.llmproxy.client.ClientConnectionLimiter;
+import dev.llmproxy.client.RequestBodyDecoder;
 import dev.llmproxy.client.Route;
 import dev.llmproxy.client.Router;
-import dev.llmproxy.config.ModelsConfig;
+import dev.llmproxy.config.ConfigNote;
+import dev.llmproxy.config.UpstreamAuth;
+import dev.llmproxy.config.UpstreamKind;
+import dev.llmproxy.config.UpstreamOptions;
+import dev.llmproxy.config.UpstreamSpec;
 import dev.llmproxy.config.ProxyConfig;
 import dev.llmproxy.config.UpstreamConfig;
 import dev.llmproxy.demo.DemoUpstream;
 import dev.llmproxy.netty.Transports;
-import dev.llmproxy.openai.CatalogModel;
+import dev.llmproxy.openai.CredentialHeader;
+import dev.llmproxy.openai.KnownModels;
+import dev.llmproxy.openai.UpstreamCatalog;
 import dev.llmproxy.openai.CatalogRefresher;
 import dev.llmproxy.openai.ContextCheck;
 import dev.llmproxy.openai.GitHubModelsPlan;
@@ -36,7 +45,9 @@ import dev.llmproxy.stats.UsageStats;
 import dev.llmproxy.routes.ModelRoutes;
 import dev.llmproxy.routes.ModelToolRoutes;
 import dev.llmproxy.routes.Responses;
+import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
+import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.upstream.UpstreamChannelInitializer;
 import dev.llmproxy.upstream.UpstreamPool;
 import dev.llmproxy.upstream.UpstreamTarget;
@@ -60,7 +71,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -87,77 +100,92 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup ioGroup;
     private final DnsAddressResolverGroup resolver;
-    private final PerEventLoopUpstreamPool pool;
+    private final ModelRouter upstreams;
     private final PerEventLoopUpstreamPool ttsPool;
     private final ClientConnections connections;
     private final Admission admission;
     private final ProxyMetrics metrics;
     private final ExecutorService telemetry;
     private final ExecutorService work;
-    private final LiveCatalog catalog;
-    private final CatalogRefresher refresher;
     private final DemoUpstream demo;
     private final Channel serverChannel;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
 
     private ProxyServer(ProxyConfig config, EventLoopGroup acceptGroup, EventLoopGroup ioGroup,
-                        DnsAddressResolverGroup resolver, PerEventLoopUpstreamPool pool,
+                        DnsAddressResolverGroup resolver, ModelRouter upstreams,
                         PerEventLoopUpstreamPool ttsPool,
                         ClientConnections connections, Admission admission, ProxyMetrics metrics,
-                        ExecutorService telemetry, ExecutorService work, LiveCatalog catalog,
-                        CatalogRefresher refresher, DemoUpstream demo, Channel serverChannel) {
+                        ExecutorService telemetry, ExecutorService work, DemoUpstream demo, Channel serverChannel) {
         this.config = config;
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
         this.resolver = resolver;
-        this.pool = pool;
+        this.upstreams = upstreams;
         this.ttsPool = ttsPool;
         this.connections = connections;
         this.admission = admission;
         this.metrics = metrics;
         this.telemetry = telemetry;
         this.work = work;
-        this.catalog = catalog;
-        this.refresher = refresher;
         this.demo = demo;
         this.serverChannel = serverChannel;
     }
 
     /** Binds and starts serving; returns once the listener is bound. Starts the demo upstream when configured so. */
     public static ProxyServer start(ProxyConfig requested) throws InterruptedException {
-        LiveCatalog catalog = LiveCatalog.bundled();
         DemoUpstream demo = null;
         ProxyConfig config = requested;
         if (requested.upstream().demo()) {
-            Set<String> ids = catalog.current().models().stream().map(CatalogModel::id).collect(Collectors.toUnmodifiableSet());
-            demo = DemoUpstream.start(requested.demo(), ids);
-            UpstreamConfig upstream = requested.upstream().withBaseUrl(demo.baseUrl());
+            demo = DemoUpstream.start(requested.demo());
+            UpstreamConfig upstream = requested.upstream().withBaseUrl(demo.baseUrl().resolve("/v1"));
             config = requested.withUpstream(upstream);
             if (config.tts().target().isEmpty()) {
                 config = config.withTts(config.tts().withTarget(demo.baseUrl())); // the demo speaks too
+            }
+        }
+        for (ConfigNote note : config.upstreams().notes()) {
+            if (note.level() == ConfigNote.Level.WARNING) {
+                log.warn("{}", note.text());
+            } else {
+                log.info("{}", note.text());
             }
         }
         Transports transports = Transports.best();
         EventLoopGroup acceptGroup = transports.newGroup(1, "llm-proxy-accept");
         EventLoopGroup ioGroup = transports.newGroup(config.server().ioThreads(), "llm-proxy-io");
         DnsAddressResolverGroup resolver = null;
-        PerEventLoopUpstreamPool pool = null;
+        List<Upstream> built = new ArrayList<>();
+        ModelRouter upstreams = null;
         PerEventLoopUpstreamPool ttsPool = null;
         ScheduledExecutorService telemetry = null;
         ExecutorService work = null;
-        CatalogRefresher refresher = null;
         try {
-            UpstreamConfig up = config.upstream();
-            URI baseUrl = up.baseUrl().orElseThrow();
-            UpstreamTarget target = UpstreamTarget.of(baseUrl);
             resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                     .datagramChannelType(transports.datagramChannel())
                     .socketChannelType(transports.socketChannel()));
-            pool = newPool(target, up, transports, resolver);
-            ttsPool = newPool(UpstreamTarget.of(config.tts().target().orElseThrow()), up, transports, resolver);
+            HttpClient catalogHttp = CatalogRefresher.httpClient(config.upstream().connectTimeout());
+            KnownModels known = KnownModels.bundled();
+            for (UpstreamSpec spec : config.upstreams().upstreams()) {
+                UpstreamOptions options = config.upstreamOptions(spec);
+                URI base = spec.baseUrl().orElseThrow();
+                UpstreamTarget target = UpstreamTarget.of(base);
+                PerEventLoopUpstreamPool pool = newPool(target, options, transports, resolver);
+                built.add(new Upstream(built.size(), spec, options, pool,
+                        catalogOf(spec, base, catalogHttp, known)));
+                if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
+                    log.warn("upstream {}: GitHub Models was retired on 2026-07-30 and answers 410 Gone; its requests "
+                            + "will fail with upstream_retired. Configure another upstream (see README, Upstreams)",
+                            spec.name());
+                }
+            }
+            upstreams = new ModelRouter(built, config.upstreams().routes(), config.upstreams().defaultUpstream());
+            ttsPool = newPool(UpstreamTarget.of(config.tts().target().orElseThrow()),
+                    config.upstreamOptions(config.upstreams().first()), transports, resolver);
 
             ClientConnections connections = new ClientConnections();
+            ClientConnectionLimiter limiter = new ClientConnectionLimiter(config.server().maxConnections());
+            LiveCatalog catalog = upstreams.combined();
             Admission admission = new Admission(config.admission(), catalog.current(), NanoClock.system(),
                     Clock.systemUTC());
             ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
@@ -165,21 +193,24 @@ public final class ProxyServer implements AutoCloseable {
             UsageStats stats = new UsageStats(NanoClock.system());
             telemetry = Executors.newSingleThreadScheduledExecutor(
                     new DefaultThreadFactory("llm-proxy-telemetry", true));
-            // latencies land in the minute they are aggregated: keep the windows sharp, off the event loops
+            ModelRouter router = upstreams;
+            // latencies land in the minute they are aggregated: keep the windows sharp, off the event loops; a
+            // refreshed model list reaches the request path here too
             telemetry.scheduleAtFixedRate(() -> {
                 stats.aggregate();
                 metrics.aggregate();
+                router.sync();
             }, 1, 1, TimeUnit.SECONDS);
             // token counting of large prompts and check-context bodies: CPU work that must not hold an event loop
             work = Executors.newFixedThreadPool(Math.max(2, config.server().ioThreads()),
                     new DefaultThreadFactory("llm-proxy-work", true));
-            ClientServices services = clientServices(config, catalog, new TokenCounter(), admission, pool, ttsPool,
-                    connections, target.display(), Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work);
-            refresher = catalogRefresher(config, catalog);
+            ClientServices services = clientServices(config, upstreams, new TokenCounter(), admission, ttsPool,
+                    connections, Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work);
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
                     .channel(transports.serverChannel())
+                    .handler(limiter)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
@@ -188,28 +219,56 @@ public final class ProxyServer implements AutoCloseable {
                     .childHandler(new ClientChannelInitializer(services));
             Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
 
-            ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, pool, ttsPool, connections,
-                    admission, metrics, telemetry, work, catalog, refresher, demo, serverChannel);
+            ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, upstreams, ttsPool,
+                    connections, admission, metrics, telemetry, work, demo, serverChannel);
             InetSocketAddress bound = server.address();
-            log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); upstream {}{}; TLS {}",
+            log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); {}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
-                    target.display(), up.demo() ? " (demo upstream: no GITHUB_TOKEN or OPENAI_BASE_URL set)" : "",
-                    target.tls() ? UpstreamTls.provider() : "off");
-            if (refresher != null) {
-                refresher.start(config.models().refreshEvery());
+                    describe(built, config.upstreams().demo()), UpstreamTls.provider());
+            for (Upstream u : built) {
+                u.catalog().start(config.models().refreshEvery());
             }
             return server;
         } catch (SSLException e) {
-            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
+            releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
             throw new IllegalStateException("cannot set up TLS for the upstream: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
-            releaseAfterFailedStart(pool, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
+            releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
             throw e;
         }
     }
 
+    private static String describe(List<Upstream> upstreams, boolean demo) {
+        List<String> names = new ArrayList<>(upstreams.size());
+        for (Upstream u : upstreams) {
+            names.add(u.toString());
+        }
+        return (upstreams.size() == 1 ? "upstream " : "upstreams ") + String.join(", ", names)
+                + (demo ? " (the embedded demo upstream: nothing else is configured)" : "");
+    }
+
+    /**
+     * Where an upstream's models come from: the config's fixed list, GitHub's catalog for the legacy kind, else the
+     * upstream's own {@code GET <base>/models}, asked with the upstream's own credential header.
+     */
+    private static UpstreamCatalog catalogOf(UpstreamSpec spec, URI base, HttpClient http, KnownModels known) {
+        Clock clock = Clock.systemUTC();
+        if (spec.models().isPresent()) {
+            return UpstreamCatalog.fixed(spec.name(), spec.models().get(), known, clock);
+        }
+        String key = spec.sentApiKey().orElse(null);
+        if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
+            URI catalogUrl = spec.catalogUrl().or(spec.kind()::defaultCatalogUrl).orElse(CatalogRefresher.DEFAULT_URL);
+            return UpstreamCatalog.gitHubModels(spec.name(), base, catalogUrl, key, http, clock);
+        }
+        CredentialHeader credential = key == null ? null
+                : spec.auth() == UpstreamAuth.API_KEY ? CredentialHeader.apiKey(key) : CredentialHeader.bearer(key);
+        URI list = spec.catalogUrl().orElse(URI.create(base.toString().replaceAll("/+$", "") + "/models"));
+        return UpstreamCatalog.listing(spec.name(), base, list, credential, http, known, clock);
+    }
+
     /** A keep-alive pool to one upstream target, TLS when the target says https. */
-    private static PerEventLoopUpstreamPool newPool(UpstreamTarget target, UpstreamConfig up, Transports transports,
+    private static PerEventLoopUpstreamPool newPool(UpstreamTarget target, UpstreamOptions up, Transports transports,
                                                     DnsAddressResolverGroup resolver) throws SSLException {
         SslContext tls = target.tls() ? UpstreamTls.clientContext(up.trustedCaFile()) : null;
         return new PerEventLoopUpstreamPool(target, transports.socketChannel(),
@@ -217,7 +276,7 @@ public final class ProxyServer implements AutoCloseable {
                 resolver, up.connectTimeout(), up.maxConnectionsPerLoop(), up.maxPendingAcquires());
     }
 
-    private static void releaseAfterFailedStart(PerEventLoopUpstreamPool pool, PerEventLoopUpstreamPool ttsPool,
+    private static void releaseAfterFailedStart(List<Upstream> upstreams, PerEventLoopUpstreamPool ttsPool,
                                                 DnsAddressResolverGroup resolver,
                                                 EventLoopGroup ioGroup, EventLoopGroup acceptGroup,
                                                 DemoUpstream demo, ExecutorService telemetry,
@@ -228,8 +287,9 @@ public final class ProxyServer implements AutoCloseable {
         if (work != null) {
             work.shutdownNow();
         }
-        if (pool != null) {
-            pool.close();
+        for (Upstream u : upstreams) {
+            u.catalog().close();
+            u.pool().close();
         }
         if (ttsPool != null) {
             ttsPool.close();
@@ -245,48 +305,17 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * The refresher of the live catalog, or null when the catalog stays the bundled one: no refresh interval, or an
-     * upstream other than GitHub Models with no catalog URL configured (its key must not travel to GitHub). The
-     * upstream key goes along only to the upstream's own host.
-     */
-    private static CatalogRefresher catalogRefresher(ProxyConfig config, LiveCatalog catalog) {
-        ModelsConfig models = config.models();
-        if (models.refreshEvery().isZero()) {
-            return null;
-        }
-        URI upstream = config.upstream().baseUrl().orElseThrow();
-        URI url;
-        if (models.catalogUrl().isPresent()) {
-            url = models.catalogUrl().get();
-        } else if (config.upstream().demo()) {
-            url = upstream.resolve("/catalog/models");
-        } else if (models.githubModels()) {
-            url = CatalogRefresher.DEFAULT_URL;
-        } else {
-            return null;
-        }
-        String token = url.getHost().equalsIgnoreCase(upstream.getHost())
-                ? config.upstream().token().orElse(null) : null;
-        HttpClient http = HttpClient.newBuilder()
-                .connectTimeout(config.upstream().connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-        return new CatalogRefresher(url, token, http, catalog, Clock.systemUTC());
-    }
-
-    /**
      * What every client connection shares: the router, client auth, admission, the pool and the local routes.
      * Public so handler tests can build the same services around a scripted pool.
      */
-    public static ClientServices clientServices(ProxyConfig config, LiveCatalog catalog, TokenCounter tokens,
-                                                Admission admission,
-                                                UpstreamPool pool, UpstreamPool ttsPool,
-                                                ClientConnections connections,
-                                                String upstreamDisplay, Clock clock, Telemetry telemetry,
+    public static ClientServices clientServices(ProxyConfig config, ModelRouter upstreams, TokenCounter tokens,
+                                                Admission admission, UpstreamPool ttsPool,
+                                                ClientConnections connections, Clock clock, Telemetry telemetry,
                                                 Executor work) {
-        HealthRoutes health = new HealthRoutes(clock, () -> catalog.current().size(), upstreamDisplay, config.upstream().demo(),
+        LiveCatalog catalog = upstreams.combined();
+        HealthRoutes health = new HealthRoutes(clock, upstreams, config.upstreams().demo(),
                 connections::draining, connections::inFlight);
-        ModelRoutes models = new ModelRoutes(catalog, config.admission().plan(), admission, clock);
+        ModelRoutes models = new ModelRoutes(upstreams, config.admission().plan(), admission, clock);
         Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
         local.put(Route.HEALTH, health::health);
         local.put(Route.READY, health::ready);
@@ -298,7 +327,9 @@ public final class ProxyServer implements AutoCloseable {
         local.put(Route.RATE_LIMITS_DAILY, request -> Responses.json(request.version(),
                 HttpResponseStatus.OK, admission.dailyReport()));
         local.put(Route.METRICS, new MetricsRoute(telemetry.metrics(), telemetry.executor()));
-        StatsRoutes statsRoutes = new StatsRoutes(new StatsReport(telemetry.stats(), clock), new History());
+        ClientQuotas quotas = new ClientQuotas(config.upstreams().clients(), System.nanoTime());
+        StatsRoutes statsRoutes = new StatsRoutes(new StatsReport(telemetry.stats(), clock), new History(),
+                quotas, upstreams);
         local.put(Route.STATS, statsRoutes::stats);
         local.put(Route.HISTORY, statsRoutes::history);
         GitHubModelsPlan plan = config.models().githubModels() ? config.admission().plan() : null;
@@ -317,8 +348,9 @@ public final class ProxyServer implements AutoCloseable {
         PromptCheck promptCheck = config.models().contextCheck() ? new PromptCheck(catalog, tokens, advisor) : null;
         Router router = new Router(config.strictOpenAiApi(), config.metrics().enabled() ? config.metrics().path() : null,
                 config.tts().enabled());
-        return new ClientServices(config, router, new ClientAuth(config.auth(), config.upstream().token()), admission,
-                catalog, advisor, promptCheck, plan, work, tokens, pool, ttsPool, local, connections,
+        return new ClientServices(config, router, new ClientAuth(config.auth(), config.upstreams().clients()),
+                quotas, admission, upstreams, catalog, advisor, promptCheck, plan, work, tokens, ttsPool,
+                new RequestBodyDecoder(config.server().maxRequestBodyBytes()), local, connections,
                 telemetry::onRequest, telemetry.metrics()::recordInterChunkGap);
     }
 
@@ -378,19 +410,24 @@ public final class ProxyServer implements AutoCloseable {
         return admission;
     }
 
-    /** The model catalog in force (the bundled one until a refresh succeeds). */
+    /** Every upstream's models in one catalog, as the model tools see them. */
     public LiveCatalog catalog() {
-        return catalog;
+        return upstreams.combined();
     }
 
-    /** The catalog refresher, or null when the catalog is not refreshed. */
+    /** The configured upstreams and how models resolve to them. */
+    public ModelRouter upstreams() {
+        return upstreams;
+    }
+
+    /** The first upstream's model-list refresher, or null when its list is fixed. */
     public CatalogRefresher catalogRefresher() {
-        return refresher;
+        return upstreams.upstreams().get(0).catalog().refresher();
     }
 
-    /** The upstream connection pool, for tests and diagnostics. */
+    /** The first upstream's connection pool, for tests and diagnostics. */
     public PerEventLoopUpstreamPool upstreamPool() {
-        return pool;
+        return (PerEventLoopUpstreamPool) upstreams.upstreams().get(0).pool();
     }
 
     /** Stops accepting, lets in-flight exchanges finish up to {@code grace}, then closes everything. Idempotent. */
@@ -411,16 +448,16 @@ public final class ProxyServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             connections.closeAll();
-            pool.close();
+            for (Upstream u : upstreams.upstreams()) {
+                u.catalog().close();
+                u.pool().close();
+            }
             ttsPool.close();
             resolver.close();
             ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             telemetry.shutdownNow();
             work.shutdownNow();
-            if (refresher != null) {
-                refresher.close();
-            }
             if (demo != null) {
                 demo.close();
             }

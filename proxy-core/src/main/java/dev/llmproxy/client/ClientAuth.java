@@ -2,6 +2,10 @@ package dev.llmproxy.client;
 
 import dev.llmproxy.config.AuthConfig;
 import dev.llmproxy.config.AuthMode;
+import dev.llmproxy.config.ClientKeyDigest;
+import dev.llmproxy.config.ClientSpec;
+import dev.llmproxy.config.UpstreamAuth;
+import dev.llmproxy.upstream.Upstream;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 
@@ -21,12 +25,13 @@ public final class ClientAuth {
 
     private final AuthMode mode;
     private final List<byte[]> clientKeys;
-    private final Optional<String> serverToken;
+    private final List<ClientSpec> clients;
 
-    public ClientAuth(AuthConfig config, Optional<String> serverToken) {
+    /** {@code clients}: the config's client keys; when any is configured they replace {@code PROXY_SERVER_KEY}. */
+    public ClientAuth(AuthConfig config, List<ClientSpec> clients) {
         this.mode = config.mode();
         this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        this.serverToken = serverToken;
+        this.clients = List.copyOf(clients);
     }
 
     /** The upstream key for one request: present, absent (send none), or missing (refuse the request). */
@@ -42,11 +47,14 @@ public final class ClientAuth {
     }
 
     public boolean clientKeyRequired() {
-        return !clientKeys.isEmpty();
+        return !clientKeys.isEmpty() || !clients.isEmpty();
     }
 
     /** True when no key is configured, or the request presents one of the configured keys. */
     public boolean authorized(HttpHeaders headers) {
+        if (!clients.isEmpty()) {
+            return identify(headers) != null;
+        }
         if (clientKeys.isEmpty()) {
             return true;
         }
@@ -55,19 +63,64 @@ public final class ClientAuth {
                 || isClientKey(bearer(headers));
     }
 
-    public UpstreamKey upstreamKey(HttpHeaders headers) {
+    /**
+     * The configured client whose key the request presents ({@code X-Proxy-Key}, {@code X-Proxy-Server-Key},
+     * {@code Authorization: Bearer}, or the Messages API's {@code x-api-key}), or null. One SHA-256 of a short header
+     * value per candidate, only when {@code clients:} is configured.
+     */
+    public ClientSpec identify(HttpHeaders headers) {
+        if (clients.isEmpty()) {
+            return null;
+        }
+        ClientSpec found = client(headers.get("X-Proxy-Key"));
+        if (found == null) {
+            found = client(headers.get("X-Proxy-Server-Key"));
+        }
+        if (found == null) {
+            found = client(bearer(headers));
+        }
+        if (found == null) {
+            found = client(headers.get("x-api-key"));
+        }
+        return found;
+    }
+
+    private ClientSpec client(String presented) {
+        if (presented == null || presented.isBlank()) {
+            return null;
+        }
+        ClientKeyDigest digest = ClientKeyDigest.of(presented.trim());
+        for (ClientSpec c : clients) {
+            if (c.keyDigest().equals(digest)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The key sent to {@code upstream} for one request, by {@code PROXY_AUTH_MODE}: the upstream's own configured
+     * key, the client's own upstream key, or none. An upstream with auth {@code none} gets no key; one with
+     * {@code passthrough} gets the client's own key (or none).
+     */
+    public UpstreamKey upstreamKey(HttpHeaders headers, Upstream upstream) {
+        UpstreamAuth auth = upstream.spec().auth();
+        if (auth == UpstreamAuth.NONE) {
+            return new UpstreamKey.None();
+        }
+        if (auth == UpstreamAuth.PASSTHROUGH) {
+            return clientsOwnKey(headers).<UpstreamKey>map(UpstreamKey.Use::new).orElseGet(UpstreamKey.None::new);
+        }
+        Optional<String> serverToken = upstream.apiKey();
         if (mode == AuthMode.ENV) {
-            return serverKey();
+            return serverToken.<UpstreamKey>map(UpstreamKey.Use::new).orElseGet(UpstreamKey.None::new);
         }
         Optional<String> own = clientsOwnKey(headers);
         if (own.isPresent()) {
             return new UpstreamKey.Use(own.get());
         }
-        return mode == AuthMode.REQUEST ? new UpstreamKey.Missing() : serverKey();
-    }
-
-    private UpstreamKey serverKey() {
-        return serverToken.<UpstreamKey>map(UpstreamKey.Use::new).orElseGet(UpstreamKey.None::new);
+        return mode == AuthMode.REQUEST ? new UpstreamKey.Missing()
+                : serverToken.<UpstreamKey>map(UpstreamKey.Use::new).orElseGet(UpstreamKey.None::new);
     }
 
     /** The client's own upstream key: Bearer (unless it is the proxy key), then X-OpenAI-Api-Key, then X-Proxy-Api-Key. */
@@ -89,6 +142,9 @@ public final class ClientAuth {
     public boolean isClientKey(String presented) {
         if (presented == null || presented.isEmpty()) {
             return false;
+        }
+        if (!clients.isEmpty() && client(presented) != null) {
+            return true; // a configured client's key is the proxy's, never an upstream key
         }
         byte[] candidate = presented.trim().getBytes(StandardCharsets.UTF_8);
         boolean match = false;

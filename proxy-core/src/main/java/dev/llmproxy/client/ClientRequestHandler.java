@@ -11,6 +11,25 @@ import dev.llmproxy.exchange.HopByHopHeaders;
 import dev.llmproxy.exchange.LegacyCompletionConverter;
 import dev.llmproxy.exchange.Metering;
 import dev.llmproxy.exchange.ProxyExchange;
+import dev.llmproxy.config.ClientSpec;
+import dev.llmproxy.config.ResponsesMode;
+import dev.llmproxy.config.UpstreamKind;
+import dev.llmproxy.bridge.ChatDialect;
+import dev.llmproxy.bridge.RandomIds;
+import dev.llmproxy.bridge.messages.AnthropicError;
+import dev.llmproxy.bridge.messages.MessagesCall;
+import dev.llmproxy.bridge.messages.MessagesConverter;
+import dev.llmproxy.bridge.messages.MessagesRequestBridge;
+import dev.llmproxy.bridge.messages.MessagesTokenCounter;
+import dev.llmproxy.bridge.responses.ResponsesCall;
+import dev.llmproxy.bridge.responses.ResponsesConverter;
+import dev.llmproxy.bridge.responses.ResponsesRequestBridge;
+import dev.llmproxy.openai.ProxyErrorException;
+import dev.llmproxy.openai.ModelCatalog;
+import dev.llmproxy.openai.RequestProfile;
+import dev.llmproxy.upstream.Hop;
+import dev.llmproxy.upstream.ModelRouter;
+import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
 import dev.llmproxy.exchange.UpstreamPolicy;
@@ -59,6 +78,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -76,6 +96,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private static final Logger log = LoggerFactory.getLogger(ClientRequestHandler.class);
     /** Every /tts call of a client shares one token bucket, apart from its model buckets. */
     private static final String TTS_BUCKET = "tts";
+    /** Bodies are checked without resolving the model: {@link ModelRouter} does that, once, per the upstream rules. */
+    private static final ModelCatalog NO_RESOLUTION = ModelCatalog.of(List.of());
+    /** Compressed bodies up to this size decode on the event loop (tens of microseconds); larger ones on a worker. */
+    private static final int INLINE_DECODE_BYTES = 16 * 1024;
 
     private enum State { AWAIT_REQUEST, READING_BODY, RESPONDING, CLOSED }
 
@@ -101,6 +125,20 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private Function<ProxyError, FullHttpResponse> errorRenderer;
     private UpstreamCall awaitingAdmission;
     private ProxyExchange exchange;
+    /** The request body's {@code Content-Encoding} still to undo, or null. */
+    private String contentEncoding;
+    /** The configured client whose key the request carries, or null (no {@code clients:}). */
+    private ClientSpec client;
+    /** The client's quota once this request was admitted by it (settled when the request ends), or null. */
+    private ClientQuota quota;
+    /** How long a {@code queue} client's request has waited for its own limits so far. */
+    private long queuedNanos;
+    /** Where the request goes: the hops its model resolved to, the one in use, and what a failover rebuilds from. */
+    private List<Hop> hops;
+    private int hop;
+    private Operation hopOperation;
+    private OpenAiRequests.Prepared hopPrepared;
+    private ResponseConverter hopConverter;
 
     ClientRequestHandler(ClientServices services, AccessLog accessLog) {
         this.services = services;
@@ -199,12 +237,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         boolean bodyExpected = HttpUtil.isContentLengthSet(head) ? HttpUtil.getContentLength(head, 0L) > 0
                 : HttpUtil.isTransferEncodingChunked(head);
 
-        if (head.decoderResult().isFailure()) {
-            Throwable cause = head.decoderResult().cause();
+        HttpConformance.Violation violation = HttpConformance.check(head);
+        if (violation != null) {
             keepAlive = false;
-            respondEarly(cause instanceof TooLongFrameException
-                    ? ProxyError.of(ErrorKind.BAD_HTTP_REQUEST, "request line or headers too large")
-                    : ProxyError.of(ErrorKind.BAD_HTTP_REQUEST), null);
+            head.setProtocolVersion(violation.responseVersion());
+            respondEarly(violation.error(), null, true);
             return;
         }
         Route route = match.route();
@@ -213,7 +250,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             upstreamActiveOnArrival = services.admission().active();
             upstreamQueueOnArrival = services.admission().queued();
         }
-        boolean keyed = services.auth().authorized(head.headers())
+        client = services.auth().identify(head.headers());
+        boolean keyed = client != null || services.auth().authorized(head.headers())
                 || (route == Route.TTS && services.auth().isClientKey(TtsRequests.queryKey(head.uri())));
         if ((route == null ? isApiPath(head.uri()) : route.needsClientKey()) && !keyed) {
             respondEarly(ProxyError.of(ErrorKind.PROXY_KEY_INVALID), null, bodyExpected);
@@ -242,6 +280,15 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             if (flood != null) {
                 respondEarly(flood, null, bodyExpected);
                 return;
+            }
+            String coding = RequestBodyDecoder.contentEncoding(head.headers());
+            if (!RequestBodyDecoder.isIdentity(coding)) {
+                ProxyError unsupported = services.bodyDecoder().check(coding);
+                if (unsupported != null) {
+                    respondEarly(unsupported, null, bodyExpected);
+                    return;
+                }
+                contentEncoding = coding;
             }
             String type = head.headers().get(HttpHeaderNames.CONTENT_TYPE);
             if (type != null && !isJson(type)) {
@@ -287,6 +334,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     /** The whole request is here: answer locally or start the upstream exchange. */
     private void dispatch() {
         state = State.RESPONDING;
+        if (contentEncoding != null) {
+            decodeThenDispatch();
+            return;
+        }
         Route route = match.route();
         if (route == Route.TTS) {
             startTts();
@@ -294,6 +345,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         if (route == Route.SIMPLE_CHAT || route == Route.TEST_MODEL || route == Route.UNIVERSAL_PROXY) {
             startConvenience(route);
+            return;
+        }
+        if (route == Route.RESPONSES || route == Route.MESSAGES || route == Route.MESSAGES_COUNT_TOKENS) {
+            startBridged(route);
             return;
         }
         if (!route.proxied()) {
@@ -323,6 +378,46 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         startExchange(route.operation());
     }
 
+    /**
+     * Undoes the body's {@code Content-Encoding} (zstd, gzip, deflate, br, bounded by the body cap), then dispatches
+     * the decoded body. Small bodies decode here; a large one costs milliseconds of CPU, so it decodes off the loop.
+     */
+    private void decodeThenDispatch() {
+        String coding = contentEncoding;
+        contentEncoding = null;
+        ByteBuf raw = body.take();
+        body = null;
+        if (raw.readableBytes() <= INLINE_DECODE_BYTES) {
+            afterDecode(record, services.bodyDecoder().decode(coding, raw, ctx.alloc()), null);
+            return;
+        }
+        ExchangeRecord forRequest = record;
+        CompletableFuture.supplyAsync(() -> services.bodyDecoder().decode(coding, raw, ctx.alloc()), services.work())
+                .whenComplete((decoded, failure) -> ctx.executor().execute(() ->
+                        afterDecode(forRequest, decoded, failure)));
+    }
+
+    private void afterDecode(ExchangeRecord forRequest, DecodedBody decoded, Throwable failure) {
+        if (record != forRequest || state != State.RESPONDING) {
+            if (decoded != null && decoded.body() != null) {
+                decoded.body().release(); // the client left while its body was decoded
+            }
+            return;
+        }
+        if (failure != null) {
+            log.error("request body decoding failed", failure);
+            sendError(ProxyError.of(ErrorKind.INTERNAL));
+            return;
+        }
+        if (decoded.failed()) {
+            keepAlive = false;
+            sendError(decoded.error());
+            return;
+        }
+        body = RequestBody.of(decoded.body(), ctx.alloc());
+        dispatch();
+    }
+
     /** Writes a local route's answer, unless the client left (or a new request began) meanwhile. */
     private void writeLocal(ExchangeRecord forRequest, Route route, FullHttpResponse response, Throwable failure) {
         if (record != forRequest || state != State.RESPONDING) {
@@ -342,7 +437,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         body = null;
         OpenAiRequests.Prepared prepared;
         try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
-            prepared = OpenAiRequests.prepare(operation, in, services.catalog().current(),
+            prepared = OpenAiRequests.prepare(operation, in, NO_RESOLUTION,
                     services.config().metrics().injectStreamUsage());
         } catch (IOException e) {
             raw.release();
@@ -357,6 +452,111 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         ResponseConverter converter = operation == Operation.LEGACY_COMPLETIONS
                 ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
         forward(operation, prepared, raw, converter);
+    }
+
+    /**
+     * {@code /v1/responses} and Anthropic's {@code /v1/messages} (and its {@code count_tokens}): the model resolves
+     * like any other; a Responses request goes through unchanged to an upstream that serves the API natively, else
+     * each is translated to a chat request ({@code bridge}) and its answer back. Messages errors use Anthropic's
+     * envelope throughout.
+     */
+    private void startBridged(Route route) {
+        boolean anthropic = route != Route.RESPONSES;
+        if (anthropic) {
+            errorRenderer = this::anthropicError;
+        }
+        ByteBuf raw = body.take();
+        body = null;
+        JsonNode json;
+        try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
+            json = Json.MAPPER.readTree(in);
+        } catch (IOException e) {
+            json = null;
+        }
+        if (json == null || !json.isObject()) {
+            raw.release();
+            sendError(ProxyError.of(ErrorKind.INVALID_JSON, "request body must be a JSON object"));
+            return;
+        }
+        ObjectNode request = (ObjectNode) json;
+        JsonNode model = request.get("model");
+        List<Hop> resolved = model != null && model.isTextual() ? services.upstreams().resolve(model.textValue())
+                : List.of();
+        Upstream first = resolved.isEmpty() ? null : resolved.get(0).upstream();
+        if (route == Route.RESPONSES && first != null && first.spec().responses() == ResponsesMode.NATIVE) {
+            OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.RESPONSES, request, NO_RESOLUTION,
+                    false);
+            if (prepared.error() != null) {
+                raw.release();
+                sendError(prepared.error());
+                return;
+            }
+            forward(Operation.RESPONSES, prepared, raw, ResponseConverter.NONE);
+            return;
+        }
+        raw.release();
+        ChatDialect dialect = first != null && first.kind() == UpstreamKind.OPENAI_COMPATIBLE
+                ? ChatDialect.OPEN_WEIGHTS : ChatDialect.OPENAI;
+        try {
+            if (route == Route.RESPONSES) {
+                ResponsesCall call = new ResponsesRequestBridge(dialect).toChat(request);
+                forwardChat(call.chatRequest(), new ResponsesConverter(call, RandomIds.INSTANCE));
+            } else if (route == Route.MESSAGES) {
+                MessagesCall call = new MessagesRequestBridge(dialect).toChat(request);
+                countThen(call, first == null ? call.model() : resolved.get(0).model(),
+                        tokens -> forwardChat(call.chatRequest(), new MessagesConverter(call, tokens,
+                                RandomIds.INSTANCE)));
+            } else {
+                MessagesCall call = new MessagesRequestBridge(dialect).toChatForCount(request);
+                if (first == null) {
+                    sendError(ProxyError.of(ErrorKind.MODEL_NOT_FOUND, "The model '"
+                            + PrintableText.of(call.model(), 200) + "' is not served by any configured upstream"));
+                    return;
+                }
+                countThen(call, resolved.get(0).model(), tokens -> writeResponse(Responses.json(
+                        this.request.protocolVersion(), HttpResponseStatus.OK, MessagesTokenCounter.responseBody(tokens))));
+            }
+        } catch (ProxyErrorException e) {
+            sendError(e.error());
+        }
+    }
+
+    /** A bridged chat request, checked and sent like a client's own chat call. */
+    private void forwardChat(ObjectNode chat, ResponseConverter converter) {
+        OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, chat, NO_RESOLUTION,
+                services.config().metrics().injectStreamUsage());
+        if (prepared.error() != null) {
+            sendError(prepared.error());
+            return;
+        }
+        forward(Operation.CHAT_COMPLETIONS, prepared, Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())),
+                converter);
+    }
+
+    /** Counts the prompt's tokens off the event loop (a long prompt costs milliseconds), then continues here. */
+    private void countThen(MessagesCall call, String upstreamModel, java.util.function.IntConsumer next) {
+        ExchangeRecord forRequest = record;
+        MessagesTokenCounter counter = new MessagesTokenCounter(services.tokens());
+        CompletableFuture.supplyAsync(() -> counter.count(call, upstreamModel), services.work())
+                .whenComplete((tokens, failure) -> ctx.executor().execute(() -> {
+                    if (record != forRequest || state != State.RESPONDING) {
+                        return; // the client left meanwhile
+                    }
+                    if (failure != null) {
+                        log.warn("token count of a Messages request failed", failure);
+                        sendError(ProxyError.of(ErrorKind.INTERNAL, "the prompt's tokens could not be counted"));
+                        return;
+                    }
+                    next.accept(tokens);
+                }));
+    }
+
+    private FullHttpResponse anthropicError(ProxyError error) {
+        AnthropicError answer = AnthropicError.of(error);
+        FullHttpResponse response = Responses.json(request.protocolVersion(),
+                HttpResponseStatus.valueOf(answer.status()), answer.body());
+        answer.headers().forEach((name, value) -> response.headers().set(name, value));
+        return response;
     }
 
     /**
@@ -398,7 +598,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, built.chat(),
-                services.catalog().current(), services.config().metrics().injectStreamUsage());
+                NO_RESOLUTION, services.config().metrics().injectStreamUsage());
         if (prepared.error() != null) {
             sendError(prepared.error());
             return;
@@ -426,21 +626,70 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
      * A validated OpenAI call on its way: credentials, the model checks (plan availability, the context pre-check),
      * headers, metering, then admission. Owns {@code raw}.
      */
-    private void forward(Operation operation, OpenAiRequests.Prepared prepared, ByteBuf raw,
+    private void forward(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw,
                          ResponseConverter converter) {
+        List<Hop> resolved = services.upstreams().resolve(requested.clientModel());
+        if (resolved.isEmpty()) {
+            raw.release();
+            record.model(requested.clientModel(), "other");
+            sendError(services.advisor().withSuggestions(ProxyError.of(ErrorKind.MODEL_NOT_FOUND, "The model '"
+                    + PrintableText.of(requested.clientModel(), 200) + "' is not served by any configured upstream;"
+                    + " call /v1/models to list available ids, or send <upstream>/<model>"),
+                    RequestProfile.of(requested.upstreamBody()), requested.clientModel()));
+            return;
+        }
+        if (client != null && client.models().isPresent() && !allowed(client, requested.clientModel(), resolved)) {
+            raw.release();
+            record.model(requested.clientModel(), "other");
+            sendError(ProxyError.of(ErrorKind.MODEL_NOT_ALLOWED, "The client key '" + client.name()
+                    + "' may not use the model '" + PrintableText.of(requested.clientModel(), 200) + "'"));
+            return;
+        }
+        if (client != null && quota == null) {
+            ClientQuota candidate = services.clientQuotas().of(client);
+            ClientQuota.Decision decision = candidate.tryAdmit(System.nanoTime(), System.currentTimeMillis());
+            if (!decision.admitted()) {
+                long wait = decision.retryAfterNanos();
+                if (client.overLimit() == ClientSpec.OverLimit.QUEUE && wait > 0
+                        && wait <= services.config().admission().queueTimeout().toNanos() - queuedNanos) {
+                    // queue: try again when the limit allows, within the queue's time bound
+                    queuedNanos += wait;
+                    ExchangeRecord forRequest = record;
+                    ctx.executor().schedule(() -> {
+                        if (record == forRequest && state == State.RESPONDING) {
+                            forward(operation, requested, raw, converter);
+                        } else {
+                            raw.release();
+                        }
+                    }, wait, TimeUnit.NANOSECONDS);
+                    return;
+                }
+                raw.release();
+                record.model(requested.clientModel(), "other");
+                ProxyError error = decision.error();
+                if (wait > 0) {
+                    error = error.withHeader("Retry-After",
+                            Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait + 999_999_999L))));
+                }
+                sendError(error);
+                return;
+            }
+            quota = candidate;
+        }
+        hops = resolved;
+        hop = 0;
+        OpenAiRequests.Prepared prepared = requested.withUpstreamModel(resolved.get(0).model());
         record.model(prepared.upstreamModel(), services.catalog().current().find(prepared.upstreamModel())
                 .map(CatalogModel::id).orElse("other"));
 
-        ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers());
-        if (key instanceof ClientAuth.UpstreamKey.Missing) {
-            raw.release();
-            sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
-            return;
-        }
         ByteBuf upstreamBody = raw;
         if (prepared.rewritten() != null) {
             raw.release();
             upstreamBody = Unpooled.wrappedBuffer(Json.bytes(prepared.rewritten()));
+        }
+        if (resolved.size() > 1) {
+            hopOperation = operation;
+            hopPrepared = prepared;
         }
         ProxyError unavailable = guard.availability(prepared);
         if (unavailable != null) {
@@ -449,13 +698,14 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         ResponseConverter withSuggestions = guard.suggestingOnUnknownModel(converter, prepared);
+        hopConverter = withSuggestions;
         if (!guard.checksPrompt(operation)) {
-            send(operation, prepared, key, upstreamBody, withSuggestions);
+            send(operation, prepared, upstreamBody, withSuggestions);
             return;
         }
         long bytes = upstreamBody.readableBytes();
         if (bytes <= ModelGuard.INLINE_CHECK_BYTES) {
-            afterPromptCheck(record, operation, prepared, key, upstreamBody, withSuggestions,
+            afterPromptCheck(record, operation, prepared, upstreamBody, withSuggestions,
                     guard.checkPrompt(prepared, bytes), null);
             return;
         }
@@ -464,11 +714,25 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         ByteBuf held = upstreamBody;
         CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, bytes), services.work())
                 .whenComplete((error, failure) -> ctx.executor().execute(() -> afterPromptCheck(forRequest,
-                        operation, prepared, key, held, withSuggestions, error, failure)));
+                        operation, prepared, held, withSuggestions, error, failure)));
+    }
+
+    /** Whether the client's allow-list names the model it sent, or (for a bare id) one of the hops it resolved to. */
+    private static boolean allowed(ClientSpec client, String model, List<Hop> resolved) {
+        List<String> names = client.models().orElse(List.of());
+        if (names.contains(model)) {
+            return true;
+        }
+        for (Hop h : resolved) {
+            if (names.contains(h.model()) || names.contains(h.toString())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void afterPromptCheck(ExchangeRecord forRequest, Operation operation, OpenAiRequests.Prepared prepared,
-                                  ClientAuth.UpstreamKey key, ByteBuf upstreamBody, ResponseConverter converter,
+                                  ByteBuf upstreamBody, ResponseConverter converter,
                                   ProxyError tooLong, Throwable failure) {
         if (record != forRequest || state != State.RESPONDING) {
             upstreamBody.release(); // the client left while its prompt was counted
@@ -482,25 +746,68 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             sendError(tooLong);
             return;
         }
-        send(operation, prepared, key, upstreamBody, converter);
+        send(operation, prepared, upstreamBody, converter);
     }
 
-    private void send(Operation operation, OpenAiRequests.Prepared prepared, ClientAuth.UpstreamKey key,
-                      ByteBuf upstreamBody, ResponseConverter converter) {
+    /** Builds the upstream call for the current hop: its path, credential and headers; then admission. */
+    private void send(Operation operation, OpenAiRequests.Prepared prepared, ByteBuf upstreamBody,
+                      ResponseConverter converter) {
+        Upstream upstream = hops.get(hop).upstream();
+        ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers(), upstream);
+        if (key instanceof ClientAuth.UpstreamKey.Missing) {
+            upstreamBody.release();
+            sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
+            return;
+        }
         HttpHeaders headers = new DefaultHttpHeaders();
         HopByHopHeaders.copyRequestHeaders(request.headers(), headers);
+        headers.remove("x-api-key"); // a Messages client's proxy key
+        headers.remove("api-key");
+        headers.remove(HttpHeaderNames.CONTENT_ENCODING); // the body goes upstream decoded
         headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        if (key instanceof ClientAuth.UpstreamKey.Use use) {
-            headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + use.key());
-        }
+        upstream.applyHeaders(headers, key instanceof ClientAuth.UpstreamKey.Use use ? use.key() : null);
         // the client's query (e.g. an Azure-style api-version) travels with the request
         String path = operation.upstreamPath() + Router.query(request.uri());
         Metering metering = operation == Operation.AUDIO_SPEECH ? null
                 : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.usageInjected());
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
-        var upstream = services.config().upstream();
-        admitThenStart(call, prepared.upstreamModel(), services.pool(), upstream.firstByteTimeout(),
-                upstream.streamIdleTimeout(), admitted -> admitted, error -> guard.onRejected(error, prepared));
+        var options = upstream.options();
+        admitThenStart(call, prepared.upstreamModel(), upstream.pool(), options.firstByteTimeout(),
+                options.streamIdleTimeout(), admitted -> admitted, error -> guard.onRejected(error, prepared));
+    }
+
+    @Override
+    public ProxyError judgeHead(int status) {
+        if (hops == null) {
+            return null;
+        }
+        if (status == 410 && hops.get(hop).upstream().retired()) {
+            return ProxyError.of(ErrorKind.UPSTREAM_RETIRED);
+        }
+        if ((status >= 500 || status == 429 || status == 408) && hop + 1 < hops.size()) {
+            return ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + hops.get(hop) + " answered " + status);
+        }
+        return null;
+    }
+
+    @Override
+    public boolean failover(ProxyError error) {
+        if (hops == null || hop + 1 >= hops.size() || hopPrepared == null || state != State.RESPONDING) {
+            return false;
+        }
+        Hop failed = hops.get(hop);
+        failed.upstream().counters().failedOver();
+        hop++;
+        Hop next = hops.get(hop);
+        log.debug("failover from {} to {}: {}", failed, next, error.message());
+        record.failover();
+        exchange = null;
+        OpenAiRequests.Prepared prepared = hopPrepared.withUpstreamModel(next.model());
+        hopPrepared = prepared;
+        record.model(prepared.upstreamModel(), services.catalog().current().find(prepared.upstreamModel())
+                .map(CatalogModel::id).orElse("other"));
+        send(hopOperation, prepared, Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())), hopConverter);
+        return true;
     }
 
     /** {@code GET|HEAD /tts}: checked here, then admitted (its own bucket, the concurrency gate) like any call. */
@@ -634,6 +941,14 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void finishRecord() {
+        if (hops != null) {
+            hops.get(hop).upstream().counters().ended(record.status());
+        }
+        if (quota != null) {
+            quota.settle(record.totalTokens(), System.nanoTime(), System.currentTimeMillis());
+            quota = null;
+        }
+        queuedNanos = 0;
         accessLog.log(record);
         if (!Route.METRICS.template().equals(record.route())) { // scrapes would drown the traffic they measure
             try {
@@ -649,10 +964,26 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         exchange = null;
         errorRenderer = null;
         upstreamActiveOnArrival = -1;
+        client = null;
+        contentEncoding = null;
+        hops = null;
+        hop = 0;
+        hopOperation = null;
+        hopPrepared = null;
+        hopConverter = null;
     }
 
     @Override
     public void decorate(HttpHeaders responseHeaders) {
+        if (quota != null) {
+            quota.addHeaders(responseHeaders, System.nanoTime());
+        }
+        if (hops != null) {
+            responseHeaders.set("X-LLM-Proxy-Upstream", hops.get(hop).upstream().name());
+            if (hop > 0) {
+                responseHeaders.set("X-LLM-Proxy-Failovers", hop);
+            }
+        }
         if (upstreamActiveOnArrival >= 0) {
             responseHeaders.set("X-Upstream-Active", upstreamActiveOnArrival);
             responseHeaders.set("X-Upstream-Queue", upstreamQueueOnArrival);

@@ -48,7 +48,8 @@ final class ModelGuard {
 
     /** Whether the context pre-check applies to {@code operation} (chat, legacy completions and embeddings). */
     boolean checksPrompt(Operation operation) {
-        return services.promptCheck() != null && operation != Operation.AUDIO_SPEECH;
+        return services.promptCheck() != null && operation != Operation.AUDIO_SPEECH
+                && operation != Operation.RESPONSES;
     }
 
     /**

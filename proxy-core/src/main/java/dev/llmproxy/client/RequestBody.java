@@ -43,6 +43,14 @@ final class RequestBody {
         return size;
     }
 
+    /** A body already read whole (the decoded form of a compressed one); takes ownership of {@code whole}. */
+    static RequestBody of(ByteBuf whole, ByteBufAllocator alloc) {
+        RequestBody body = new RequestBody(alloc, Integer.MAX_VALUE);
+        body.parts = alloc.compositeBuffer(1).addComponent(true, whole);
+        body.size = whole.readableBytes();
+        return body;
+    }
+
     /** Hands the body over to the caller, who must release it; this object is empty afterwards. */
     ByteBuf take() {
         ByteBuf body = parts == null ? Unpooled.EMPTY_BUFFER : parts;

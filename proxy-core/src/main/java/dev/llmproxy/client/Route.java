@@ -21,6 +21,12 @@ public enum Route {
     TEST_MODEL("/v1/test-model", Operation.CHAT_COMPLETIONS, false, Set.of(HttpMethod.GET, HttpMethod.POST)),
     UNIVERSAL_PROXY("/v1/proxy", Operation.CHAT_COMPLETIONS, false, Set.of(HttpMethod.POST)),
     AUDIO_SPEECH("/v1/audio/speech", Operation.AUDIO_SPEECH, true, Set.of(HttpMethod.POST)),
+    /** OpenAI's Responses API: passed through to a native upstream, bridged onto chat for the others. */
+    RESPONSES("/v1/responses", Operation.RESPONSES, true, Set.of(HttpMethod.POST)),
+    /** Anthropic's Messages API, bridged onto chat completions; errors in Anthropic's envelope. */
+    MESSAGES("/v1/messages", Operation.CHAT_COMPLETIONS, true, Set.of(HttpMethod.POST)),
+    /** Anthropic's token count for a Messages request: counted here with the model's tokenizer, no upstream call. */
+    MESSAGES_COUNT_TOKENS("/v1/messages/count_tokens", Operation.CHAT_COMPLETIONS, true, Set.of(HttpMethod.POST)),
     /** Text to speech from the TTS engine (not an OpenAI operation): forwarded to the engine's {@code /} only. */
     TTS("/tts", null, true, Set.of(HttpMethod.GET, HttpMethod.HEAD)),
 

@@ -23,4 +23,21 @@ public interface ClientLeg {
      * the next pipelined or keep-alive request in.
      */
     void exchangeDone(boolean reusable);
+
+    /**
+     * An upstream response head with {@code status} arrived and the upstream policy would forward it: null to
+     * forward it, or the error this attempt failed with instead (a retired upstream's 410; a 5xx or 429 while another
+     * upstream may still serve the request).
+     */
+    default ProxyError judgeHead(int status) {
+        return null;
+    }
+
+    /**
+     * The exchange failed before any response byte reached the client, and has ended. Returns true when the client
+     * leg took the request to the next upstream of its route (a new exchange); false to answer {@code error}.
+     */
+    default boolean failover(ProxyError error) {
+        return false;
+    }
 }

@@ -22,6 +22,7 @@ public final class ExchangeRecord {
     private ErrorKind errorKind;
     private String upstream429Kind;
     private Stage endedAt = Stage.DONE;
+    private int failovers;
     private boolean clientAborted;
     private long queueWaitNanos = -1;
     private long admittedNanos;
@@ -118,6 +119,17 @@ public final class ExchangeRecord {
         this.endedAt = stage;
     }
 
+    /** The request moved on to the next upstream of its route: the failed attempt's end no longer counts. */
+    public void failover() {
+        failovers++;
+        endedAt = Stage.DONE;
+    }
+
+    /** How many times the request moved on to another upstream. */
+    public int failovers() {
+        return failovers;
+    }
+
     /** Admission let the call go upstream after waiting {@code waitNanos}. */
     public void admitted(long waitNanos) {
         this.queueWaitNanos = waitNanos;
@@ -154,6 +166,11 @@ public final class ExchangeRecord {
         if (firstTokenNanos == 0) {
             this.firstTokenNanos = nanos;
         }
+    }
+
+    /** Prompt plus completion tokens, exact or estimated; 0 when the response had none. */
+    public long totalTokens() {
+        return Math.max(0, promptTokens) + Math.max(0, completionTokens);
     }
 
     public void tokens(long prompt, long completion, boolean estimated) {

@@ -235,6 +235,12 @@ public final class ProxyExchange implements UpstreamListener {
             failBeforeHead(fail.error());
             return false;
         }
+        ProxyError instead = client.judgeHead(lastUpstreamStatus);
+        if (instead != null) {
+            closeUpstream();
+            failBeforeHead(instead);
+            return false;
+        }
         return true;
     }
 
@@ -524,7 +530,7 @@ public final class ProxyExchange implements UpstreamListener {
         if (headSent) {
             abortMidStream(error);
         } else {
-            failBeforeHead(error);
+            failBeforeHead(error, false);
         }
     }
 
@@ -616,13 +622,21 @@ public final class ProxyExchange implements UpstreamListener {
 
     /** Before any response byte reached the client: a real status and the OpenAI envelope. */
     private void failBeforeHead(ProxyError error) {
+        failBeforeHead(error, true);
+    }
+
+    /** @param mayFailover whether another upstream of the client's route may take the request instead */
+    private void failBeforeHead(ProxyError error, boolean mayFailover) {
         if (finished) {
             return;
         }
         record.failedAt(stage);
-        record.error(error.kind());
         tearDown();
         reportEnd(false);
+        if (mayFailover && client.failover(error)) {
+            return;
+        }
+        record.error(error.kind());
         client.sendError(error);
     }
 
@@ -638,6 +652,8 @@ public final class ProxyExchange implements UpstreamListener {
         record.error(error.kind());
         // what the meter still holds of a partial event goes out first, as it would have without the meter
         ByteBuf held = streamMeter != null && converter == null ? streamMeter.endOfStream() : Unpooled.EMPTY_BUFFER;
+        // a bridged API ends its stream in its own terms (response.failed, Anthropic's error event)
+        ByteBuf ownEnd = converter != null && headSent ? converter.onStreamError(error, clientChannel.alloc()) : null;
         tearDown();
         reportEnd(false);
         boolean chunkedOrCloseDelimited = clientFramingCloseDelimited
@@ -651,7 +667,15 @@ public final class ProxyExchange implements UpstreamListener {
         } else {
             held.release();
         }
-        if (sseTail != null && chunkedOrCloseDelimited) {
+        if (ownEnd != null && chunkedOrCloseDelimited) {
+            record.addBytesOut(ownEnd.readableBytes());
+            clientChannel.write(new DefaultHttpContent(ownEnd), clientChannel.voidPromise());
+            clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+                    .addListener(f -> clientChannel.close());
+        } else if (sseTail != null && chunkedOrCloseDelimited) {
+            if (ownEnd != null) {
+                ownEnd.release();
+            }
             byte[] terminator = sseTail.terminator();
             byte[] event = error.toSseEvent();
             ByteBuf buf = clientChannel.alloc().buffer(terminator.length + event.length);
@@ -661,6 +685,9 @@ public final class ProxyExchange implements UpstreamListener {
             clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
                     .addListener(f -> clientChannel.close());
         } else {
+            if (ownEnd != null) {
+                ownEnd.release();
+            }
             clientChannel.flush();
             clientChannel.close();
         }
@@ -672,7 +699,7 @@ public final class ProxyExchange implements UpstreamListener {
         if (headSent) {
             abortMidStream(error);
         } else {
-            failBeforeHead(error);
+            failBeforeHead(error, false);
         }
     }
 

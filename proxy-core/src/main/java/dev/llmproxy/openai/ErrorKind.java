@@ -38,6 +38,9 @@ public enum ErrorKind {
     /** The catalog has the model, but the configured GitHub Copilot plan cannot use it ("n/a" in GitHub's table). */
     MODEL_NOT_AVAILABLE(403, "permission_error", "model", "model_not_available",
             "this model is not available on the configured GitHub Copilot plan"),
+    /** A client key whose {@code models:} allow-list does not name the model (or its route alias). */
+    MODEL_NOT_ALLOWED(403, "permission_error", "model", "model_not_allowed",
+            "this client key may not use this model"),
     METHOD_NOT_ALLOWED(405, "invalid_request_error", null, "method_not_allowed", "method not allowed"),
     REQUEST_TIMEOUT(408, "invalid_request_error", null, "request_timeout",
             "the request body was not received in time"),
@@ -49,6 +52,12 @@ public enum ErrorKind {
     UPSTREAM_RATE_LIMITED(429, "rate_limit_exceeded", "model", "rate_limit", "upstream rate limit reached"),
     DAILY_QUOTA_EXHAUSTED(429, "rate_limit_exceeded", "model", "daily_quota_exhausted",
             "the daily quota for this model is exhausted"),
+    /** The client key's own rpm, tpm, rpd or concurrency limit. */
+    CLIENT_RATE_LIMIT(429, "rate_limit_exceeded", null, "client_rate_limit",
+            "this client key's rate limit is reached"),
+    /** The client key's {@code monthly_tokens} budget is spent. */
+    CLIENT_BUDGET_EXHAUSTED(429, "rate_limit_exceeded", null, "client_budget_exhausted",
+            "this client key's monthly token budget is exhausted"),
     EXPECTATION_FAILED(417, "invalid_request_error", "expect", "expectation_failed",
             "only 'Expect: 100-continue' is supported"),
 
@@ -69,6 +78,11 @@ public enum ErrorKind {
             "the shared rate-limit store is unavailable, so this request cannot be admitted; retry shortly"),
     UPSTREAM_UNAVAILABLE(503, "upstream_error", "model", "upstream_unavailable",
             "the upstream keeps failing for this model; requests are paused"),
+    /** A {@code github-models} upstream answered 410: the service was retired on 2026-07-30. */
+    UPSTREAM_RETIRED(410, "upstream_error", null, "upstream_retired",
+            "GitHub Models was retired on 2026-07-30 and answers 410 Gone; configure another upstream (OpenAI, "
+                    + "Azure OpenAI / Foundry, OpenRouter, vLLM, Ollama or any OpenAI-compatible server): see the "
+                    + "README, section Upstreams"),
     SHUTTING_DOWN(503, "server_error", null, "shutting_down",
             "the proxy is shutting down and its grace period is over; retry the request"),
     TTS_UPSTREAM_ERROR(502, "bad_gateway", null, "tts_upstream_error", "TTS proxy error"),

@@ -44,6 +44,19 @@ public final class OpenAiRequests {
         static Prepared failed(ProxyError error) {
             return new Prepared(error, null, null, null, false, false, null, null);
         }
+
+        /**
+         * The same request for another upstream model id (a route target, or the part after {@code <upstream>/}):
+         * the body's {@code model} is set to it, so the body is sent rewritten. This one unchanged when the id is
+         * the same.
+         */
+        public Prepared withUpstreamModel(String model) {
+            if (error != null || model.equals(upstreamModel)) {
+                return this;
+            }
+            upstreamBody.put("model", model);
+            return new Prepared(null, upstreamBody, clientModel, model, stream, usageInjected, prompt, upstreamBody);
+        }
     }
 
     /** {@link #prepare(Operation, InputStream, ModelCatalog, boolean)} with usage injection on. */
@@ -84,6 +97,7 @@ public final class OpenAiRequests {
             case EMBEDDINGS, AUDIO_SPEECH -> falsy(model) || !body.has("input")
                     ? ProxyError.of(ErrorKind.MISSING_EMBEDDING_INPUT) : checkModel(model);
             case LEGACY_COMPLETIONS -> checkCompletions(body, model);
+            case RESPONSES -> falsy(model) ? ProxyError.of(ErrorKind.MISSING_MODEL) : checkModel(model);
         };
         if (error == null) {
             error = checkStream(body.get("stream"));
@@ -112,7 +126,8 @@ public final class OpenAiRequests {
             }
         }
         ObjectNode upstreamBody = rewritten != null ? rewritten : body;
-        JsonNode prompt = operation == Operation.EMBEDDINGS ? body.get("input") : upstreamBody.get("messages");
+        JsonNode prompt = operation == Operation.EMBEDDINGS || operation == Operation.RESPONSES ? body.get("input")
+                : upstreamBody.get("messages");
         return new Prepared(null, rewritten, clientModel, upstreamModel, stream, usageInjected, prompt,
                 upstreamBody);
     }

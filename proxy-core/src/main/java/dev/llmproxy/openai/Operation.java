@@ -7,7 +7,9 @@ public enum Operation {
     /** {@code POST /v1/completions}: converted to a chat call and the answer converted back (REFERENCE §2.5). */
     LEGACY_COMPLETIONS("/chat/completions"),
     /** OpenAI's text-to-speech API; audio streams back unchanged. */
-    AUDIO_SPEECH("/audio/speech");
+    AUDIO_SPEECH("/audio/speech"),
+    /** OpenAI's Responses API, passed through to an upstream that serves it natively. */
+    RESPONSES("/responses");
 
     private final String upstreamPath;
 

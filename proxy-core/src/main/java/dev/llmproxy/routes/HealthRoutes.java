@@ -1,5 +1,9 @@
 package dev.llmproxy.routes;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.llmproxy.openai.UpstreamCatalog;
+import dev.llmproxy.upstream.ModelRouter;
+import dev.llmproxy.upstream.Upstream;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.openai.Json;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -15,17 +19,15 @@ import java.util.function.IntSupplier;
  */
 public final class HealthRoutes {
     private final Clock clock;
-    private final IntSupplier modelCount;
-    private final String upstream;
+    private final ModelRouter upstreams;
     private final boolean demo;
     private final BooleanSupplier draining;
     private final IntSupplier inFlight;
 
-    public HealthRoutes(Clock clock, IntSupplier modelCount, String upstreamDisplay, boolean demo,
+    public HealthRoutes(Clock clock, ModelRouter upstreams, boolean demo,
                         BooleanSupplier draining, IntSupplier inFlight) {
         this.clock = clock;
-        this.modelCount = modelCount;
-        this.upstream = upstreamDisplay;
+        this.upstreams = upstreams;
         this.demo = demo;
         this.draining = draining;
         this.inFlight = inFlight;
@@ -35,10 +37,36 @@ public final class HealthRoutes {
         ObjectNode body = Json.object();
         body.put("status", "ok");
         body.put("timestamp", clock.instant().toString());
-        body.put("models", modelCount.getAsInt());
+        body.put("models", upstreams.combined().current().size());
         ObjectNode up = body.putObject("upstream");
         up.put("mode", demo ? "demo upstream" : "configured");
-        up.put("url", upstream);
+        up.put("url", upstreams.upstreams().get(0).display());
+        ArrayNode all = body.putArray("upstreams");
+        for (Upstream u : upstreams.upstreams()) {
+            ObjectNode one = all.addObject();
+            one.put("name", u.name());
+            one.put("kind", u.kind().wireName());
+            one.put("url", u.display());
+            one.put("responses", u.spec().responses().wireName());
+            UpstreamCatalog.Status list = u.catalog().status();
+            Boolean reachable = list.reachable();
+            if (reachable == null) {
+                one.putNull("reachable");
+            } else {
+                one.put("reachable", reachable);
+            }
+            one.put("models", list.models());
+            one.put("models_fixed", list.fixed());
+            if (list.loadedAt() != null) {
+                one.put("models_loaded_at", list.loadedAt().toString());
+            }
+            if (list.lastRefresh() != null && !list.lastRefresh().ok()) {
+                one.put("last_refresh_error", list.lastRefresh().failure());
+            }
+            if (u.retired()) {
+                one.put("retired", "GitHub Models was retired on 2026-07-30");
+            }
+        }
         return Responses.json(request.version(), HttpResponseStatus.OK, body);
     }
 

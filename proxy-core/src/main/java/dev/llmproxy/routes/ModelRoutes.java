@@ -1,5 +1,10 @@
 package dev.llmproxy.routes;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.llmproxy.upstream.Hop;
+import dev.llmproxy.upstream.ModelRouter;
+import java.util.List;
+import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.admission.Admission;
@@ -21,13 +26,15 @@ import java.time.Clock;
  * SDKs' {@code models.retrieve} expects; short names resolve like in chat requests).
  */
 public final class ModelRoutes {
+    private final ModelRouter upstreams;
     private final LiveCatalog catalog;
     private final GitHubModelsPlan plan;
     private final Admission admission;
     private final Clock clock;
 
-    public ModelRoutes(LiveCatalog catalog, GitHubModelsPlan plan, Admission admission, Clock clock) {
-        this.catalog = catalog;
+    public ModelRoutes(ModelRouter upstreams, GitHubModelsPlan plan, Admission admission, Clock clock) {
+        this.upstreams = upstreams;
+        this.catalog = upstreams.combined();
         this.plan = plan;
         this.admission = admission;
         this.clock = clock;
@@ -44,8 +51,10 @@ public final class ModelRoutes {
      */
     private ObjectNode render() {
         ObjectNode all = ModelsResponse.render(catalog.current(), plan, clock.instant());
-        for (JsonNode model : all.path("data")) {
+        ArrayNode data = (ArrayNode) all.path("data");
+        for (JsonNode model : data) {
             String id = model.path("id").asText();
+            upstreams.owner(id).ifPresent(u -> ((ObjectNode) model).put("upstream", u.name()));
             JsonNode block = model.path("rate_limit");
             if (block instanceof ObjectNode rateLimit) {
                 DailyUsage.Counts today = admission.dailyCounts(id);
@@ -59,12 +68,31 @@ public final class ModelRoutes {
                 });
             }
         }
+        for (Map.Entry<String, List<Hop>> alias : upstreams.aliases().entrySet()) {
+            ObjectNode route = data.addObject();
+            route.put("id", alias.getKey());
+            route.put("object", "model");
+            route.put("created", 0);
+            route.put("owned_by", "llm-proxy");
+            route.put("upstream", "route");
+            ArrayNode targets = route.putArray("targets");
+            for (Hop hop : alias.getValue()) {
+                targets.add(hop.toString());
+            }
+        }
         return all;
     }
 
     public FullHttpResponse retrieve(LocalRequest request) {
-        String id = QueryStringDecoder.decodeComponent(request.pathArg(), StandardCharsets.UTF_8);
-        String resolved = catalog.current().resolve(id);
+        String id;
+        try {
+            id = QueryStringDecoder.decodeComponent(request.pathArg(), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            id = request.pathArg(); // a broken %-escape names no model
+        }
+        List<Hop> hops = upstreams.resolve(id);
+        String resolved = upstreams.aliases().containsKey(id) ? id
+                : hops.size() == 1 && upstreams.owner(hops.get(0).model()).isPresent() ? hops.get(0).model() : id;
         for (JsonNode model : render().path("data")) {
             if (model.path("id").asText().equals(resolved)) {
                 return Responses.json(request.version(), HttpResponseStatus.OK, model);

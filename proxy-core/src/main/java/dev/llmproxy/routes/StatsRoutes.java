@@ -1,5 +1,10 @@
 package dev.llmproxy.routes;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.client.ClientQuota;
+import dev.llmproxy.client.ClientQuotas;
+import dev.llmproxy.upstream.ModelRouter;
+import dev.llmproxy.upstream.Upstream;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.Json;
@@ -19,14 +24,48 @@ import java.util.List;
 public final class StatsRoutes {
     private final StatsReport report;
     private final History history;
+    private final ClientQuotas clients;
+    private final ModelRouter upstreams;
 
-    public StatsRoutes(StatsReport report, History history) {
+    public StatsRoutes(StatsReport report, History history, ClientQuotas clients, ModelRouter upstreams) {
         this.report = report;
         this.history = history;
+        this.clients = clients;
+        this.upstreams = upstreams;
     }
 
+    /** Per-model usage, then per upstream (requests, errors, failovers away) and per configured client key. */
     public FullHttpResponse stats(LocalRequest request) {
-        return Responses.json(request.version(), HttpResponseStatus.OK, report.build());
+        ObjectNode body = report.build();
+        ArrayNode ups = body.putArray("upstreams");
+        for (Upstream u : upstreams.upstreams()) {
+            ObjectNode one = ups.addObject();
+            one.put("name", u.name());
+            one.put("kind", u.kind().wireName());
+            one.put("requests", u.counters().requests());
+            one.put("errors", u.counters().errors());
+            one.put("failovers", u.counters().failovers());
+        }
+        ArrayNode cs = body.putArray("clients");
+        long now = System.currentTimeMillis();
+        for (ClientQuota q : clients.all()) {
+            ClientQuota.Snapshot s = q.snapshot(now);
+            ObjectNode one = cs.addObject();
+            one.put("name", s.name());
+            one.put("in_flight", s.inFlight());
+            one.put("requests_today", s.requestsToday());
+            one.put("tokens_this_month", s.tokensThisMonth());
+            one.put("requests_total", s.requestsTotal());
+            one.put("tokens_total", s.tokensTotal());
+            one.put("rejected_total", s.rejectedTotal());
+            ObjectNode limits = one.putObject("limits");
+            limits.put("rpm", s.limits().rpm());
+            limits.put("tpm", s.limits().tpm());
+            limits.put("rpd", s.limits().rpd());
+            limits.put("concurrency", s.limits().concurrency());
+            limits.put("monthly_tokens", s.limits().monthlyTokens());
+        }
+        return Responses.json(request.version(), HttpResponseStatus.OK, body);
     }
 
     public FullHttpResponse history(LocalRequest request) {

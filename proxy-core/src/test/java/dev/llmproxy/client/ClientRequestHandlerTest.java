@@ -3,6 +3,11 @@ package dev.llmproxy.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmproxy.ProxyServer;
+import dev.llmproxy.openai.CatalogModel;
+import dev.llmproxy.openai.KnownModels;
+import dev.llmproxy.openai.UpstreamCatalog;
+import dev.llmproxy.upstream.ModelRouter;
+import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.NanoClock;
 import dev.llmproxy.config.ConfigLoader;
@@ -58,6 +63,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -152,7 +158,7 @@ class ClientRequestHandlerTest {
     void pipelinedLocalRequestsInOneReadAreAnsweredInOrder() {
         start();
         write("GET /health HTTP/1.1\r\nHost: proxy\r\n\r\n"
-                + "GET /v1/models/gpt-4o-mini HTTP/1.1\r\nHost: proxy\r\n\r\n"
+                + "GET /v1/models/OpenAI/GPT-4o-mini HTTP/1.1\r\nHost: proxy\r\n\r\n"
                 + "GET /nope HTTP/1.1\r\nHost: proxy\r\n\r\n");
 
         List<Answer> answers = answers();
@@ -387,7 +393,8 @@ class ClientRequestHandlerTest {
             assertThat(h.get("x-request-trace")).isEqualTo("t1");
             assertThat(h.getInt("content-length")).isEqualTo(sent.content().readableBytes());
             assertThat(sent.content().toString(StandardCharsets.UTF_8))
-                    .contains("\"model\":\"openai/gpt-4o-mini\"");
+                    .as("an OpenAI-compatible upstream gets the id as sent: short names are GitHub's alone")
+                    .isEqualTo(body);
         } finally {
             sent.release();
         }
@@ -471,8 +478,13 @@ class ClientRequestHandlerTest {
         ModelCatalog catalog = ModelCatalog.bundled();
         ClientConnections connections = new ClientConnections();
         Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
-        ClientServices services = ProxyServer.clientServices(config, new LiveCatalog(catalog), TOKENS, admission, pool,
-                pool, connections, BASE_URL.toString(), Clock.systemUTC(),
+        List<String> ids = catalog.models().stream().map(CatalogModel::id).toList();
+        Upstream upstream = new Upstream(0, config.upstreams().first(), config.upstreamOptions(config.upstreams().first()),
+                pool, UpstreamCatalog.fixed(config.upstreams().first().name(), ids, KnownModels.bundled(),
+                Clock.systemUTC()));
+        ModelRouter upstreams = new ModelRouter(List.of(upstream), List.of(), Optional.empty());
+        ClientServices services = ProxyServer.clientServices(config, upstreams, TOKENS, admission,
+                pool, connections, Clock.systemUTC(),
                 new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()), new UsageStats(NanoClock.system()),
                         Runnable::run), Runnable::run);
 

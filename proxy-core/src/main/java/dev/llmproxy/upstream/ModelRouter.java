@@ -1,0 +1,161 @@
+package dev.llmproxy.upstream;
+
+import dev.llmproxy.config.RouteSpec;
+import dev.llmproxy.config.RouteTarget;
+import dev.llmproxy.openai.CatalogModel;
+import dev.llmproxy.openai.LiveCatalog;
+import dev.llmproxy.openai.ModelCatalog;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Resolves the {@code model} a client sends to the hops that may serve it, by the rules of the upstream contract:
+ * <ol>
+ *   <li>an id an upstream lists (exactly, then ignoring case; GitHub's short names for a {@code github-models}
+ *       upstream) → that upstream, first in file order;</li>
+ *   <li>{@code <upstream-name>/<model>} → that upstream, {@code <model>} sent;</li>
+ *   <li>a route alias → its targets in order (failover before the first response byte);</li>
+ *   <li>otherwise the only upstream, or the {@code default_upstream}; with several and no default, nothing
+ *       ({@code 404 model_not_found}).</li>
+ * </ol>
+ * The model lists change when a refresh lands; {@link #sync} (called once a second off the event loops) rebuilds
+ * the lookup tables and the {@link #combined} catalog when any list changed, so a request only reads one volatile
+ * index and does at most three map lookups.
+ */
+public final class ModelRouter {
+    private final List<Upstream> upstreams;
+    private final Map<String, Upstream> byName = new HashMap<>();
+    private final Map<String, List<Hop>> aliases = new LinkedHashMap<>();
+    private final Upstream fallback;
+    private final LiveCatalog combined = new LiveCatalog(ModelCatalog.of(List.of()), Instant.EPOCH);
+    private volatile Index index;
+
+    /** What the lists said when the tables were built. */
+    private record Index(LiveCatalog.Snapshot[] from, Map<String, List<Hop>> exact, Map<String, List<Hop>> lower,
+                         Map<String, Upstream> owner) {
+    }
+
+    public ModelRouter(List<Upstream> upstreams, List<RouteSpec> routes, Optional<String> defaultUpstream) {
+        this.upstreams = List.copyOf(upstreams);
+        for (Upstream u : upstreams) {
+            byName.put(u.name(), u);
+        }
+        for (RouteSpec route : routes) {
+            List<Hop> hops = new ArrayList<>(route.targets().size());
+            for (RouteTarget t : route.targets()) {
+                Upstream u = byName.get(t.upstream());
+                if (u == null) {
+                    throw new IllegalArgumentException("routes." + route.alias() + ": unknown upstream " + t.upstream());
+                }
+                hops.add(new Hop(u, t.model()));
+            }
+            aliases.put(route.alias(), List.copyOf(hops));
+        }
+        this.fallback = upstreams.size() == 1 ? upstreams.get(0)
+                : defaultUpstream.map(byName::get).orElse(null);
+        sync();
+    }
+
+    public List<Upstream> upstreams() {
+        return upstreams;
+    }
+
+    public Optional<Upstream> upstream(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** Route aliases and their hops, in file order. */
+    public Map<String, List<Hop>> aliases() {
+        return aliases;
+    }
+
+    /** Every upstream's models in one catalog (the first upstream listing an id keeps it), for the model tools. */
+    public LiveCatalog combined() {
+        return combined;
+    }
+
+    /** The upstream that serves {@code id} by rule 1, if any lists it. */
+    public Optional<Upstream> owner(String id) {
+        return Optional.ofNullable(index.owner.get(id));
+    }
+
+    /**
+     * The hops for {@code model}, in failover order; empty when no rule resolves it (several upstreams, no default).
+     * Never allocates for a listed id or an alias.
+     */
+    public List<Hop> resolve(String model) {
+        Index idx = index;
+        List<Hop> hops = idx.exact.get(model);
+        if (hops != null) {
+            return hops;
+        }
+        hops = aliases.get(model);
+        if (hops != null) {
+            return hops;
+        }
+        hops = idx.lower.get(model.toLowerCase(Locale.ROOT));
+        if (hops != null) {
+            return hops;
+        }
+        for (Upstream u : upstreams) {
+            if (u.retired()) {
+                String full = u.catalog().live().current().resolve(model); // GitHub's short names
+                if (!full.equals(model)) {
+                    return List.of(new Hop(u, full));
+                }
+            }
+        }
+        int slash = model.indexOf('/');
+        if (slash > 0 && slash < model.length() - 1) {
+            Upstream named = byName.get(model.substring(0, slash));
+            if (named != null) {
+                return List.of(new Hop(named, model.substring(slash + 1)));
+            }
+        }
+        return fallback == null ? List.of() : List.of(new Hop(fallback, model));
+    }
+
+    /** Rebuilds the tables when any upstream's list changed since the last build. Any thread; cheap when nothing did. */
+    public synchronized void sync() {
+        Index old = index;
+        LiveCatalog.Snapshot[] now = new LiveCatalog.Snapshot[upstreams.size()];
+        boolean changed = old == null;
+        for (int i = 0; i < now.length; i++) {
+            now[i] = upstreams.get(i).catalog().live().snapshot();
+            changed |= old != null && old.from[i] != now[i];
+        }
+        if (!changed) {
+            return;
+        }
+        Map<String, List<Hop>> exact = new HashMap<>();
+        Map<String, List<Hop>> lower = new HashMap<>();
+        Map<String, Upstream> owner = new HashMap<>();
+        List<CatalogModel> all = new ArrayList<>();
+        for (int i = 0; i < now.length; i++) {
+            Upstream u = upstreams.get(i);
+            for (CatalogModel m : now[i].catalog().models()) {
+                List<Hop> hop = List.of(new Hop(u, m.id()));
+                if (exact.putIfAbsent(m.id(), hop) == null) {
+                    owner.put(m.id(), u);
+                    all.add(m);
+                }
+                lower.putIfAbsent(m.id().toLowerCase(Locale.ROOT), hop);
+            }
+        }
+        index = new Index(now, exact, lower, owner);
+        Instant newest = Instant.EPOCH;
+        for (LiveCatalog.Snapshot s : now) {
+            if (s.loadedAt() != null && s.loadedAt().isAfter(newest)) {
+                newest = s.loadedAt();
+            }
+        }
+        combined.replace(ModelCatalog.of(all), newest);
+    }
+}

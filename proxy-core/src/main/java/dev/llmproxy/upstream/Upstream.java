@@ -1,0 +1,109 @@
+package dev.llmproxy.upstream;
+
+import dev.llmproxy.config.UpstreamAuth;
+import dev.llmproxy.config.UpstreamKind;
+import dev.llmproxy.config.UpstreamOptions;
+import dev.llmproxy.config.UpstreamSpec;
+import dev.llmproxy.openai.UpstreamCatalog;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One configured upstream as the request path uses it: resolved once at start-up from its {@link UpstreamSpec}
+ * into a connection pool, a target, its credential and its model list. {@link #index} is dense (0..n-1, file order),
+ * so per-upstream bookkeeping can live in arrays. Thread-safe: everything is final or thread-safe itself.
+ */
+public final class Upstream {
+    private final int index;
+    private final UpstreamSpec spec;
+    private final UpstreamOptions options;
+    private final UpstreamPool pool;
+    private final UpstreamCatalog catalog;
+    private final Optional<String> apiKey;
+    private final String display;
+    private final UpstreamCounters counters = new UpstreamCounters();
+
+    public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog) {
+        this.index = index;
+        this.spec = spec;
+        this.options = options;
+        this.pool = pool;
+        this.catalog = catalog;
+        this.apiKey = spec.sentApiKey();
+        this.display = pool.target().display();
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public UpstreamKind kind() {
+        return spec.kind();
+    }
+
+    public UpstreamSpec spec() {
+        return spec;
+    }
+
+    public UpstreamOptions options() {
+        return options;
+    }
+
+    public UpstreamPool pool() {
+        return pool;
+    }
+
+    public UpstreamCatalog catalog() {
+        return catalog;
+    }
+
+    public UpstreamCounters counters() {
+        return counters;
+    }
+
+    /** Base URL without credentials, for logs and {@code /health}. */
+    public String display() {
+        return display;
+    }
+
+    /** GitHub Models, retired on 2026-07-30: its 410 is answered as {@code upstream_retired}. */
+    public boolean retired() {
+        return spec.kind() == UpstreamKind.GITHUB_MODELS;
+    }
+
+    /** The key the proxy holds for this upstream, when its auth sends one. */
+    public Optional<String> apiKey() {
+        return apiKey;
+    }
+
+    /**
+     * Sets the credential header for one request: {@code key} in this upstream's header ({@code Authorization:
+     * Bearer} or Azure's {@code api-key}), nothing when {@code key} is null or the upstream takes none; then the
+     * upstream's static extra headers.
+     */
+    public void applyHeaders(HttpHeaders headers, String key) {
+        UpstreamAuth auth = spec.auth();
+        if (key != null && auth != UpstreamAuth.NONE) {
+            if (auth == UpstreamAuth.API_KEY) {
+                headers.set("api-key", key);
+            } else {
+                headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + key);
+            }
+        }
+        for (Map.Entry<String, String> h : spec.headers().entrySet()) {
+            headers.set(h.getKey(), h.getValue());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name() + " (" + kind().wireName() + ", " + display + ")";
+    }
+}

@@ -94,6 +94,9 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     /** Above this much queued output a client connection stops pulling from its upstream; below the low mark it resumes. */
+    /** How long start-up waits for the upstreams' first model lists. */
+    private static final Duration FIRST_LIST_WAIT = Duration.ofSeconds(3);
+
     private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
     private final ProxyConfig config;
@@ -228,6 +231,8 @@ public final class ProxyServer implements AutoCloseable {
             for (Upstream u : built) {
                 u.catalog().start(config.models().refreshEvery());
             }
+            awaitFirstLists(built, FIRST_LIST_WAIT);
+            upstreams.sync();
             return server;
         } catch (SSLException e) {
             releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
@@ -235,6 +240,20 @@ public final class ProxyServer implements AutoCloseable {
         } catch (RuntimeException | InterruptedException e) {
             releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
             throw e;
+        }
+    }
+
+    /**
+     * Waits, at most {@code bound} in all, for each upstream's first model-list fetch to end (well or not), so the
+     * server does not answer its first requests with empty lists; a slow upstream's list arrives later by itself.
+     */
+    private static void awaitFirstLists(List<Upstream> upstreams, Duration bound) throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        for (Upstream u : upstreams) {
+            CatalogRefresher refresher = u.catalog().refresher();
+            while (refresher != null && refresher.lastResult() == null && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
         }
     }
 

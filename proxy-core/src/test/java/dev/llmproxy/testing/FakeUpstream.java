@@ -104,6 +104,8 @@ public final class FakeUpstream implements AutoCloseable {
     private final URI baseUrl;
 
     private volatile Behavior behavior = json(500, UNSCRIPTED_BODY);
+    private volatile byte[] modelList = listBody(dev.llmproxy.openai.ModelCatalog.bundled().models().stream()
+            .map(dev.llmproxy.openai.CatalogModel::id).toList());
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final BlockingQueue<RecordedRequest> unawaited = new LinkedBlockingQueue<>();
     private final List<Throwable> scriptErrors = new CopyOnWriteArrayList<>();
@@ -278,6 +280,30 @@ public final class FakeUpstream implements AutoCloseable {
 
     boolean closing() {
         return closed.get();
+    }
+
+    /**
+     * What the fake answers to {@code GET /models} (and {@code /v1/models}) by itself, without recording it as a
+     * request: {@code ids} in OpenAI's list shape. By default the 58 ids of GitHub's bundled catalog; null makes such
+     * a request an ordinary scripted one.
+     */
+    public void listModels(List<String> ids) {
+        modelList = ids == null ? null : listBody(ids);
+    }
+
+    byte[] modelListBody() {
+        return modelList;
+    }
+
+    private static byte[] listBody(List<String> ids) {
+        com.fasterxml.jackson.databind.node.ObjectNode list = dev.llmproxy.openai.Json.object();
+        list.put("object", "list");
+        com.fasterxml.jackson.databind.node.ArrayNode data = list.putArray("data");
+        for (String id : ids) {
+            data.addObject().put("id", id).put("object", "model").put("created", 1).put("owned_by",
+                    id.contains("/") ? id.substring(0, id.indexOf('/')) : "fake");
+        }
+        return dev.llmproxy.openai.Json.bytes(list);
     }
 
     void recordRequest(RecordedRequest request) {

@@ -65,6 +65,17 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        byte[] list = upstream.modelListBody();
+        if (list != null && current == null && pending.isEmpty() && request.method().name().equals("GET")
+                && (request.uri().equals("/models") || request.uri().endsWith("/v1/models"))) {
+            // a real OpenAI-compatible server lists its models; the proxy asks at start-up (not a scripted request)
+            FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(list));
+            answer.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, list.length);
+            ctx.writeAndFlush(answer);
+            return;
+        }
         RecordedRequest recorded = new RecordedRequest(request.method().name(), request.uri(), request.headers(),
                 ByteBufUtil.getBytes(request.content()), connectionId);
         upstream.recordRequest(recorded);

@@ -37,6 +37,7 @@ import dev.llmproxy.metrics.LiveGauges;
 import dev.llmproxy.metrics.ProxyMetrics;
 import dev.llmproxy.metrics.RequestSample;
 import dev.llmproxy.routes.MetricsRoute;
+import dev.llmproxy.routes.UpstreamsAndClientsCollector;
 import dev.llmproxy.routes.StaticRoutes;
 import dev.llmproxy.routes.StatsRoutes;
 import dev.llmproxy.stats.History;
@@ -75,6 +76,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -167,7 +169,8 @@ public final class ProxyServer implements AutoCloseable {
             resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                     .datagramChannelType(transports.datagramChannel())
                     .socketChannelType(transports.socketChannel()));
-            HttpClient catalogHttp = CatalogRefresher.httpClient(config.upstream().connectTimeout());
+            HttpClient catalogHttp = CatalogRefresher.httpClient(config.upstream().connectTimeout(),
+                    config.upstream().trustedCaFile());
             KnownModels known = KnownModels.bundled();
             for (UpstreamSpec spec : config.upstreams().upstreams()) {
                 UpstreamOptions options = config.upstreamOptions(spec);
@@ -175,7 +178,7 @@ public final class ProxyServer implements AutoCloseable {
                 UpstreamTarget target = UpstreamTarget.of(base);
                 PerEventLoopUpstreamPool pool = newPool(target, options, transports, resolver);
                 built.add(new Upstream(built.size(), spec, options, pool,
-                        catalogOf(spec, base, catalogHttp, known)));
+                        catalogOf(spec, base, config.models().catalogUrl(), catalogHttp, known)));
                 if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
                     log.warn("upstream {}: GitHub Models was retired on 2026-07-30 and answers 410 Gone; its requests "
                             + "will fail with upstream_retired. Configure another upstream (see README, Upstreams)",
@@ -183,6 +186,12 @@ public final class ProxyServer implements AutoCloseable {
                 }
             }
             upstreams = new ModelRouter(built, config.upstreams().routes(), config.upstreams().defaultUpstream());
+            // admission and the model tools start from the lists the upstreams give now; refreshes land later
+            for (Upstream u : built) {
+                u.catalog().start(config.models().refreshEvery());
+            }
+            awaitFirstLists(built, FIRST_LIST_WAIT);
+            upstreams.sync();
             ttsPool = newPool(UpstreamTarget.of(config.tts().target().orElseThrow()),
                     config.upstreamOptions(config.upstreams().first()), transports, resolver);
 
@@ -209,6 +218,7 @@ public final class ProxyServer implements AutoCloseable {
                     new DefaultThreadFactory("llm-proxy-work", true));
             ClientServices services = clientServices(config, upstreams, new TokenCounter(), admission, ttsPool,
                     connections, Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work);
+            metrics.registry().register(new UpstreamsAndClientsCollector(upstreams, services.clientQuotas(), limiter));
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
@@ -228,11 +238,6 @@ public final class ProxyServer implements AutoCloseable {
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); {}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
                     describe(built, config.upstreams().demo()), UpstreamTls.provider());
-            for (Upstream u : built) {
-                u.catalog().start(config.models().refreshEvery());
-            }
-            awaitFirstLists(built, FIRST_LIST_WAIT);
-            upstreams.sync();
             return server;
         } catch (SSLException e) {
             releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
@@ -270,14 +275,16 @@ public final class ProxyServer implements AutoCloseable {
      * Where an upstream's models come from: the config's fixed list, GitHub's catalog for the legacy kind, else the
      * upstream's own {@code GET <base>/models}, asked with the upstream's own credential header.
      */
-    private static UpstreamCatalog catalogOf(UpstreamSpec spec, URI base, HttpClient http, KnownModels known) {
+    private static UpstreamCatalog catalogOf(UpstreamSpec spec, URI base, Optional<URI> gitHubCatalogUrl,
+                                             HttpClient http, KnownModels known) {
         Clock clock = Clock.systemUTC();
         if (spec.models().isPresent()) {
             return UpstreamCatalog.fixed(spec.name(), spec.models().get(), known, clock);
         }
         String key = spec.sentApiKey().orElse(null);
         if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
-            URI catalogUrl = spec.catalogUrl().or(spec.kind()::defaultCatalogUrl).orElse(CatalogRefresher.DEFAULT_URL);
+            URI catalogUrl = spec.catalogUrl().or(() -> gitHubCatalogUrl).or(spec.kind()::defaultCatalogUrl)
+                    .orElse(CatalogRefresher.DEFAULT_URL);
             return UpstreamCatalog.gitHubModels(spec.name(), base, catalogUrl, key, http, clock);
         }
         CredentialHeader credential = key == null ? null

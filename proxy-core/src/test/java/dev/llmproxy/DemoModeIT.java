@@ -47,7 +47,7 @@ class DemoModeIT {
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode health = Json.MAPPER.readTree(response.body());
         assertThat(health.path("status").asText()).isEqualTo("ok");
-        assertThat(health.path("models").asInt()).isEqualTo(58);
+        assertThat(health.path("models").asInt()).isEqualTo(dev.llmproxy.demo.DemoUpstream.modelIds().size());
         assertThat(health.path("upstream").path("mode").asText()).isEqualTo("demo upstream");
         assertThat(proxy.server().config().upstream().demo()).isTrue();
     }

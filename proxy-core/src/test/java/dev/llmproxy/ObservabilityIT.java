@@ -96,7 +96,7 @@ class ObservabilityIT {
         Map<String, Double> before = scrape();
 
         assertThat(chat("openai/gpt-4o-mini", false).statusCode()).isEqualTo(200);
-        assertThat(chat("gpt-4o-mini", false).statusCode()).isEqualTo(200);
+        assertThat(chat("OpenAI/GPT-4o-mini", false).statusCode()).isEqualTo(200);
         String streamed = streamBody("openai/gpt-4.1-mini", false);
         assertThat(streamed).doesNotContain("\"choices\":[]");
         assertThat(streamBody("openai/gpt-4.1-mini", true)).contains(USAGE_EVENT);

@@ -569,7 +569,14 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         ConvenienceRequests.Built built;
         if (route == Route.TEST_MODEL && HttpMethod.GET.equals(request.method())) {
             raw.release();
-            List<String> model = new QueryStringDecoder(request.uri()).parameters().get("model");
+            List<String> model;
+            try {
+                model = new QueryStringDecoder(request.uri()).parameters().get("model");
+            } catch (IllegalArgumentException e) { // a broken %-escape
+                sendError(ProxyError.of(ErrorKind.INVALID_PARAMETER, "the query string is not valid percent-encoding",
+                        "model"));
+                return;
+            }
             built = ConvenienceRequests.testModel(model == null || model.isEmpty() ? null : model.get(0));
         } else {
             JsonNode json;

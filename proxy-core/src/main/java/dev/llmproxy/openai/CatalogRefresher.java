@@ -174,10 +174,41 @@ public final class CatalogRefresher implements AutoCloseable {
 
     /** A client fit for refreshers: no redirects, the given connect timeout. */
     public static HttpClient httpClient(Duration connectTimeout) {
-        return HttpClient.newBuilder()
+        return httpClient(connectTimeout, java.util.Optional.empty());
+    }
+
+    /**
+     * The same, trusting only the CAs of {@code trustedCaFile} (PEM, {@code UPSTREAM_CA_FILE}) when given, as the
+     * upstream connections do.
+     */
+    public static HttpClient httpClient(Duration connectTimeout, java.util.Optional<java.nio.file.Path> trustedCaFile) {
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (trustedCaFile.isPresent()) {
+            builder.sslContext(trusting(trustedCaFile.get()));
+        }
+        return builder.build();
+    }
+
+    private static javax.net.ssl.SSLContext trusting(java.nio.file.Path pem) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(pem)) {
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            int n = 0;
+            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(in)) {
+                store.setCertificateEntry("ca-" + n++, c);
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the trusted CAs in " + pem + ": " + e.getMessage(), e);
+        }
     }
 
     /** {@code <base>/models}, with exactly one slash between. */

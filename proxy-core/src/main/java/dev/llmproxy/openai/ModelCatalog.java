@@ -68,6 +68,11 @@ public final class ModelCatalog {
         return new ModelCatalog(models, false);
     }
 
+    /** {@code models}, resolving GitHub's short names too ({@link #resolve}), as for a GitHub Models upstream. */
+    public static ModelCatalog withShortNames(List<CatalogModel> models) {
+        return new ModelCatalog(models, true);
+    }
+
     /** The catalog bundled in the jar (58 models, see {@code CATALOG-FORMAT.md}). */
     public static ModelCatalog bundled() {
         try (InputStream in = ModelCatalog.class.getResourceAsStream(BUNDLED_RESOURCE)) {

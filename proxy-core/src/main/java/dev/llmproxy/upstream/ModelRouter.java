@@ -156,6 +156,10 @@ public final class ModelRouter {
                 newest = s.loadedAt();
             }
         }
-        combined.replace(ModelCatalog.of(all), newest);
+        boolean gitHub = false;
+        for (Upstream u : upstreams) {
+            gitHub |= u.retired();
+        }
+        combined.replace(gitHub ? ModelCatalog.withShortNames(all) : ModelCatalog.of(all), newest);
     }
 }

@@ -49,6 +49,17 @@ class AdmissionIT {
         proxy = ProxyUnderTest.start(upstream, overrides);
     }
 
+    /** In front of a fake GitHub Models upstream, whose plan quotas pacing keeps to. */
+    private void startGitHub(String... settings) {
+        upstream = FakeUpstream.start(false);
+        upstream.handler(counting(FakeUpstream.json(200, OK_JSON)));
+        Map<String, String> overrides = new HashMap<>();
+        for (int i = 0; i < settings.length; i += 2) {
+            overrides.put(settings[i], settings[i + 1]);
+        }
+        proxy = ProxyUnderTest.startGitHubModels(upstream, overrides);
+    }
+
     private FakeUpstream.Behavior counting(FakeUpstream.Behavior behavior) {
         return (request, exchange) -> {
             upstreamCalls.incrementAndGet();
@@ -412,7 +423,7 @@ class AdmissionIT {
 
     @Test
     void quotaPacingRefusesLocallyWhenTheNextSlotIsBeyondTheQueueDeadline() throws Exception {
-        start("UPSTREAM_QUOTA_PACING", "true", "UPSTREAM_QUEUE_TIMEOUT_MS", "1000");
+        startGitHub("UPSTREAM_QUOTA_PACING", "true", "UPSTREAM_QUEUE_TIMEOUT_MS", "1000");
         // xai/grok-3 on the free plan: 1 request per minute
         assertThat(chat("xai/grok-3").statusCode()).isEqualTo(200);
         HttpResponse<String> paced = chat("xai/grok-3");
@@ -427,7 +438,7 @@ class AdmissionIT {
 
     @Test
     void quotaPacingCapsAModelsConcurrencyAtItsPlanLimit() throws Exception {
-        start("UPSTREAM_QUOTA_PACING", "true", "UPSTREAM_MAX_CONCURRENT", "8");
+        startGitHub("UPSTREAM_QUOTA_PACING", "true", "UPSTREAM_MAX_CONCURRENT", "8");
         // openai/gpt-4o-mini is a low-tier model: 5 concurrent requests on the free plan
         List<FakeUpstream.Exchange> held = new CopyOnWriteArrayList<>();
         upstream.handler(counting((request, exchange) -> held.add(exchange)));

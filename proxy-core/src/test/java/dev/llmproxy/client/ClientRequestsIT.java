@@ -140,7 +140,7 @@ class ClientRequestsIT {
     void modelsAreServedLocallyFromTheCatalog() throws Exception {
         start(true);
         Response list = exchange("GET /v1/models HTTP/1.1\nHost: proxy");
-        Response shortName = exchange("GET /v1/models/gpt-4o-mini HTTP/1.1\nHost: proxy");
+        Response shortName = exchange("GET /v1/models/OpenAI/GPT-4o-mini HTTP/1.1\nHost: proxy");
         Response fullId = exchange("GET /v1/models/openai/gpt-4o-mini HTTP/1.1\nHost: proxy");
         Response unknown = exchange("GET /v1/models/acme/no-such-model HTTP/1.1\nHost: proxy");
 
@@ -425,7 +425,7 @@ class ClientRequestsIT {
         slowEcho(Duration.ofMillis(300));
         try (RawHttpClient client = connect()) {
             // the proxied one first: it is slow, the local one behind it would be instant
-            client.sendRaw(bytes(chatRequest("first") + "GET /v1/models/gpt-4o-mini HTTP/1.1\r\nHost: proxy\r\n\r\n"));
+            client.sendRaw(bytes(chatRequest("first") + "GET /v1/models/openai/gpt-4o-mini HTTP/1.1\r\nHost: proxy\r\n\r\n"));
             Response first = read(client);
             Response second = read(client);
 
@@ -587,9 +587,9 @@ class ClientRequestsIT {
     }
 
     @Test
-    void shortModelNamesAreResolvedAndEveryOtherFieldSurvives() throws Exception {
+    void aListedIdInAnotherCaseIsSentAsListedAndEveryOtherFieldSurvives() throws Exception {
         start(false);
-        String body = "{\"model\":\"GPT-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9\"}],"
+        String body = "{\"model\":\"OpenAI/GPT-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9\"}],"
                 + "\"temperature\":0.70,\"top_p\":1e-7,\"seed\":123456789012345678901234567890,"
                 + "\"foo_unknown\":{\"nested\":[1,2.50,null,true,\"x\"]}}";
         Response response = exchange(chatHeadFor(body), bytes(body));
@@ -617,8 +617,10 @@ class ClientRequestsIT {
     }
 
     @Test
-    void shortNameOfAnotherPublisherResolvesCaseInsensitively() throws Exception {
-        start(false);
+    void onGitHubModelsAShortNameOfAnyPublisherResolvesCaseInsensitively() throws Exception {
+        fake = FakeUpstream.start(false);
+        fake.handler(ClientRequestsIT::echoChat);
+        proxy = ProxyUnderTest.startGitHubModels(fake, Map.of());
         String body = "{\"model\":\"Meta-Llama-3.1-405B-Instruct\",\"messages\":[]}";
         Response response = exchange(chatHeadFor(body), bytes(body));
 

@@ -31,7 +31,15 @@ class ModelIntelligenceIT {
     private FakeUpstream upstream;
     private ProxyUnderTest proxy;
 
+    /** In front of a fake GitHub Models upstream: its catalog, short names and plan apply. */
     private void start(String... settings) {
+        upstream = FakeUpstream.start(false);
+        upstream.handler(FakeUpstream.json(200, ANSWER));
+        proxy = ProxyUnderTest.startGitHubModels(upstream, ProxyUnderTest.settings(settings));
+    }
+
+    /** In front of a fake OpenAI-compatible upstream listing GitHub's ids: limits from the known families. */
+    private void startOpenAiCompatible(String... settings) {
         upstream = FakeUpstream.start(false);
         upstream.handler(FakeUpstream.json(200, ANSWER));
         proxy = ProxyUnderTest.start(upstream, ProxyUnderTest.settings(settings));
@@ -89,9 +97,9 @@ class ModelIntelligenceIT {
 
     @Test
     void aLargePromptIsCountedOffTheEventLoopAndStillRefused() throws Exception {
-        start();
-        // about 140 000 tokens against gpt-4o-mini's 131 072 (exact: o200k_base), 700 KB of body
-        String huge = chat("gpt-4o-mini", "word ".repeat(140_000));
+        startOpenAiCompatible();
+        // about 140 000 tokens against gpt-4o-mini's 128 000 (exact: o200k_base), 700 KB of body
+        String huge = chat("openai/gpt-4o-mini", "word ".repeat(140_000));
         HttpResponse<String> r = proxy.postJson("/v1/chat/completions", huge);
         assertThat(r.statusCode()).isEqualTo(400);
         JsonNode error = Json.MAPPER.readTree(r.body());
@@ -102,7 +110,8 @@ class ModelIntelligenceIT {
         assertThat(upstream.requests()).isEmpty();
 
         // just under the limit: counted off the loop as well, and forwarded
-        HttpResponse<String> fits = proxy.postJson("/v1/chat/completions", chat("gpt-4o-mini", "word ".repeat(120_000)));
+        HttpResponse<String> fits = proxy.postJson("/v1/chat/completions",
+                chat("openai/gpt-4o-mini", "word ".repeat(100_000)));
         assertThat(fits.statusCode()).isEqualTo(200);
         assertThat(upstream.requests()).hasSize(1);
         assertThat(upstream.requests().get(0).bodyJson().path("model").asText()).isEqualTo("openai/gpt-4o-mini");
@@ -146,8 +155,8 @@ class ModelIntelligenceIT {
     }
 
     @Test
-    void onTheDemoThePlanCapsTheInputAndRefusesModelsItCannotUse() throws Exception {
-        startDemo("GITHUB_MODELS_PLAN", "free");
+    void onGitHubModelsThePlanCapsTheInputAndRefusesModelsItCannotUse() throws Exception {
+        start("GITHUB_MODELS_PLAN", "free");
         // gpt-4o takes 131 072 tokens, but the free plan caps a request at 8000
         HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("gpt-4o", "word ".repeat(9000)));
         assertThat(r.statusCode()).isEqualTo(400);
@@ -166,13 +175,15 @@ class ModelIntelligenceIT {
 
     @Test
     void checkContextCountsAgainstTheRealLimit() throws Exception {
-        start();
+        startOpenAiCompatible();
+        JsonNode listed = Json.MAPPER.readTree(proxy.get("/v1/models/openai/gpt-4o").body());
         HttpResponse<String> r = proxy.postJson("/v1/check-context",
-                "{\"text\":\"hello world, this is a test\",\"model\":\"gpt-4o\"}");
+                "{\"text\":\"hello world, this is a test\",\"model\":\"openai/gpt-4o\"}");
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode body = Json.MAPPER.readTree(r.body());
         assertThat(body.path("estimatedTokens").asLong()).isEqualTo(7);
-        assertThat(body.path("limit").asInt()).as("no plan cap on a non-GitHub upstream").isEqualTo(131072);
+        assertThat(body.path("limit").asInt()).as("no plan cap on a non-GitHub upstream: the listed limit")
+                .isEqualTo(listed.at("/limits/max_input_tokens").asInt()).isGreaterThan(100_000);
         assertThat(body.path("fits").asBoolean()).isTrue();
         assertThat(body.path("usage").asText()).isEqualTo("0.0");
         assertThat(body.path("tokenizer").asText()).isEqualTo("o200k_base");
@@ -181,7 +192,7 @@ class ModelIntelligenceIT {
         HttpResponse<String> unknown = proxy.postJson("/v1/check-context", "{\"text\":\"hi\",\"model\":\"gpt-4o-mni\"}");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(texts(Json.MAPPER.readTree(unknown.body()).path("suggestions"))).contains("openai/gpt-4o-mini");
-        assertThat(proxy.postJson("/v1/check-context", "{\"model\":\"gpt-4o\"}").statusCode()).isEqualTo(400);
+        assertThat(proxy.postJson("/v1/check-context", "{\"model\":\"openai/gpt-4o\"}").statusCode()).isEqualTo(400);
         assertThat(proxy.postJson("/v1/check-context", "not json").statusCode()).isEqualTo(400);
         assertThat(proxy.get("/v1/check-context").statusCode()).isEqualTo(405);
         assertThat(upstream.requests()).isEmpty();
@@ -223,7 +234,7 @@ class ModelIntelligenceIT {
         assertThat(refresher).isNotNull();
         CatalogRefresher.Result result = awaitResult(refresher);
         assertThat(result.ok()).as(String.valueOf(result.failure())).isTrue();
-        assertThat(result.modelCount()).isEqualTo(58);
+        assertThat(result.modelCount()).as("the demo lists its own models").isEqualTo(dev.llmproxy.demo.DemoUpstream.modelIds().size());
     }
 
     @Test
@@ -248,7 +259,7 @@ class ModelIntelligenceIT {
                 exchange.respondJson(200, ANSWER);
             }
         });
-        proxy = ProxyUnderTest.start(upstream, ProxyUnderTest.settings("GITHUB_MODELS_CATALOG_URL",
+        proxy = ProxyUnderTest.startGitHubModels(upstream, ProxyUnderTest.settings("GITHUB_MODELS_CATALOG_URL",
                 upstream.baseUrl().resolve("/catalog/good").toString()));
         CatalogRefresher.Result result = awaitResult(proxy.server().catalogRefresher());
         assertThat(result.ok()).as(String.valueOf(result.failure())).isTrue();
@@ -263,7 +274,7 @@ class ModelIntelligenceIT {
                 .isEqualTo("Bearer " + ProxyUnderTest.SERVER_TOKEN);
         proxy.close();
 
-        proxy = ProxyUnderTest.start(upstream, ProxyUnderTest.settings("GITHUB_MODELS_CATALOG_URL",
+        proxy = ProxyUnderTest.startGitHubModels(upstream, ProxyUnderTest.settings("GITHUB_MODELS_CATALOG_URL",
                 upstream.baseUrl().resolve("/catalog/broken").toString()));
         CatalogRefresher.Result failed = awaitResult(proxy.server().catalogRefresher());
         assertThat(failed.ok()).isFalse();

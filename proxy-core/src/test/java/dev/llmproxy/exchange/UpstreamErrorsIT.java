@@ -204,7 +204,14 @@ class UpstreamErrorsIT {
         }
     }
 
+    /** Every connection gets a nonsense status line: the proxy's model-list request as well as the chat call. */
     private static void answerWithGarbage(ServerSocket server) {
+        while (!server.isClosed()) {
+            answerOneWithGarbage(server);
+        }
+    }
+
+    private static void answerOneWithGarbage(ServerSocket server) {
         try (Socket s = server.accept()) {
             InputStream in = s.getInputStream();
             ByteArrayOutputStream head = new ByteArrayOutputStream();

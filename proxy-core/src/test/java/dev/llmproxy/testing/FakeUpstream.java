@@ -135,7 +135,7 @@ public final class FakeUpstream implements AutoCloseable {
                             pipeline.addLast("http-codec", new HttpServerCodec());
                             pipeline.addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BODY_BYTES));
                             pipeline.addLast("fake-upstream",
-                                    new FakeUpstreamHandler(FakeUpstream.this, connectionIds.incrementAndGet()));
+                                    new FakeUpstreamHandler(FakeUpstream.this));
                         }
                     })
                     .bind("127.0.0.1", 0).syncUninterruptibly().channel();
@@ -315,9 +315,11 @@ public final class FakeUpstream implements AutoCloseable {
         scriptErrors.add(error);
     }
 
-    void connectionOpened() {
+    /** Counts a connection that carries scripted requests; returns its number (1, 2, …). */
+    int connectionOpened() {
         connectionsOpened.incrementAndGet();
         openConnections.incrementAndGet();
+        return connectionIds.incrementAndGet();
     }
 
     void connectionClosed() {

@@ -33,12 +33,15 @@ import java.util.concurrent.CompletableFuture;
  * buffer outlives {@code channelRead}.
  */
 final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** Whether this connection counts as opened (it carried a request other than the model list). */
+    private boolean counted;
 
     private record Pending(RecordedRequest request, boolean keepAlive) {
     }
 
     private final FakeUpstream upstream;
-    private final int connectionId;
+    /** Numbered once the connection carries a scripted request, 1 for the first such connection. */
+    private int connectionId;
     private final CompletableFuture<Void> clientClosed = new CompletableFuture<>();
     private final Queue<Pending> pending = new ArrayDeque<>();
 
@@ -47,9 +50,8 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private ChannelFuture lastWrite;
     private boolean closedByFake;
 
-    FakeUpstreamHandler(FakeUpstream upstream, int connectionId) {
+    FakeUpstreamHandler(FakeUpstream upstream) {
         this.upstream = upstream;
-        this.connectionId = connectionId;
     }
 
     @Override
@@ -59,8 +61,7 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        upstream.connectionOpened();
-        ctx.fireChannelActive();
+        ctx.fireChannelActive(); // counted once it carries a scripted request: the model list is no connection of a test's
     }
 
     @Override
@@ -75,6 +76,10 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, list.length);
             ctx.writeAndFlush(answer);
             return;
+        }
+        if (!counted) {
+            counted = true;
+            connectionId = upstream.connectionOpened();
         }
         RecordedRequest recorded = new RecordedRequest(request.method().name(), request.uri(), request.headers(),
                 ByteBufUtil.getBytes(request.content()), connectionId);
@@ -91,7 +96,9 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        upstream.connectionClosed();
+        if (counted) {
+            upstream.connectionClosed();
+        }
         pending.clear();
         current = null;
         if (closedByFake) {

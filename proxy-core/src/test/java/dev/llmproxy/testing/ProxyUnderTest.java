@@ -41,6 +41,34 @@ public final class ProxyUnderTest implements AutoCloseable {
     }
 
     /**
+     * A proxy in front of {@code upstream} as a {@code github-models} upstream (GitHub's catalog ids, short names,
+     * the Copilot plan): a configuration file naming it, written to a temporary file. GitHub's catalog is asked at
+     * {@code GITHUB_MODELS_CATALOG_URL} when the overrides give one, else at a closed local port (so the bundled
+     * catalog is the one in force, as when GitHub does not answer).
+     */
+    public static ProxyUnderTest startGitHubModels(FakeUpstream upstream, Map<String, String> overrides) {
+        Map<String, String> settings = new HashMap<>(overrides);
+        String catalog = settings.getOrDefault("GITHUB_MODELS_CATALOG_URL", "http://127.0.0.1:1/catalog/models");
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("llm-proxy-github", ".yaml");
+            file.toFile().deleteOnExit();
+            java.nio.file.Files.writeString(file, "upstreams:\n"
+                    + "  - name: github\n"
+                    + "    kind: github-models\n"
+                    + "    base_url: " + upstream.baseUrl() + "\n"
+                    + "    api_key: " + SERVER_TOKEN + "\n"
+                    + "    catalog_url: " + catalog + "\n");
+            settings.put("CONFIG_FILE", file.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (upstream.tls()) {
+            settings.put("UPSTREAM_CA_FILE", TestCertificates.caPemFile().toString());
+        }
+        return start(settings);
+    }
+
+    /**
      * A proxy with these settings, plus: a free port on loopback, two I/O threads, and — so that tests of other
      * features are not throttled by them — no client rate limit, no flood guard and no retries, unless given.
      */

@@ -68,14 +68,14 @@ class DemoProxyToolsIT {
         assertThat(json.exit()).as(json.printed()).isZero();
         JsonNode upstreams = Json.MAPPER.readTree(json.out()).path("upstreams");
         assertThat(upstreams).hasSize(1);
-        assertThat(upstreams.at("/0/name").asText()).isEqualTo("default");
+        assertThat(upstreams.at("/0/name").asText()).as("the embedded demo upstream's name").isEqualTo("demo");
         List<String> listed = new ArrayList<>();
         upstreams.at("/0/models").forEach(model -> listed.add(model.path("id").asText()));
         assertThat(listed).isEqualTo(ids);
         assertThat(upstreams.at("/0/models/0/max_input_tokens").asLong()).isPositive();
 
         ToolRun text = ToolRun.run(env, "", "models");
-        assertThat(text.out()).startsWith("upstream default: " + ids.size() + " models\nID ")
+        assertThat(text.out()).startsWith("upstream demo: " + ids.size() + " models\nID ")
                 .contains(ids.get(0), ids.get(ids.size() - 1));
     }
 
@@ -83,7 +83,7 @@ class DemoProxyToolsIT {
     void healthShowsTheDemoUpstreamAndExitsZero() {
         ToolRun run = ToolRun.run(env, "", "health");
         assertThat(run.exit()).as(run.printed()).isZero();
-        assertThat(run.out()).contains("status ok", "demo upstream", "client key: not required")
+        assertThat(run.out()).contains("status ok", "demo      openai-compatible", "client key: not required")
                 .endsWith("healthy\n");
     }
 
@@ -118,7 +118,7 @@ class DemoProxyToolsIT {
         assertThat(run.out()).containsPattern("\\[\\d+(\\.\\d+)? m?s, first token \\d+(\\.\\d+)? m?s, [\\d.]+ tokens/s,"
                 + " tokens " + direct.at("/usage/prompt_tokens").asLong() + " prompt \\+ "
                 + direct.at("/usage/completion_tokens").asLong() + " completion = "
-                + direct.at("/usage/total_tokens").asLong() + "]\n$");
+                + direct.at("/usage/total_tokens").asLong() + ", upstream demo]\n$");
         assertThat(run.err()).isEmpty();
     }
 

@@ -184,7 +184,7 @@ class ToolsScriptIT {
         long pid = Long.parseLong(Files.readString(pidFile).trim());
         Result healthy = tools("health");
         assertThat(healthy.exit()).as(healthy.printed()).isZero();
-        assertThat(healthy.out()).contains("demo upstream").endsWith("healthy\n");
+        assertThat(healthy.out()).contains("demo      openai-compatible").endsWith("healthy\n");
         Result models = tools("models", "--json");
         JsonNode upstreams = Json.MAPPER.readTree(models.out()).path("upstreams");
         assertThat(upstreams.at("/0/models").size()).isPositive();

@@ -1,0 +1,69 @@
+package dev.llmproxy.upstream;
+
+import dev.llmproxy.config.RouteSpec;
+import dev.llmproxy.config.RouteTarget;
+import dev.llmproxy.config.UpstreamAuth;
+import dev.llmproxy.config.UpstreamKind;
+import dev.llmproxy.testing.TestUpstreams;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ModelRouterTest {
+    private final Upstream local = TestUpstreams.upstream(0, "local", UpstreamKind.OPENAI_COMPATIBLE,
+            UpstreamAuth.NONE, null, List.of("llama3.2:3b", "shared-model"));
+    private final Upstream openai = TestUpstreams.upstream(1, "openai", UpstreamKind.OPENAI, UpstreamAuth.BEARER,
+            "sk", List.of("gpt-4.1-mini", "shared-model", "Org/Fine-Tune"));
+    private final List<RouteSpec> routes = List.of(new RouteSpec("fast",
+            List.of(new RouteTarget("local", "llama3.2:3b"), new RouteTarget("openai", "gpt-4.1-mini"))));
+
+    private ModelRouter router(Optional<String> defaultUpstream) {
+        return new ModelRouter(List.of(local, openai), routes, defaultUpstream);
+    }
+
+    @Test
+    void aListedIdGoesToTheFirstUpstreamListingItExactlyThenIgnoringCase() {
+        ModelRouter r = router(Optional.empty());
+        assertThat(r.resolve("llama3.2:3b")).containsExactly(new Hop(local, "llama3.2:3b"));
+        assertThat(r.resolve("shared-model")).as("file order decides").containsExactly(new Hop(local, "shared-model"));
+        assertThat(r.resolve("org/fine-tune")).as("sent as listed")
+                .containsExactly(new Hop(openai, "Org/Fine-Tune"));
+        assertThat(r.owner("gpt-4.1-mini")).contains(openai);
+    }
+
+    @Test
+    void anUpstreamPrefixNamesTheUpstreamAndTheRestIsSent() {
+        ModelRouter r = router(Optional.empty());
+        assertThat(r.resolve("openai/o3")).containsExactly(new Hop(openai, "o3"));
+        assertThat(r.resolve("local/qwen2.5:7b/x")).containsExactly(new Hop(local, "qwen2.5:7b/x"));
+    }
+
+    @Test
+    void anAliasGivesItsTargetsInOrder() {
+        assertThat(router(Optional.empty()).resolve("fast"))
+                .containsExactly(new Hop(local, "llama3.2:3b"), new Hop(openai, "gpt-4.1-mini"));
+    }
+
+    @Test
+    void anUnknownIdGoesToTheDefaultOrTheOnlyUpstreamElseNowhere() {
+        assertThat(router(Optional.empty()).resolve("unknown")).isEmpty();
+        assertThat(router(Optional.of("openai")).resolve("unknown")).containsExactly(new Hop(openai, "unknown"));
+        ModelRouter single = new ModelRouter(List.of(local), List.of(), Optional.empty());
+        assertThat(single.resolve("my-deployment")).containsExactly(new Hop(local, "my-deployment"));
+        assertThat(single.resolve("acme/x")).as("not an upstream name: unchanged to the only upstream")
+                .containsExactly(new Hop(local, "acme/x"));
+    }
+
+    @Test
+    void theCombinedListHasEveryModelOnceAndAliasesNameUnknownUpstreamsAtStart() {
+        ModelRouter r = router(Optional.empty());
+        assertThat(r.combined().current().models()).extracting(m -> m.id())
+                .containsExactly("llama3.2:3b", "shared-model", "gpt-4.1-mini", "Org/Fine-Tune");
+        assertThatThrownBy(() -> new ModelRouter(List.of(local), routes, Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("openai");
+    }
+}

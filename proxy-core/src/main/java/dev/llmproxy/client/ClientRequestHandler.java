@@ -717,18 +717,21 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                         operation, prepared, held, withSuggestions, error, failure)));
     }
 
-    /** Whether the client's allow-list names the model it sent, or (for a bare id) one of the hops it resolved to. */
+    /**
+     * Whether the client's allow-list names the model it sent, or else every hop it resolved to: an alias not listed
+     * itself may fail over to any of its targets, so one allowed target is not enough.
+     */
     private static boolean allowed(ClientSpec client, String model, List<Hop> resolved) {
         List<String> names = client.models().orElse(List.of());
         if (names.contains(model)) {
             return true;
         }
         for (Hop h : resolved) {
-            if (names.contains(h.model()) || names.contains(h.toString())) {
-                return true;
+            if (!names.contains(h.model()) && !names.contains(h.toString())) {
+                return false;
             }
         }
-        return false;
+        return !resolved.isEmpty();
     }
 
     private void afterPromptCheck(ExchangeRecord forRequest, Operation operation, OpenAiRequests.Prepared prepared,

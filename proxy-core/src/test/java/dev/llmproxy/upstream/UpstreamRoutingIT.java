@@ -6,6 +6,7 @@ import dev.llmproxy.testing.FakeUpstream;
 import dev.llmproxy.testing.ProxyUnderTest;
 import dev.llmproxy.testing.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,6 +267,94 @@ class UpstreamRoutingIT {
         assertThat(r.headers().firstValue("X-LLM-Proxy-Failovers")).hasValue("1");
         assertThat(local.requests()).hasSize(1);
         assertThat(openai.requests()).hasSize(1);
+    }
+
+    @Test
+    void whenEveryTargetRefusesTheConnectionTheClientGetsAnErrorNotAHang() throws Exception {
+        startProxy("""
+                upstreams:
+                  - name: local
+                    kind: openai-compatible
+                    base_url: http://127.0.0.1:%d/v1
+                    models: [llama3.2:3b]
+                  - name: other
+                    kind: openai-compatible
+                    base_url: http://127.0.0.1:%d/v1
+                    models: [qwen3:8b]
+                routes:
+                  fast: [local/llama3.2:3b, other/qwen3:8b]
+                """.formatted(closedPort(), closedPort()));
+        long start = System.nanoTime();
+        HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("fast"));
+
+        assertThat(r.statusCode()).as(r.body()).isBetween(502, 504);
+        assertThat(json(r.body()).at("/error/code").asText()).startsWith("upstream_");
+        assertThat(r.headers().firstValue("X-LLM-Proxy-Upstream")).hasValue("other");
+        assertThat(r.headers().firstValue("X-LLM-Proxy-Failovers")).hasValue("1");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aResponsesRouteThatFailsOverFromANativeToABridgedUpstreamIsBridgedThere() throws Exception {
+        local = fake(LOCAL_ANSWER);
+        startTwo(v1(local), "  smart: [openai/gpt-4.1-mini, local/llama3.2:3b]");
+        openai.handler(FakeUpstream.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
+        HttpResponse<String> r = proxy.postJson("/v1/responses", "{\"model\":\"smart\",\"input\":\"hi\"}");
+
+        // a route with a bridged hop is bridged throughout: a failover resends the body to the next hop's path
+        assertThat(openai.awaitRequest(WAIT).uri()).isEqualTo("/v1/chat/completions");
+        RecordedRequest second = local.awaitRequest(WAIT);
+        assertThat(second.uri()).as("local speaks only chat").isEqualTo("/v1/chat/completions");
+        assertThat(second.bodyJson().path("messages").isArray()).as(second.bodyString()).isTrue();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(json(r.body()).path("object").asText()).isEqualTo("response");
+        assertThat(json(r.body()).at("/output/0/content/0/text").asText()).isEqualTo("from local");
+    }
+
+    @Test
+    @Disabled("known bug: a bridged request is built once in the first hop's ChatDialect and a failover resends it"
+            + " unchanged, so OpenAI gets the open-weights fields (top_k, max_tokens); see the its-branch report")
+    void aBridgedRequestThatFailsOverIsInTheNextUpstreamsChatDialect() throws Exception {
+        startTwo();
+        local.handler(FakeUpstream.json(503, "{\"error\":{\"message\":\"overloaded\"}}"));
+        HttpResponse<String> r = proxy.postJson("/v1/messages", "{\"model\":\"fast\",\"max_tokens\":50,"
+                + "\"top_k\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode toLocal = local.awaitRequest(WAIT).bodyJson();
+        assertThat(toLocal.path("max_tokens").asInt()).as("open-weights dialect").isEqualTo(50);
+        JsonNode toOpenAi = openai.awaitRequest(WAIT).bodyJson();
+        // OpenAI refuses top_k ("Unrecognized request argument") and its reasoning models refuse max_tokens
+        assertThat(toOpenAi.has("top_k")).as(toOpenAi.toString()).isFalse();
+        assertThat(toOpenAi.path("max_completion_tokens").asInt()).as(toOpenAi.toString()).isEqualTo(50);
+    }
+
+    @Test
+    void aGitHubModelsUpstreamResolvesItsShortNames() throws Exception {
+        FakeUpstream github = fake(FakeUpstream.chatCompletion("unused"));
+        // its catalog (the bundled one until a refresh succeeds; this one fails) knows openai/gpt-4o-mini
+        github.handler((request, exchange) -> {
+            if (request.uri().startsWith("/inference/chat/completions")) {
+                exchange.respondJson(200, FakeUpstream.chatCompletion("from github"));
+            } else {
+                exchange.respondJson(404, "{\"error\":{\"message\":\"no catalog here\"}}");
+            }
+        });
+        startProxy("""
+                upstreams:
+                  - name: github
+                    kind: github-models
+                    base_url: %s/inference
+                    catalog_url: %s/catalog/models
+                    api_key: gh-key
+                """.formatted(github.baseUrl(), github.baseUrl()));
+        HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("gpt-4o-mini"));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        RecordedRequest got = github.requests().stream()
+                .filter(q -> q.uri().equals("/inference/chat/completions")).findFirst().orElseThrow();
+        assertThat(got.bodyJson().path("model").asText()).isEqualTo("openai/gpt-4o-mini");
+        assertThat(got.header("Authorization")).isEqualTo("Bearer gh-key");
     }
 
     // ---------------------------------------------------------------- what a client sees

@@ -483,7 +483,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         List<Hop> resolved = model != null && model.isTextual() ? services.upstreams().resolve(model.textValue())
                 : List.of();
         Upstream first = resolved.isEmpty() ? null : resolved.get(0).upstream();
-        if (route == Route.RESPONSES && first != null && first.spec().responses() == ResponsesMode.NATIVE) {
+        if (route == Route.RESPONSES && first != null && allNative(resolved)) {
             OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.RESPONSES, request, NO_RESOLUTION,
                     false);
             if (prepared.error() != null) {
@@ -519,6 +519,19 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         } catch (ProxyErrorException e) {
             sendError(e.error());
         }
+    }
+
+    /**
+     * Whether every hop serves the Responses API natively. A failover resends the same body to the next hop's path,
+     * so one bridged hop means the whole route is bridged: chat completions is served by native upstreams too.
+     */
+    private static boolean allNative(List<Hop> hops) {
+        for (Hop h : hops) {
+            if (h.upstream().spec().responses() != ResponsesMode.NATIVE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A bridged chat request, checked and sent like a client's own chat call. */

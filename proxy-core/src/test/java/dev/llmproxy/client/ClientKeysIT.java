@@ -5,6 +5,7 @@ import dev.llmproxy.config.ClientKeyDigest;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.testing.FakeUpstream;
 import dev.llmproxy.testing.ProxyUnderTest;
+import dev.llmproxy.testing.RawHttpClient;
 import dev.llmproxy.testing.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -242,6 +243,54 @@ class ClientKeysIT {
         upstream.handler(FakeUpstream.json(200, FakeUpstream.chatCompletion("ok")));
         await().atMost(WAIT).untilAsserted(() -> assertThat(chatWithKey("llama3.2:3b").statusCode())
                 .as("the slot came back when the first request ended").isEqualTo(200));
+    }
+
+    @Test
+    void aClientThatLeavesMidRequestGivesItsConcurrencySlotBack() throws Exception {
+        start("    limits: {concurrency: 1}");
+        upstream.handler((request, exchange) -> {
+        }); // never answers
+        String body = chat("llama3.2:3b");
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\nHost: proxy\nContent-Type: application/json\n"
+                    + "X-Proxy-Key: " + KEY + "\nContent-Length: " + body.length() + "\n",
+                    body.getBytes(StandardCharsets.UTF_8));
+            upstream.awaitRequest(WAIT);
+            assertThat(chatWithKey("llama3.2:3b").statusCode()).as("its one slot is taken").isEqualTo(429);
+            client.abort();
+        }
+        upstream.handler(FakeUpstream.json(200, FakeUpstream.chatCompletion("ok")));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(chatWithKey("llama3.2:3b").statusCode())
+                .isEqualTo(200));
+    }
+
+    @Test
+    void overItsMonthlyTokensAClientIsRefusedAsOverBudget() throws Exception {
+        // each answer reports 5 tokens (FakeUpstream.chatCompletion): the first request spends the budget
+        start("    limits: {monthly_tokens: 5}");
+        assertThat(chatWithKey("llama3.2:3b").statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            HttpResponse<String> over = chatWithKey("llama3.2:3b");
+            assertThat(over.statusCode()).isEqualTo(429);
+            assertThat(json(over.body()).at("/error/code").asText()).isEqualTo("client_budget_exhausted");
+        });
+        assertThat(upstream.requests()).hasSize(1);
+    }
+
+    @Test
+    void overItsTokensPerMinuteAClientWaits() throws Exception {
+        start("    limits: {tpm: 4}");
+        HttpResponse<String> first = chatWithKey("llama3.2:3b");
+        assertThat(first.statusCode()).isEqualTo(200);
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            HttpResponse<String> over = chatWithKey("llama3.2:3b");
+            assertThat(over.statusCode()).isEqualTo(429);
+            assertThat(json(over.body()).at("/error/code").asText()).isEqualTo("client_rate_limit");
+            assertThat(over.headers().firstValue("Retry-After")).isPresent();
+        });
+        assertThat(upstream.requests()).hasSize(1);
     }
 
     @Test

@@ -454,6 +454,33 @@ class UpstreamRoutingIT {
     }
 
     @Test
+    void aPassthroughUpstreamGetsTheClientsOwnKeyAndItsExtraHeaders() throws Exception {
+        FakeUpstream router = fake(FakeUpstream.chatCompletion("from router"));
+        startProxy("""
+                upstreams:
+                  - name: router
+                    kind: openai-compatible
+                    base_url: %s/api/v1
+                    auth: passthrough
+                    headers: {HTTP-Referer: https://example.com, X-Title: llm-proxy-test}
+                    models: [some/model]
+                """.formatted(router.baseUrl()));
+        HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("some/model"),
+                "Authorization", "Bearer sk-or-client-own");
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        RecordedRequest got = router.awaitRequest(WAIT);
+        assertThat(got.uri()).isEqualTo("/api/v1/chat/completions");
+        assertThat(got.header("Authorization")).isEqualTo("Bearer sk-or-client-own");
+        assertThat(got.header("HTTP-Referer")).isEqualTo("https://example.com");
+        assertThat(got.header("X-Title")).isEqualTo("llm-proxy-test");
+
+        HttpResponse<String> keyless = proxy.postJson("/v1/chat/completions", chat("some/model"));
+        assertThat(keyless.statusCode()).isEqualTo(200);
+        assertThat(router.awaitRequest(WAIT).header("Authorization")).isNull();
+    }
+
+    @Test
     void aRetiredGitHubModelsUpstreamsGoneIsUpstreamRetired() throws Exception {
         FakeUpstream github = fake(FakeUpstream.chatCompletion("unused"));
         github.handler(FakeUpstream.json(410, "{\"error\":{\"message\":\"Gone\",\"code\":\"gone\"}}"));

@@ -483,7 +483,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         List<Hop> resolved = model != null && model.isTextual() ? services.upstreams().resolve(model.textValue())
                 : List.of();
         Upstream first = resolved.isEmpty() ? null : resolved.get(0).upstream();
-        if (route == Route.RESPONSES && first != null && first.spec().responses() == ResponsesMode.NATIVE) {
+        if (route == Route.RESPONSES && first != null && allNative(resolved)) {
             OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.RESPONSES, request, NO_RESOLUTION,
                     false);
             if (prepared.error() != null) {
@@ -519,6 +519,19 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         } catch (ProxyErrorException e) {
             sendError(e.error());
         }
+    }
+
+    /**
+     * Whether every hop serves the Responses API natively. A failover resends the same body to the next hop's path,
+     * so one bridged hop means the whole route is bridged: chat completions is served by native upstreams too.
+     */
+    private static boolean allNative(List<Hop> hops) {
+        for (Hop h : hops) {
+            if (h.upstream().spec().responses() != ResponsesMode.NATIVE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A bridged chat request, checked and sent like a client's own chat call. */
@@ -724,18 +737,21 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                         operation, prepared, held, withSuggestions, error, failure)));
     }
 
-    /** Whether the client's allow-list names the model it sent, or (for a bare id) one of the hops it resolved to. */
+    /**
+     * Whether the client's allow-list names the model it sent, or else every hop it resolved to: an alias not listed
+     * itself may fail over to any of its targets, so one allowed target is not enough.
+     */
     private static boolean allowed(ClientSpec client, String model, List<Hop> resolved) {
         List<String> names = client.models().orElse(List.of());
         if (names.contains(model)) {
             return true;
         }
         for (Hop h : resolved) {
-            if (names.contains(h.model()) || names.contains(h.toString())) {
-                return true;
+            if (!names.contains(h.model()) && !names.contains(h.toString())) {
+                return false;
             }
         }
-        return false;
+        return !resolved.isEmpty();
     }
 
     private void afterPromptCheck(ExchangeRecord forRequest, Operation operation, OpenAiRequests.Prepared prepared,

@@ -30,6 +30,7 @@ import dev.llmproxy.openai.RequestProfile;
 import dev.llmproxy.upstream.Hop;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.Upstream;
+import dev.llmproxy.upstream.UpstreamGate;
 import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
 import dev.llmproxy.exchange.UpstreamPolicy;
@@ -138,6 +139,13 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private int hop;
     private Operation hopOperation;
     private OpenAiRequests.Prepared hopPrepared;
+    /** The upstream gate pass the current hop holds, its token estimate, and how long the request waited for gates. */
+    private UpstreamGate gateHeld;
+    private long gateEstimate;
+    private long gateWaitedNanos;
+    /** A bridged request as the client sent it (Responses or Messages), or null. */
+    private ObjectNode bridgedRequest;
+    private Route bridgedRoute;
     private ResponseConverter hopConverter;
 
     ClientRequestHandler(ClientServices services, AccessLog accessLog) {
@@ -495,8 +503,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         raw.release();
-        ChatDialect dialect = first != null && first.kind() == UpstreamKind.OPENAI_COMPATIBLE
-                ? ChatDialect.OPEN_WEIGHTS : ChatDialect.OPENAI;
+        ChatDialect dialect = dialectOf(first);
+        if (route != Route.MESSAGES_COUNT_TOKENS) {
+            bridgedRoute = route; // a failover rebuilds the chat request in the next upstream's dialect
+            bridgedRequest = request;
+        }
         try {
             if (route == Route.RESPONSES) {
                 ResponsesCall call = new ResponsesRequestBridge(dialect).toChat(request);
@@ -532,6 +543,12 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             }
         }
         return true;
+    }
+
+    /** The chat dialect of {@code upstream}: open-weights servers take {@code max_tokens} and {@code top_k}. */
+    private static ChatDialect dialectOf(Upstream upstream) {
+        return upstream != null && upstream.kind() == UpstreamKind.OPENAI_COMPATIBLE
+                ? ChatDialect.OPEN_WEIGHTS : ChatDialect.OPENAI;
     }
 
     /** A bridged chat request, checked and sent like a client's own chat call. */
@@ -793,24 +810,89 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         String path = operation.upstreamPath() + Router.query(request.uri());
         Metering metering = operation == Operation.AUDIO_SPEECH ? null
                 : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.usageInjected());
+        // the upstream's own limits, declared and learned: wait for them, or move on to the next hop
+        UpstreamGate gate = upstream.gate(prepared.upstreamModel());
+        long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
+        long wait = gate.tryEnter(estimate, System.nanoTime());
+        if (wait > 0) {
+            if (hopPrepared != null && hop + 1 < hops.size()) {
+                upstreamBody.release();
+                failover(ProxyError.of(ErrorKind.UPSTREAM_RATE_LIMITED, "upstream " + hops.get(hop)
+                        + " is at its limit"));
+                return;
+            }
+            if (wait <= services.config().admission().queueTimeout().toNanos() - gateWaitedNanos) {
+                gateWaitedNanos += wait;
+                ExchangeRecord forRequest = record;
+                ctx.executor().schedule(() -> {
+                    if (record == forRequest && state == State.RESPONDING) {
+                        send(operation, prepared, upstreamBody, converter);
+                    } else {
+                        upstreamBody.release();
+                    }
+                }, wait, TimeUnit.NANOSECONDS);
+                return;
+            }
+            upstreamBody.release();
+            sendError(ProxyError.of(ErrorKind.UPSTREAM_RATE_LIMITED, "upstream " + upstream.name()
+                    + " is at its limit for " + PrintableText.of(prepared.upstreamModel(), 200))
+                    .withHeader("Retry-After", Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait) + 1))));
+            return;
+        }
+        gateHeld = gate;
+        gateEstimate = estimate;
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
         var options = upstream.options();
         admitThenStart(call, prepared.upstreamModel(), upstream.pool(), options.firstByteTimeout(),
                 options.streamIdleTimeout(), admitted -> admitted, error -> guard.onRejected(error, prepared));
     }
 
+    /** The output cap the request asks for ({@code max_tokens} or its successors), counted against a TPM limit. */
+    private static long maxTokens(OpenAiRequests.Prepared prepared) {
+        ObjectNode body = prepared.upstreamBody();
+        for (String field : new String[]{"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
+            JsonNode n = body.get(field);
+            if (n != null && n.canConvertToLong()) {
+                return Math.max(0, n.longValue());
+            }
+        }
+        return 0;
+    }
+
+    /** Gives the current hop's gate pass back, charging what the request used. */
+    private void leaveGate() {
+        if (gateHeld != null) {
+            gateHeld.leave(gateEstimate, record == null ? 0 : record.totalTokens(), System.nanoTime());
+            gateHeld = null;
+        }
+    }
+
     @Override
-    public ProxyError judgeHead(int status) {
+    public ProxyError judgeHead(int status, HttpHeaders headers) {
         if (hops == null) {
             return null;
+        }
+        if (gateHeld != null) {
+            gateHeld.learn(status, headers, System.nanoTime());
         }
         if (status == 410 && hops.get(hop).upstream().retired()) {
             return ProxyError.of(ErrorKind.UPSTREAM_RETIRED);
         }
-        if ((status >= 500 || status == 429 || status == 408) && hop + 1 < hops.size()) {
+        if ((status >= 500 || status == 429 || status == 408 || status == 409 || status == 410)
+                && hop + 1 < hops.size()) {
             return ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + hops.get(hop) + " answered " + status);
         }
         return null;
+    }
+
+    /** The bridged client request translated again for {@code next}'s upstream, whose chat dialect may differ. */
+    private OpenAiRequests.Prepared rebridge(Hop next) {
+        ChatDialect dialect = dialectOf(next.upstream());
+        ObjectNode chat = bridgedRoute == Route.RESPONSES
+                ? new ResponsesRequestBridge(dialect).toChat(bridgedRequest).chatRequest()
+                : new MessagesRequestBridge(dialect).toChat(bridgedRequest).chatRequest();
+        return OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, chat, NO_RESOLUTION,
+                services.config().metrics().injectStreamUsage()).withUpstreamModel(next.model());
     }
 
     @Override
@@ -820,12 +902,14 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         Hop failed = hops.get(hop);
         failed.upstream().counters().failedOver();
+        leaveGate();
         hop++;
         Hop next = hops.get(hop);
         log.debug("failover from {} to {}: {}", failed, next, error.message());
         record.failover();
         exchange = null;
-        OpenAiRequests.Prepared prepared = hopPrepared.withUpstreamModel(next.model());
+        OpenAiRequests.Prepared prepared = bridgedRequest == null ? hopPrepared.withUpstreamModel(next.model())
+                : rebridge(next);
         hopPrepared = prepared;
         record.model(prepared.upstreamModel(), services.catalog().current().find(prepared.upstreamModel())
                 .map(CatalogModel::id).orElse("other"));
@@ -964,6 +1048,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void finishRecord() {
+        leaveGate();
+        gateWaitedNanos = 0;
         if (hops != null) {
             hops.get(hop).upstream().counters().ended(record.status());
         }
@@ -994,6 +1080,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         hopOperation = null;
         hopPrepared = null;
         hopConverter = null;
+        bridgedRequest = null;
+        bridgedRoute = null;
     }
 
     @Override

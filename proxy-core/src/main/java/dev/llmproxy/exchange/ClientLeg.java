@@ -29,7 +29,7 @@ public interface ClientLeg {
      * forward it, or the error this attempt failed with instead (a retired upstream's 410; a 5xx or 429 while another
      * upstream may still serve the request).
      */
-    default ProxyError judgeHead(int status) {
+    default ProxyError judgeHead(int status, HttpHeaders headers) {
         return null;
     }
 

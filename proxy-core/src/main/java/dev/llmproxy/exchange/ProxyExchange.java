@@ -235,7 +235,7 @@ public final class ProxyExchange implements UpstreamListener {
             failBeforeHead(fail.error());
             return false;
         }
-        ProxyError instead = client.judgeHead(lastUpstreamStatus);
+        ProxyError instead = client.judgeHead(lastUpstreamStatus, head.headers());
         if (instead != null) {
             closeUpstream();
             failBeforeHead(instead);

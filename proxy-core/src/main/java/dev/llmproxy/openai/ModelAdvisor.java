@@ -132,7 +132,9 @@ public final class ModelAdvisor {
             return false;
         }
         for (String modality : profile.inputModalities()) {
-            if (!containsIgnoringCase(model.inputModalities(), modality)) {
+            // a list that declares no modalities (most upstreams' GET /models) is taken to read text
+            boolean undeclaredText = model.inputModalities().isEmpty() && "text".equalsIgnoreCase(modality);
+            if (!undeclaredText && !containsIgnoringCase(model.inputModalities(), modality)) {
                 return false;
             }
         }

@@ -25,6 +25,10 @@ public final class Upstream {
     private final Optional<String> apiKey;
     private final String display;
     private final UpstreamCounters counters = new UpstreamCounters();
+    /** One gate for the whole upstream ({@code scope: upstream}, or no declared limits), or one per model. */
+    private final UpstreamGate upstreamGate;
+    private final java.util.concurrent.ConcurrentHashMap<String, UpstreamGate> modelGates =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog) {
         this.index = index;
@@ -34,6 +38,23 @@ public final class Upstream {
         this.catalog = catalog;
         this.apiKey = spec.sentApiKey();
         this.display = pool.target().display();
+        this.upstreamGate = new UpstreamGate(spec.limits(), System.nanoTime());
+    }
+
+    /**
+     * The gate that paces requests for {@code model}: the upstream's own when its limits cover the whole upstream
+     * or none are declared (learned pauses then hold for all its models), else the model's (created on first use;
+     * the set is bounded by the models requested, which a route or the upstream's list names).
+     */
+    public UpstreamGate gate(String model) {
+        if (spec.limits().scope() == dev.llmproxy.config.UpstreamLimits.Scope.UPSTREAM || !spec.limits().declared()) {
+            return upstreamGate;
+        }
+        UpstreamGate gate = modelGates.get(model);
+        if (gate == null && modelGates.size() < 10_000) {
+            gate = modelGates.computeIfAbsent(model, m -> new UpstreamGate(spec.limits(), System.nanoTime()));
+        }
+        return gate != null ? gate : upstreamGate;
     }
 
     public int index() {

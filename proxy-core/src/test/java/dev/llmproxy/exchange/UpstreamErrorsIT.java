@@ -207,12 +207,19 @@ class UpstreamErrorsIT {
     /** Every connection gets a nonsense status line: the proxy's model-list request as well as the chat call. */
     private static void answerWithGarbage(ServerSocket server) {
         while (!server.isClosed()) {
-            answerOneWithGarbage(server);
+            try {
+                Socket s = server.accept();
+                Thread one = new Thread(() -> answerOneWithGarbage(s), "garbage-connection");
+                one.setDaemon(true);
+                one.start();
+            } catch (IOException e) {
+                return; // closed
+            }
         }
     }
 
-    private static void answerOneWithGarbage(ServerSocket server) {
-        try (Socket s = server.accept()) {
+    private static void answerOneWithGarbage(Socket socket) {
+        try (Socket s = socket) {
             InputStream in = s.getInputStream();
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             while (!head.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {

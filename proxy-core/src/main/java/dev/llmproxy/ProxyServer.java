@@ -186,6 +186,14 @@ public final class ProxyServer implements AutoCloseable {
             ttsPool = newPool(UpstreamTarget.of(config.tts().target().orElseThrow()),
                     config.upstreamOptions(config.upstreams().first()), transports, resolver);
 
+            // The first lists before admission: it keeps per-model state (quota pauses, daily counts, breakers) for
+            // the ids listed when it is built, and counts any other id as "other".
+            for (Upstream u : built) {
+                u.catalog().start(config.models().refreshEvery());
+            }
+            awaitFirstLists(built, FIRST_LIST_WAIT);
+            upstreams.sync();
+
             ClientConnections connections = new ClientConnections();
             ClientConnectionLimiter limiter = new ClientConnectionLimiter(config.server().maxConnections());
             LiveCatalog catalog = upstreams.combined();
@@ -228,11 +236,6 @@ public final class ProxyServer implements AutoCloseable {
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); {}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
                     describe(built, config.upstreams().demo()), UpstreamTls.provider());
-            for (Upstream u : built) {
-                u.catalog().start(config.models().refreshEvery());
-            }
-            awaitFirstLists(built, FIRST_LIST_WAIT);
-            upstreams.sync();
             return server;
         } catch (SSLException e) {
             releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);

@@ -186,7 +186,8 @@ public final class ProxyServer implements AutoCloseable {
                 }
             }
             upstreams = new ModelRouter(built, config.upstreams().routes(), config.upstreams().defaultUpstream());
-            // admission and the model tools start from the lists the upstreams give now; refreshes land later
+            // the first lists before admission: it keeps per-model state (quota pauses, daily counts, breakers) for
+            // the ids listed when it is built and counts any other id as "other"; refreshes land later
             for (Upstream u : built) {
                 u.catalog().start(config.models().refreshEvery());
             }
@@ -194,6 +195,7 @@ public final class ProxyServer implements AutoCloseable {
             upstreams.sync();
             ttsPool = newPool(UpstreamTarget.of(config.tts().target().orElseThrow()),
                     config.upstreamOptions(config.upstreams().first()), transports, resolver);
+
 
             ClientConnections connections = new ClientConnections();
             ClientConnectionLimiter limiter = new ClientConnectionLimiter(config.server().maxConnections());
@@ -341,7 +343,8 @@ public final class ProxyServer implements AutoCloseable {
         LiveCatalog catalog = upstreams.combined();
         HealthRoutes health = new HealthRoutes(clock, upstreams, config.upstreams().demo(),
                 connections::draining, connections::inFlight);
-        ModelRoutes models = new ModelRoutes(upstreams, config.admission().plan(), admission, clock);
+        GitHubModelsPlan plan = config.models().githubModels() ? config.admission().plan() : null;
+        ModelRoutes models = new ModelRoutes(upstreams, plan, admission, clock);
         Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
         local.put(Route.HEALTH, health::health);
         local.put(Route.READY, health::ready);
@@ -358,7 +361,6 @@ public final class ProxyServer implements AutoCloseable {
                 quotas, upstreams);
         local.put(Route.STATS, statsRoutes::stats);
         local.put(Route.HISTORY, statsRoutes::history);
-        GitHubModelsPlan plan = config.models().githubModels() ? config.admission().plan() : null;
         ModelAdvisor advisor = new ModelAdvisor(catalog);
         ModelToolRoutes tools = new ModelToolRoutes(new ContextCheck(catalog, tokens, advisor),
                 new ModelRecommender(catalog), plan, authority(config.server().host(), config.server().port()), work);

@@ -45,6 +45,7 @@ class CatalogRefresherTest {
     @BeforeEach
     void start() {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // these tests script the model list themselves
         logs = CapturedLogs.install();
     }
 
@@ -188,6 +189,7 @@ class CatalogRefresherTest {
     @Test
     void theKeyNeverGoesToAListOnAnotherHostAndARedirectIsNotFollowed() {
         try (FakeUpstream elsewhere = FakeUpstream.start(false)) {
+            elsewhere.listModels(null); // these tests script the model list themselves
             elsewhere.handler(FakeUpstream.json(200, OPENAI_LISTING));
             // same host, other port: another origin
             CatalogRefresher other = CatalogRefresher.listing("up", base(), elsewhere.baseUrl().resolve("/models"),

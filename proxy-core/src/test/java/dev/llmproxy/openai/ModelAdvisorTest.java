@@ -205,4 +205,18 @@ class ModelAdvisorTest {
         small.replace(ModelCatalog.bundled(), java.time.Instant.now());
         assertThat(smallAdvisor.suggest(RequestProfile.chat(), null, 100)).hasSize(54);
     }
+
+    @Test
+    void modelsListedWithoutModalitiesOrCapabilitiesServeTextRequests() {
+        // What a plain OpenAI-compatible GET /models gives: ids and owners, nothing about modalities or capabilities.
+        LiveCatalog listed = new LiveCatalog(ModelCatalog.of(List.of(CatalogModel.listed("gpt-4o-mini", "openai"),
+                CatalogModel.listed("llama3.2:3b", "meta"))), java.time.Instant.now());
+        ModelAdvisor listedAdvisor = new ModelAdvisor(listed);
+        RequestProfile streamWithTools = RequestProfile.of(json("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"stream\":true,\"tools\":[{\"type\":\"function\"}]}"));
+        assertThat(listedAdvisor.suggest(streamWithTools, "gpt-4o-mni", 5)).containsExactly("gpt-4o-mini", "llama3.2:3b");
+        RequestProfile image = RequestProfile.of(json("{\"messages\":[{\"role\":\"user\",\"content\":"
+                + "[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:,\"}}]}]}"));
+        assertThat(listedAdvisor.suggest(image, null, 5)).as("an image needs a model known to take one").isEmpty();
+    }
 }

@@ -38,6 +38,7 @@ class UpstreamCatalogTest {
     @Test
     void aListedUpstreamStartsEmptyAndReportsEachRefresh() {
         try (FakeUpstream upstream = FakeUpstream.start(false)) {
+            upstream.listModels(null); // these tests script the model list themselves
             URI base = upstream.baseUrl().resolve("/v1");
             UpstreamCatalog catalog = UpstreamCatalog.listing("ollama", base, null, null,
                     CatalogRefresher.httpClient(Duration.ofSeconds(5)), KnownModels.bundled(), CLOCK);
@@ -71,6 +72,7 @@ class UpstreamCatalogTest {
     @Test
     void gitHubModelsKeepsTheBundled58WhileGitHubAnswers410() {
         try (FakeUpstream github = FakeUpstream.start(false)) {
+            github.listModels(null); // these tests script the model list themselves
             github.handler(FakeUpstream.json(410, "{\"error\":{\"code\":\"gone\"}}"));
             UpstreamCatalog catalog = UpstreamCatalog.gitHubModels("github", github.baseUrl().resolve("/inference"),
                     github.baseUrl().resolve("/catalog/models"), "ghp_token",

@@ -31,7 +31,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MonitorUiIT {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
-    private static final String TRAFFIC_MODEL = "openai/gpt-4o-mini";
+    private static final String TRAFFIC_MODEL = "gpt-4o-mini";
+    /** The demo's chat models (DemoModels.DEFAULT without its embeddings model). */
+    private static final List<String> DEMO_CHAT_MODELS = List.of("gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini",
+            "llama3.2:3b", "mistral-small");
+    /** The demo's embeddings model, whose known input limit (8,191 tokens) a long text exceeds. */
+    private static final String SMALL_MODEL = "text-embedding-3-small";
     private static final String XSS = "<img src=x onerror=window.__xss=1>";
 
     private static ProxyUnderTest proxy;
@@ -130,35 +135,37 @@ class MonitorUiIT {
                             + " [li.querySelector('.name').textContent, li.querySelector('.score').textContent,"
                             + " li.querySelector('.reason').textContent])");
             assertThat(recs).allSatisfy(rec -> {
-                assertThat(rec.get(0)).contains("/");
+                assertThat(rec.get(0)).isIn(DEMO_CHAT_MODELS);
                 assertThat(rec.get(1)).matches("score \\d+");
                 assertThat(rec.get(2)).isNotBlank();
             });
 
-            awaitTrue(browser, "the model list", "return !!document.querySelector('#ctx-model option[value=\"openai/gpt-4o\"]')");
-            new Select(browser.driver().findElement(By.id("ctx-model"))).selectByValue("openai/gpt-4o");
+            awaitTrue(browser, "the model list", "return !!document.querySelector('#ctx-model option[value=\"" + SMALL_MODEL + "\"]')");
+            assertThat(js(browser, "return document.getElementById('ctx-model').value")).as("default model")
+                    .isEqualTo(TRAFFIC_MODEL);
+            new Select(browser.driver().findElement(By.id("ctx-model"))).selectByValue(SMALL_MODEL);
             browser.driver().findElement(By.id("ctx-text")).sendKeys("hello world, how many tokens is this?");
             browser.driver().findElement(By.id("context-submit")).click();
             awaitTrue(browser, "a token count that fits",
                     "return !document.getElementById('context-result').hidden"
                             + " && document.getElementById('ctx-fits').dataset.fits === 'true'");
             assertThat(Integer.parseInt(text(browser, "ctx-tokens"))).isBetween(5, 20);
-            assertThat(text(browser, "ctx-limit").replaceAll("\\D", "")).isEqualTo("8000");
+            assertThat(text(browser, "ctx-limit").replaceAll("\\D", "")).isEqualTo("8191");
             assertThat(js(browser, "return document.getElementById('context-error').hidden")).isEqualTo(true);
 
-            // Over the free plan's 8000-token cap for gpt-4o: an error and models that do take it.
+            // Over text-embedding-3-small's 8191-token input limit: an error and models that do take it.
             js(browser, "document.getElementById('ctx-text').value = 'hello world '.repeat(4500)");
             browser.driver().findElement(By.id("context-submit")).click();
             awaitTrue(browser, "the too-long error with suggestions",
                     "return !document.getElementById('context-error').hidden"
                             + " && document.querySelectorAll('#context-suggestions li').length > 0");
             assertThat(js(browser, "return document.getElementById('ctx-fits').dataset.fits")).isEqualTo("false");
-            assertThat(text(browser, "context-error")).contains("Too long for openai/gpt-4o");
-            assertThat(Integer.parseInt(text(browser, "ctx-tokens").replaceAll("\\D", ""))).isGreaterThan(8000);
+            assertThat(text(browser, "context-error")).contains("Too long for " + SMALL_MODEL);
+            assertThat(Integer.parseInt(text(browser, "ctx-tokens").replaceAll("\\D", ""))).isGreaterThan(8191);
             @SuppressWarnings("unchecked")
             List<String> suggested = (List<String>) js(browser,
                     "return [...document.querySelectorAll('#context-suggestions li')].map(li => li.textContent)");
-            assertThat(suggested).hasSizeBetween(1, 3).doesNotContain("openai/gpt-4o");
+            assertThat(suggested).hasSizeBetween(1, 3).doesNotContain(SMALL_MODEL);
             js(browser, "document.getElementById('recommend-form').scrollIntoView()");
             browser.screenshot("monitor-tools");
             for (String model : suggested) {
@@ -224,7 +231,7 @@ class MonitorUiIT {
     void showsUpstream429sAndHowLongALimitedModelIsPaused() throws Exception {
         String body = "{\"error\":{\"code\":\"RateLimitReached\",\"message\":\"Rate limit of 15 per 60s exceeded"
                 + " for UserByModelByMinute. Please wait 46 seconds before retrying.\",\"details\":\"x\"}}";
-        try (FakeUpstream upstream = FakeUpstream.start(false);
+        try (FakeUpstream upstream = listing(FakeUpstream.start(false), TRAFFIC_MODEL);
              ProxyUnderTest limited = ProxyUnderTest.start(upstream, Map.of())) {
             upstream.handler((request, exchange) -> exchange.respond(429, Map.of("content-type", "application/json",
                     "retry-after", "46", "x-ratelimit-type", "UserByModelByMinute", "x-ratelimit-timeremaining", "46"),
@@ -314,12 +321,19 @@ class MonitorUiIT {
             browser.driver().findElement(By.id("proxy-key-save")).click();
             awaitTrue(browser, "live with the key", "return document.getElementById('status').dataset.state === 'live'");
             awaitTrue(browser, "the model list, fetched with the key",
-                    "return document.querySelectorAll('#ctx-model option').length > 10");
+                    "return document.querySelectorAll('#ctx-model option').length === 7"
+                            + " && !!document.querySelector('#ctx-model option[value=\"" + TRAFFIC_MODEL + "\"]')");
             assertThat(js(browser, "return localStorage.getItem('llm-proxy.proxyKey')")).isEqualTo("monitor-key-123");
         }
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** {@code upstream}, listing exactly {@code ids} on GET /models (call before a proxy starts in front of it). */
+    private static FakeUpstream listing(FakeUpstream upstream, String... ids) {
+        upstream.listModels(List.of(ids));
+        return upstream;
+    }
 
     private static String chat(String model, boolean stream, int maxTokens, String content) {
         return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"max_tokens\":" + maxTokens

@@ -559,7 +559,7 @@
       const previous = select.value;
       const groups = new Map();
       for (const model of state.catalog) {
-        const publisher = String(model.publisher || model.owned_by || 'other');
+        const publisher = String(model.publisher || model.owned_by || model.upstream || 'other');
         if (!groups.has(publisher)) {
           const group = document.createElement('optgroup');
           group.label = publisher;
@@ -571,12 +571,22 @@
         groups.get(publisher).appendChild(option);
       }
       select.replaceChildren(...groups.values());
-      const wanted = previous || 'openai/gpt-4o-mini';
+      const wanted = previous || defaultModel(state.catalog);
       if (state.catalog.some((m) => m.id === wanted)) select.value = wanted;
       if ($('context-error').dataset.source === 'models') $('context-error').hidden = true;
     } catch (e) {
       if (select.options.length === 0) modelsError('Could not load the model list: proxy unreachable.');
     }
+  }
+
+  /** gpt-4o-mini when listed, else the first listed chat model (not embeddings), else the first listed. */
+  function defaultModel(catalog) {
+    if (catalog.some((m) => m.id === 'gpt-4o-mini')) return 'gpt-4o-mini';
+    const chat = catalog.find((m) => {
+      const out = m.supported_output_modalities;
+      return !(Array.isArray(out) && out.length && !out.includes('text'));
+    });
+    return chat ? chat.id : '';
   }
 
   function modelsError(message) {

@@ -4,7 +4,8 @@
 'use strict';
 
 (() => {
-  const DEFAULT_MODEL = 'openai/gpt-4o-mini';
+  // Chosen when listed and nothing was picked before; else the first chat model the proxy lists.
+  const PREFERRED_MODEL = 'gpt-4o-mini';
   const SETTINGS_KEY = 'llm-proxy.ui.settings';
   const PROXY_KEY_KEY = 'llm-proxy.ui.proxy-key';
   const THEME_KEY = 'llm-proxy.ui.theme';
@@ -12,7 +13,7 @@
   const THEMES = ['system', 'light', 'dark'];
   const PUBLISHER_NAMES = {
     'openai': 'OpenAI', 'microsoft': 'Microsoft', 'meta': 'Meta', 'ai21-labs': 'AI21 Labs', 'cohere': 'Cohere',
-    'mistral-ai': 'Mistral AI', 'deepseek': 'DeepSeek', 'xai': 'xAI', 'core42': 'Core42',
+    'mistral-ai': 'Mistral AI', 'mistralai': 'Mistral AI', 'deepseek': 'DeepSeek', 'xai': 'xAI', 'core42': 'Core42',
   };
 
   const $ = (id) => document.getElementById(id);
@@ -269,8 +270,21 @@
     return label;
   }
 
+  /** Who makes the model, as the list says it (GitHub's publisher, else owned_by), with a display name if known. */
   function publisherOf(m) {
-    return m.publisher || PUBLISHER_NAMES[m.owned_by] || m.owned_by || 'Other';
+    const owner = m.publisher || m.owned_by;
+    return (typeof owner === 'string' && PUBLISHER_NAMES[owner.toLowerCase()]) || owner || m.upstream || 'Other';
+  }
+
+  /** The optgroup of a model: its publisher, and its upstream too when the proxy serves several. */
+  function groupOf(m, severalUpstreams) {
+    return severalUpstreams && m.upstream ? `${m.upstream} · ${publisherOf(m)}` : publisherOf(m);
+  }
+
+  /** The model to use when none was chosen: the preferred one if listed, else the first listed; '' if none is. */
+  function defaultModel() {
+    if (models.some((m) => m.id === PREFERRED_MODEL)) return PREFERRED_MODEL;
+    return models.length ? models[0].id : '';
   }
 
   function isChatModel(m) {
@@ -279,16 +293,17 @@
   }
 
   function renderModelOptions() {
-    const wanted = el.model.value || loadJson(SETTINGS_KEY, {}).model || DEFAULT_MODEL;
+    const wanted = el.model.value || loadJson(SETTINGS_KEY, {}).model || defaultModel();
     const query = el.filter.value.trim().toLowerCase();
+    const severalUpstreams = new Set(models.map((m) => m.upstream).filter(Boolean)).size > 1;
     const matches = models.filter((m) => !query || m.id.toLowerCase().includes(query)
-      || publisherOf(m).toLowerCase().includes(query) || (m.name || '').toLowerCase().includes(query));
+      || groupOf(m, severalUpstreams).toLowerCase().includes(query) || (m.name || '').toLowerCase().includes(query));
     // The chosen model stays in the list even when the filter hides it, so the selection never jumps silently.
     const chosen = models.find((m) => m.id === wanted);
     if (chosen && !matches.includes(chosen)) matches.unshift(chosen);
     const groups = new Map();
     for (const m of matches) {
-      const p = publisherOf(m);
+      const p = groupOf(m, severalUpstreams);
       if (!groups.has(p)) groups.set(p, []);
       groups.get(p).push(m);
     }
@@ -615,7 +630,7 @@
     if (system) messages.push({ role: 'system', content: system });
     messages.push(...history, { role: 'user', content: userText });
     const body = {
-      model: el.model.value || DEFAULT_MODEL,
+      model: el.model.value || defaultModel(),
       messages,
       stream: true,
       stream_options: { include_usage: true },

@@ -31,6 +31,7 @@ import dev.llmproxy.upstream.Hop;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.upstream.UpstreamGate;
+import dev.llmproxy.upstream.FailoverReason;
 import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
 import dev.llmproxy.exchange.UpstreamPolicy;
@@ -141,6 +142,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private OpenAiRequests.Prepared hopPrepared;
     /** The upstream gate pass the current hop holds, its token estimate, and how long the request waited for gates. */
     private UpstreamGate gateHeld;
+    /** The upstream status that {@link #judgeHead} turned into a failover, until {@link #failover} counts it. */
+    private int judgedStatus;
     private long gateEstimate;
     private long gateWaitedNanos;
     /** A bridged request as the client sent it (Responses or Messages), or null. */
@@ -880,6 +883,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         if ((status >= 500 || status == 429 || status == 408 || status == 409 || status == 410)
                 && hop + 1 < hops.size()) {
+            judgedStatus = status;
             return ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + hops.get(hop) + " answered " + status);
         }
         return null;
@@ -902,6 +906,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         Hop failed = hops.get(hop);
         failed.upstream().counters().failedOver();
+        services.upstreams().failedOver(hops, FailoverReason.of(error, judgedStatus));
+        judgedStatus = 0;
         leaveGate();
         hop++;
         Hop next = hops.get(hop);

@@ -16,7 +16,9 @@ import java.util.Objects;
  * <h2>Who can serve a request</h2>
  * A candidate outputs what the request wants (text for chat — an empty output list counts as text, a catalog
  * quirk — or embeddings), accepts every input modality the request sends, has the {@code tool-calling} capability
- * when the request declares tools and {@code streaming} when it asks for a stream, has an input limit (the catalog's
+ * when the request declares tools and {@code streaming} when it asks for a stream (a model listed without input
+ * modalities, as a plain OpenAI-compatible {@code GET /models} lists every model, is taken as text-in with unknown
+ * capabilities: it serves text requests, whatever their tools or stream), has an input limit (the catalog's
  * {@code max_input_tokens}, lowered by the plan's per-request cap, see {@link TokenLimits}) of at least the prompt's
  * tokens when those are known, is available on the plan when one applies, and is not the failing model (compared
  * after short-name resolution, ignoring case).
@@ -131,17 +133,18 @@ public final class ModelAdvisor {
         if (!output) {
             return false;
         }
+        // A model its listing does not describe (a plain GET /models entry: no input modalities) is taken as a text
+        // model whose capabilities are unknown, not as one that can do nothing.
+        boolean described = !model.inputModalities().isEmpty();
         for (String modality : profile.inputModalities()) {
-            // a list that declares no modalities (most upstreams' GET /models) is taken to read text
-            boolean undeclaredText = model.inputModalities().isEmpty() && "text".equalsIgnoreCase(modality);
-            if (!undeclaredText && !containsIgnoringCase(model.inputModalities(), modality)) {
+            if (described ? !containsIgnoringCase(model.inputModalities(), modality) : !modality.equals("text")) {
                 return false;
             }
         }
-        if (profile.needsTools() && !containsIgnoringCase(model.capabilities(), "tool-calling")) {
+        if (described && profile.needsTools() && !containsIgnoringCase(model.capabilities(), "tool-calling")) {
             return false;
         }
-        if (profile.needsStreaming() && !containsIgnoringCase(model.capabilities(), "streaming")) {
+        if (described && profile.needsStreaming() && !containsIgnoringCase(model.capabilities(), "streaming")) {
             return false;
         }
         if (profile.promptTokens() > 0 && (limits.input() == null || limits.input() < profile.promptTokens())) {

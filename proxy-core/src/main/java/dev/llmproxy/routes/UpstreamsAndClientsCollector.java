@@ -3,6 +3,7 @@ package dev.llmproxy.routes;
 import dev.llmproxy.client.ClientConnectionLimiter;
 import dev.llmproxy.client.ClientQuota;
 import dev.llmproxy.client.ClientQuotas;
+import dev.llmproxy.upstream.FailoverReason;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.Upstream;
 import io.prometheus.client.Collector;
@@ -44,6 +45,16 @@ public final class UpstreamsAndClientsCollector extends Collector {
             errors.addMetric(name, u.counters().errors());
             failovers.addMetric(name, u.counters().failovers());
         }
+        CounterMetricFamily byRoute = new CounterMetricFamily("failovers",
+                "Requests of a route alias that moved on to its next target, by why", List.of("route", "reason"));
+        for (String alias : upstreams.aliases().keySet()) {
+            for (FailoverReason reason : FailoverReason.values()) {
+                long n = upstreams.failovers(alias, reason);
+                if (n > 0) {
+                    byRoute.addMetric(List.of(alias, reason.label()), n);
+                }
+            }
+        }
         List<String> client = List.of("client");
         CounterMetricFamily clientRequests = new CounterMetricFamily("client_requests",
                 "Requests admitted by each client key's own limits", client);
@@ -64,7 +75,7 @@ public final class UpstreamsAndClientsCollector extends Collector {
         }
         CounterMetricFamily connectionsRejected = new CounterMetricFamily("client_connections_rejected",
                 "Client connections closed at accept because MAX_CONNECTIONS were open", limiter.rejectedTotal());
-        return List.of(requests, errors, failovers, clientRequests, clientTokens, clientRejected, clientInFlight,
+        return List.of(requests, errors, failovers, byRoute, clientRequests, clientTokens, clientRejected, clientInFlight,
                 connectionsRejected);
     }
 }

@@ -34,6 +34,8 @@ public final class ModelRouter {
     private final Map<String, Upstream> byName = new HashMap<>();
     private final Map<String, List<Hop>> aliases = new LinkedHashMap<>();
     private final Upstream fallback;
+    /** Per alias (keyed by its hop list, built once), failovers by {@link FailoverReason}. */
+    private final Map<List<Hop>, java.util.concurrent.atomic.LongAdder[]> failovers = new java.util.IdentityHashMap<>();
     private final LiveCatalog combined = new LiveCatalog(ModelCatalog.of(List.of()), Instant.EPOCH);
     private volatile Index index;
 
@@ -56,7 +58,14 @@ public final class ModelRouter {
                 }
                 hops.add(new Hop(u, t.model()));
             }
-            aliases.put(route.alias(), List.copyOf(hops));
+            List<Hop> frozen = List.copyOf(hops);
+            aliases.put(route.alias(), frozen);
+            java.util.concurrent.atomic.LongAdder[] counts =
+                    new java.util.concurrent.atomic.LongAdder[FailoverReason.values().length];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = new java.util.concurrent.atomic.LongAdder();
+            }
+            failovers.put(frozen, counts);
         }
         this.fallback = upstreams.size() == 1 ? upstreams.get(0)
                 : defaultUpstream.map(byName::get).orElse(null);
@@ -74,6 +83,21 @@ public final class ModelRouter {
     /** Route aliases and their hops, in file order. */
     public Map<String, List<Hop>> aliases() {
         return aliases;
+    }
+
+    /** Counts one failover of a request whose model resolved to {@code hops} (an alias's list; others are ignored). */
+    public void failedOver(List<Hop> hops, FailoverReason reason) {
+        java.util.concurrent.atomic.LongAdder[] counts = failovers.get(hops);
+        if (counts != null) {
+            counts[reason.ordinal()].increment();
+        }
+    }
+
+    /** Failovers of the alias {@code alias} for {@code reason}. */
+    public long failovers(String alias, FailoverReason reason) {
+        List<Hop> hops = aliases.get(alias);
+        java.util.concurrent.atomic.LongAdder[] counts = hops == null ? null : failovers.get(hops);
+        return counts == null ? 0 : counts[reason.ordinal()].sum();
     }
 
     /** Every upstream's models in one catalog (the first upstream listing an id keeps it), for the model tools. */

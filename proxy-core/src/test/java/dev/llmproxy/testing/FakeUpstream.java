@@ -315,10 +315,19 @@ public final class FakeUpstream implements AutoCloseable {
         scriptErrors.add(error);
     }
 
-    /** Counts a connection that carries scripted requests; returns its number (1, 2, …). */
-    int connectionOpened() {
+    void connectionOpened() {
         connectionsOpened.incrementAndGet();
         openConnections.incrementAndGet();
+    }
+
+    /** A connection that only served the model list: not one a test counts. */
+    void connectionUncounted() {
+        connectionsOpened.decrementAndGet();
+        openConnections.decrementAndGet();
+    }
+
+    /** The number of a connection that carries its first scripted request (1, 2, …). */
+    int nextConnectionId() {
         return connectionIds.incrementAndGet();
     }
 

@@ -33,7 +33,7 @@ import java.util.concurrent.CompletableFuture;
  * buffer outlives {@code channelRead}.
  */
 final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    /** Whether this connection counts as opened (it carried a request other than the model list). */
+    /** Whether this connection counts as opened (not one that only carried the model list). */
     private boolean counted;
 
     private record Pending(RecordedRequest request, boolean keepAlive) {
@@ -61,7 +61,9 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.fireChannelActive(); // counted once it carries a scripted request: the model list is no connection of a test's
+        upstream.connectionOpened();
+        counted = true;
+        ctx.fireChannelActive();
     }
 
     @Override
@@ -75,11 +77,18 @@ final class FakeUpstreamHandler extends SimpleChannelInboundHandler<FullHttpRequ
             answer.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json")
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, list.length);
             ctx.writeAndFlush(answer);
+            if (counted && connectionId == 0) {
+                counted = false; // the proxy's model-list request is not a connection a test counts
+                upstream.connectionUncounted();
+            }
             return;
         }
         if (!counted) {
             counted = true;
-            connectionId = upstream.connectionOpened();
+            upstream.connectionOpened();
+        }
+        if (connectionId == 0) {
+            connectionId = upstream.nextConnectionId();
         }
         RecordedRequest recorded = new RecordedRequest(request.method().name(), request.uri(), request.headers(),
                 ByteBufUtil.getBytes(request.content()), connectionId);

@@ -59,6 +59,7 @@ class FakeUpstreamTest {
     @Test
     void answersTheJdkHttpClientOverTlsTrustingTestCertificates() throws Exception {
         upstream = FakeUpstream.start(true);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler(FakeUpstream.json(200, "{\"object\":\"list\",\"data\":[]}"));
         HttpClient client = HttpClient.newBuilder().sslContext(TestCertificates.clientSslContext()).build();
 
@@ -77,6 +78,7 @@ class FakeUpstreamTest {
     @Test
     void answersANettyClientTrustingTheCaPemFile() throws Exception {
         upstream = FakeUpstream.start(true);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler(FakeUpstream.json(200, "{\"ok\":true}"));
         SslContext clientContext = SslContextBuilder.forClient()
                 .trustManager(TestCertificates.caPemFile().toFile())
@@ -120,6 +122,7 @@ class FakeUpstreamTest {
     @Test
     void recordsMethodUriHeadersAndJsonBody() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler(FakeUpstream.json(200, "{}"));
         String json = "{\"model\":\"openai/gpt-4o-mini\",\"stream\":true}";
 
@@ -143,8 +146,24 @@ class FakeUpstreamTest {
     }
 
     @Test
+    void listsItsModelsByItselfLikeARealServerWithoutRecordingOrCountingIt() throws Exception {
+        upstream = FakeUpstream.start(false);
+        upstream.listModels(java.util.List.of("m1", "acme/m2"));
+
+        try (RawHttpClient client = RawHttpClient.connect(upstream.port())) {
+            client.send("GET /v1/models HTTP/1.1\nHost: test");
+            assertThat(client.readHead(TIMEOUT).status()).isEqualTo(200);
+            assertThat(text(client.readFullBody(TIMEOUT))).contains("\"id\":\"m1\"", "\"owned_by\":\"acme\"");
+        }
+        assertThat(upstream.requests()).as("not a scripted request").isEmpty();
+        org.awaitility.Awaitility.await().untilAsserted(() ->
+                assertThat(upstream.connectionsOpened()).as("nor a connection a test counts").isZero());
+    }
+
+    @Test
     void answersUnscriptedRequestsWithAnOpenAiError() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
 
         try (RawHttpClient client = RawHttpClient.connect(upstream.port())) {
             client.send("GET /v1/models HTTP/1.1\nHost: test");
@@ -157,6 +176,7 @@ class FakeUpstreamTest {
     @ValueSource(booleans = {false, true})
     void sseSendsEachChunkSeparatelyThenEnds(boolean tls) throws Exception {
         upstream = FakeUpstream.start(tls);
+        upstream.listModels(null); // scripted like any request here
         byte[] first = FakeUpstream.sseEvent("{\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}");
         byte[] second = "data: [DO".getBytes(StandardCharsets.UTF_8);
         byte[] third = "NE]\n\n".getBytes(StandardCharsets.UTF_8);
@@ -179,6 +199,7 @@ class FakeUpstreamTest {
     @Test
     void aScriptCanDriveTheStreamFromTheTestThread() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         CompletableFuture<FakeUpstream.Exchange> exchanges = new CompletableFuture<>();
         upstream.handler((request, exchange) -> exchanges.complete(exchange));
 
@@ -201,6 +222,7 @@ class FakeUpstreamTest {
     @Test
     void streamsAFixedLengthBodyWhenTheHeadersGiveContentLength() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler((request, exchange) -> exchange
                 .startStream(206, Map.of("content-type", "audio/mpeg", "content-length", "6",
                         "content-range", "bytes 0-5/100"))
@@ -222,6 +244,7 @@ class FakeUpstreamTest {
     @Test
     void keepsTheConnectionAliveAcrossRequests() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler((request, exchange) -> exchange.respondJson(200, "{\"uri\":\"" + request.uri() + "\"}"));
 
         try (RawHttpClient client = RawHttpClient.connect(upstream.port())) {
@@ -239,6 +262,7 @@ class FakeUpstreamTest {
     @Test
     void answersPipelinedRequestsOneAtATimeInOrder() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler((request, exchange) -> {
             if (request.uri().equals("/slow")) {
                 exchange.after(Duration.ofMillis(100), () -> exchange.respondJson(200, "\"slow\""));
@@ -262,6 +286,7 @@ class FakeUpstreamTest {
     @Test
     void closesAfterTheResponseWhenTheRequestAsksForIt() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler(FakeUpstream.json(200, "{}"));
 
         try (RawHttpClient client = RawHttpClient.connect(upstream.port())) {
@@ -276,6 +301,7 @@ class FakeUpstreamTest {
     @Test
     void stallsWhenTheBehaviorDoesNothing() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler((request, exchange) -> { });
 
         try (RawHttpClient client = RawHttpClient.connect(upstream.port())) {
@@ -289,6 +315,7 @@ class FakeUpstreamTest {
     @ValueSource(booleans = {false, true})
     void resetMidStreamIsSeenAsAConnectionReset(boolean tls) throws Exception {
         upstream = FakeUpstream.start(tls);
+        upstream.listModels(null); // scripted like any request here
         CompletableFuture<FakeUpstream.Exchange> exchanges = new CompletableFuture<>();
         upstream.handler((request, exchange) -> exchange.startStream(200, Map.of())
                 .thenCompose(ignored -> exchange.sendChunk("partial".getBytes()))
@@ -313,6 +340,7 @@ class FakeUpstreamTest {
     @ValueSource(booleans = {false, true})
     void closeMidStreamIsSeenAsAnEndOfStream(boolean tls) throws Exception {
         upstream = FakeUpstream.start(tls);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler((request, exchange) -> exchange.startStream(200, Map.of())
                 .thenCompose(ignored -> exchange.sendChunk("partial".getBytes()))
                 .thenCompose(ignored -> exchange.close()));
@@ -330,6 +358,7 @@ class FakeUpstreamTest {
     @ValueSource(booleans = {false, true})
     void clientClosedCompletesWhenTheClientGoesAway(boolean abort) throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         CompletableFuture<FakeUpstream.Exchange> exchanges = new CompletableFuture<>();
         upstream.handler((request, exchange) -> exchanges.complete(exchange));
 
@@ -355,6 +384,7 @@ class FakeUpstreamTest {
     @Test
     void closeFailsWhenABehaviorThrewOrMisusedTheExchange() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         upstream.handler((request, exchange) -> {
             if (request.uri().equals("/twice")) {
                 exchange.respondJson(200, "{}");
@@ -383,6 +413,7 @@ class FakeUpstreamTest {
     @Test
     void closeEndsOpenConnections() throws Exception {
         upstream = FakeUpstream.start(false);
+        upstream.listModels(null); // scripted like any request here
         CompletableFuture<FakeUpstream.Exchange> exchanges = new CompletableFuture<>();
         upstream.handler((request, exchange) -> exchanges.complete(exchange));
 

@@ -6,6 +6,7 @@ import dev.llmproxy.client.ClientAuth;
 import dev.llmproxy.client.ClientChannelInitializer;
 import dev.llmproxy.client.ClientConnections;
 import dev.llmproxy.client.ClientServices;
+import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.client.ClientQuotas;
 import dev.llmproxy.client.ClientConnectionLimiter;
 import dev.llmproxy.client.RequestBodyDecoder;
@@ -98,6 +99,8 @@ public final class ProxyServer implements AutoCloseable {
     /** Above this much queued output a client connection stops pulling from its upstream; below the low mark it resumes. */
     /** How long start-up waits for the upstreams' first model lists. */
     private static final Duration FIRST_LIST_WAIT = Duration.ofSeconds(3);
+    /** How long start-up waits for Redis ({@code REDIS_URL}) before serving with local limits meanwhile. */
+    private static final Duration REDIS_FIRST_CONNECT = Duration.ofSeconds(2);
 
     private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
@@ -113,6 +116,7 @@ public final class ProxyServer implements AutoCloseable {
     private final ExecutorService telemetry;
     private final ExecutorService work;
     private final DemoUpstream demo;
+    private final SharedLimits shared;
     private final Channel serverChannel;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -121,7 +125,8 @@ public final class ProxyServer implements AutoCloseable {
                         DnsAddressResolverGroup resolver, ModelRouter upstreams,
                         PerEventLoopUpstreamPool ttsPool,
                         ClientConnections connections, Admission admission, ProxyMetrics metrics,
-                        ExecutorService telemetry, ExecutorService work, DemoUpstream demo, Channel serverChannel) {
+                        ExecutorService telemetry, ExecutorService work, DemoUpstream demo, SharedLimits shared,
+                        Channel serverChannel) {
         this.config = config;
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
@@ -134,6 +139,7 @@ public final class ProxyServer implements AutoCloseable {
         this.telemetry = telemetry;
         this.work = work;
         this.demo = demo;
+        this.shared = shared;
         this.serverChannel = serverChannel;
     }
 
@@ -165,6 +171,7 @@ public final class ProxyServer implements AutoCloseable {
         PerEventLoopUpstreamPool ttsPool = null;
         ScheduledExecutorService telemetry = null;
         ExecutorService work = null;
+        SharedLimits shared = null;
         try {
             resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                     .datagramChannelType(transports.datagramChannel())
@@ -218,8 +225,15 @@ public final class ProxyServer implements AutoCloseable {
             // token counting of large prompts and check-context bodies: CPU work that must not hold an event loop
             work = Executors.newFixedThreadPool(Math.max(2, config.server().ioThreads()),
                     new DefaultThreadFactory("llm-proxy-work", true));
+            if (config.redis().enabled()) {
+                shared = SharedLimits.start(config.redis(), ioGroup);
+                if (!shared.awaitConnected(REDIS_FIRST_CONNECT)) {
+                    log.warn("Redis at {} did not answer within {} ms; limits stay local ({}) until it does",
+                            config.redis(), REDIS_FIRST_CONNECT.toMillis(), config.redis().failureMode().wireName());
+                }
+            }
             ClientServices services = clientServices(config, upstreams, new TokenCounter(), admission, ttsPool,
-                    connections, Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work);
+                    connections, Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work, shared);
             metrics.registry().register(new UpstreamsAndClientsCollector(upstreams, services.clientQuotas(), limiter));
 
             ServerBootstrap bootstrap = new ServerBootstrap()
@@ -235,16 +249,22 @@ public final class ProxyServer implements AutoCloseable {
             Channel serverChannel = bootstrap.bind(config.server().host(), config.server().port()).sync().channel();
 
             ProxyServer server = new ProxyServer(config, acceptGroup, ioGroup, resolver, upstreams, ttsPool,
-                    connections, admission, metrics, telemetry, work, demo, serverChannel);
+                    connections, admission, metrics, telemetry, work, demo, shared, serverChannel);
             InetSocketAddress bound = server.address();
             log.info("llm-proxy listening on http://{}:{} ({} transport, {} I/O threads); {}; TLS {}",
                     config.server().host(), bound.getPort(), transports.name(), config.server().ioThreads(),
                     describe(built, config.upstreams().demo()), UpstreamTls.provider());
             return server;
         } catch (SSLException e) {
+            if (shared != null) {
+                shared.close();
+            }
             releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
             throw new IllegalStateException("cannot set up TLS for the upstream: " + e.getMessage(), e);
         } catch (RuntimeException | InterruptedException e) {
+            if (shared != null) {
+                shared.close();
+            }
             releaseAfterFailedStart(built, ttsPool, resolver, ioGroup, acceptGroup, demo, telemetry, work);
             throw e;
         }
@@ -339,10 +359,10 @@ public final class ProxyServer implements AutoCloseable {
     public static ClientServices clientServices(ProxyConfig config, ModelRouter upstreams, TokenCounter tokens,
                                                 Admission admission, UpstreamPool ttsPool,
                                                 ClientConnections connections, Clock clock, Telemetry telemetry,
-                                                Executor work) {
+                                                Executor work, SharedLimits shared) {
         LiveCatalog catalog = upstreams.combined();
         HealthRoutes health = new HealthRoutes(clock, upstreams, config.upstreams().demo(),
-                connections::draining, connections::inFlight);
+                connections::draining, connections::inFlight, shared);
         GitHubModelsPlan plan = config.models().githubModels() ? config.admission().plan() : null;
         ModelRoutes models = new ModelRoutes(upstreams, plan, admission, clock);
         Map<Route, LocalRoute> local = new EnumMap<>(Route.class);
@@ -378,7 +398,7 @@ public final class ProxyServer implements AutoCloseable {
                 config.tts().enabled());
         return new ClientServices(config, router, new ClientAuth(config.auth(), config.upstreams().clients()),
                 quotas, admission, upstreams, catalog, advisor, promptCheck, plan, work, tokens, ttsPool,
-                new RequestBodyDecoder(config.server().maxRequestBodyBytes()), local, connections,
+                new RequestBodyDecoder(config.server().maxRequestBodyBytes()), shared, local, connections,
                 telemetry::onRequest, telemetry.metrics()::recordInterChunkGap);
     }
 
@@ -481,6 +501,9 @@ public final class ProxyServer implements AutoCloseable {
                 u.pool().close();
             }
             ttsPool.close();
+            if (shared != null) {
+                shared.close();
+            }
             resolver.close();
             ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             acceptGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

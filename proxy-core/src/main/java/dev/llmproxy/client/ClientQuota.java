@@ -66,7 +66,15 @@ public final class ClientQuota {
     }
 
     /** Takes one request of every limit, or none of them. */
-    public synchronized Decision tryAdmit(long nowNanos, long epochMillis) {
+    public Decision tryAdmit(long nowNanos, long epochMillis) {
+        return tryAdmit(nowNanos, epochMillis, false);
+    }
+
+    /**
+     * @param rateShared the per-minute limits ({@code rpm}, {@code tpm}) were checked in the replicas' shared store:
+     *                   only the others are checked here
+     */
+    public synchronized Decision tryAdmit(long nowNanos, long epochMillis, boolean rateShared) {
         refill(nowNanos);
         roll(epochMillis);
         if (limits.monthlyTokens() > 0 && tokensThisMonth >= limits.monthlyTokens()) {
@@ -85,19 +93,19 @@ public final class ClientQuota {
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' has " + inFlight + " requests in flight, its limit"), TimeUnit.SECONDS.toNanos(1));
         }
-        if (limits.rpm() > 0 && requestAllowance < 1) {
+        if (!rateShared && limits.rpm() > 0 && requestAllowance < 1) {
             rejectedTotal++;
             long wait = (long) Math.ceil((1 - requestAllowance) * MINUTE / limits.rpm());
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' is over its limit of " + limits.rpm() + " requests per minute"), wait);
         }
-        if (limits.tpm() > 0 && tokenAllowance <= 0) {
+        if (!rateShared && limits.tpm() > 0 && tokenAllowance <= 0) {
             rejectedTotal++;
             long wait = (long) Math.ceil((1 - tokenAllowance) * MINUTE / limits.tpm());
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' is over its limit of " + limits.tpm() + " tokens per minute"), wait);
         }
-        if (limits.rpm() > 0) {
+        if (limits.rpm() > 0 && !rateShared) {
             requestAllowance -= 1;
         }
         inFlight++;

@@ -12,6 +12,10 @@ import dev.llmproxy.exchange.LegacyCompletionConverter;
 import dev.llmproxy.exchange.Metering;
 import dev.llmproxy.exchange.ProxyExchange;
 import dev.llmproxy.config.ClientSpec;
+import dev.llmproxy.config.ClientLimits;
+import dev.llmproxy.config.RedisFailureMode;
+import dev.llmproxy.cluster.BucketDecision;
+import dev.llmproxy.cluster.BucketSpec;
 import dev.llmproxy.config.ResponsesMode;
 import dev.llmproxy.config.UpstreamKind;
 import dev.llmproxy.bridge.ChatDialect;
@@ -76,6 +80,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -133,6 +138,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private ClientSpec client;
     /** The client's quota once this request was admitted by it (settled when the request ends), or null. */
     private ClientQuota quota;
+    /** The shared store's verdict on the client's per-minute limits for this request, or null (not asked). */
+    private BucketDecision sharedDecision;
     /** How long a {@code queue} client's request has waited for its own limits so far. */
     private long queuedNanos;
     /** Where the request goes: the hops its model resolved to, the one in use, and what a failover rebuilds from. */
@@ -680,20 +687,47 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         if (client != null && client.models().isPresent() && !allowed(client, requested.clientModel(), resolved)) {
             raw.release();
-            record.model(requested.clientModel(), "other");
+            record.model(requested.clientModel(), labelOf(requested.clientModel()));
             sendError(ProxyError.of(ErrorKind.MODEL_NOT_ALLOWED, "The client key '" + client.name()
                     + "' may not use the model '" + PrintableText.of(requested.clientModel(), 200) + "'"));
             return;
         }
         if (client != null && quota == null) {
             ClientQuota candidate = services.clientQuotas().of(client);
-            ClientQuota.Decision decision = candidate.tryAdmit(System.nanoTime(), System.currentTimeMillis());
+            ClientLimits limits = client.limits();
+            boolean rateShared = false;
+            ClientQuota.Decision decision = null;
+            if (services.shared() != null && (limits.rpm() > 0 || limits.tpm() > 0)) {
+                if (sharedDecision == null) {
+                    checkShared(operation, requested, raw, converter); // continues here with its verdict
+                    return;
+                }
+                switch (sharedDecision.verdict()) {
+                    case ALLOWED -> rateShared = true;
+                    case UNAVAILABLE -> {
+                        if (services.config().redis().failureMode() == RedisFailureMode.CLOSED) {
+                            raw.release();
+                            record.model(requested.clientModel(), labelOf(requested.clientModel()));
+                            sendError(ProxyError.of(ErrorKind.LIMITS_UNAVAILABLE));
+                            return;
+                        }
+                        // local: this replica's own buckets stand in while Redis is away
+                    }
+                    default -> decision = new ClientQuota.Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT,
+                            "The client key '" + client.name() + "' is over its per-minute limit across the replicas"),
+                            Math.max(TimeUnit.MILLISECONDS.toNanos(1), sharedDecision.retryAfterNanos()));
+                }
+            }
+            if (decision == null) {
+                decision = candidate.tryAdmit(System.nanoTime(), System.currentTimeMillis(), rateShared);
+            }
             if (!decision.admitted()) {
                 long wait = decision.retryAfterNanos();
                 if (client.overLimit() == ClientSpec.OverLimit.QUEUE && wait > 0
                         && wait <= services.config().admission().queueTimeout().toNanos() - queuedNanos) {
                     // queue: try again when the limit allows, within the queue's time bound
                     queuedNanos += wait;
+                    sharedDecision = null;
                     ExchangeRecord forRequest = record;
                     ctx.executor().schedule(() -> {
                         if (record == forRequest && state == State.RESPONDING) {
@@ -705,7 +739,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                     return;
                 }
                 raw.release();
-                record.model(requested.clientModel(), "other");
+                record.model(requested.clientModel(), labelOf(requested.clientModel()));
                 ProxyError error = decision.error();
                 if (wait > 0) {
                     error = error.withHeader("Retry-After",
@@ -755,6 +789,56 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, bytes), services.work())
                 .whenComplete((error, failure) -> ctx.executor().execute(() -> afterPromptCheck(forRequest,
                         operation, prepared, held, withSuggestions, error, failure)));
+    }
+
+    /** The client's rate-limit headers as the shared buckets stood when the request was admitted. */
+    private void sharedRateHeaders(HttpHeaders h) {
+        ClientLimits limits = client.limits();
+        List<BucketDecision.BucketState> states = sharedDecision.buckets();
+        int i = 0;
+        if (limits.rpm() > 0 && i < states.size()) {
+            BucketDecision.BucketState rpm = states.get(i++);
+            h.set("x-ratelimit-limit-requests", rpm.limit());
+            h.set("x-ratelimit-remaining-requests", rpm.remaining());
+            h.set("x-ratelimit-reset-requests", ClientQuota.duration(rpm.resetNanos()));
+        }
+        if (limits.tpm() > 0 && i < states.size()) {
+            BucketDecision.BucketState tpm = states.get(i);
+            h.set("x-ratelimit-limit-tokens", tpm.limit());
+            h.set("x-ratelimit-remaining-tokens", tpm.remaining());
+            h.set("x-ratelimit-reset-tokens", ClientQuota.duration(tpm.resetNanos()));
+        }
+    }
+
+    /** The metrics label of a model id: the id when an upstream lists it, else {@code other}. */
+    private String labelOf(String model) {
+        return services.catalog().current().find(model).map(CatalogModel::id).orElse("other");
+    }
+
+    /**
+     * Asks the replicas' shared store for the client's per-minute buckets (one Redis round trip on this event loop,
+     * answered within {@code REDIS_TIMEOUT_MS} whatever happens), then continues {@link #forward} with the verdict.
+     * Tokens are charged when the response ends ({@link #finishRecord}), so the check itself costs none.
+     */
+    private void checkShared(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw,
+                             ResponseConverter converter) {
+        ClientLimits limits = client.limits();
+        List<BucketSpec> specs = new ArrayList<>(2);
+        if (limits.rpm() > 0) {
+            specs.add(BucketSpec.perMinute("client:" + client.name() + ":rpm", limits.rpm(), limits.rpm(), 1));
+        }
+        if (limits.tpm() > 0) {
+            specs.add(BucketSpec.perMinute("client:" + client.name() + ":tpm", limits.tpm(), limits.tpm(), 0));
+        }
+        ExchangeRecord forRequest = record;
+        services.shared().buckets().admit(ctx.executor(), List.of(), specs).addListener(f -> {
+            if (record != forRequest || state != State.RESPONDING) {
+                raw.release(); // the client left while Redis answered
+                return;
+            }
+            sharedDecision = f.isSuccess() ? (BucketDecision) f.getNow() : BucketDecision.UNAVAILABLE;
+            forward(operation, requested, raw, converter);
+        });
     }
 
     /**
@@ -1060,9 +1144,17 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             hops.get(hop).upstream().counters().ended(record.status());
         }
         if (quota != null) {
-            quota.settle(record.totalTokens(), System.nanoTime(), System.currentTimeMillis());
+            long used = record.totalTokens();
+            quota.settle(used, System.nanoTime(), System.currentTimeMillis());
+            ClientLimits limits = quota.spec().limits();
+            if (sharedDecision != null && sharedDecision.verdict() == BucketDecision.Verdict.ALLOWED
+                    && limits.tpm() > 0 && used > 0) {
+                services.shared().buckets().charge(ctx.executor(), List.of(BucketSpec.perMinute(
+                        "client:" + quota.name() + ":tpm", limits.tpm(), limits.tpm(), used)));
+            }
             quota = null;
         }
+        sharedDecision = null;
         queuedNanos = 0;
         accessLog.log(record);
         if (!Route.METRICS.template().equals(record.route())) { // scrapes would drown the traffic they measure
@@ -1092,7 +1184,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void decorate(HttpHeaders responseHeaders) {
-        if (quota != null) {
+        if (quota != null && sharedDecision != null && sharedDecision.verdict() == BucketDecision.Verdict.ALLOWED) {
+            sharedRateHeaders(responseHeaders);
+        } else if (quota != null) {
             quota.addHeaders(responseHeaders, System.nanoTime());
         }
         if (hops != null) {

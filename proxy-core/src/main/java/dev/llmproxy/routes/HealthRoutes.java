@@ -1,6 +1,8 @@
 package dev.llmproxy.routes;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.llmproxy.cluster.SharedLimits;
+import dev.llmproxy.cluster.SharedLimitsStatus;
 import dev.llmproxy.openai.UpstreamCatalog;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.Upstream;
@@ -20,12 +22,15 @@ import java.util.function.IntSupplier;
 public final class HealthRoutes {
     private final Clock clock;
     private final ModelRouter upstreams;
+    /** The replicas' shared limits, or null without {@code REDIS_URL}. */
+    private final SharedLimits shared;
     private final boolean demo;
     private final BooleanSupplier draining;
     private final IntSupplier inFlight;
 
     public HealthRoutes(Clock clock, ModelRouter upstreams, boolean demo,
-                        BooleanSupplier draining, IntSupplier inFlight) {
+                        BooleanSupplier draining, IntSupplier inFlight, SharedLimits shared) {
+        this.shared = shared;
         this.clock = clock;
         this.upstreams = upstreams;
         this.demo = demo;
@@ -41,6 +46,18 @@ public final class HealthRoutes {
         ObjectNode up = body.putObject("upstream");
         up.put("mode", demo ? "demo upstream" : "configured");
         up.put("url", upstreams.upstreams().get(0).display());
+        if (shared != null) {
+            SharedLimitsStatus status = shared.status();
+            ObjectNode redis = body.putObject("redis");
+            redis.put("up", status.redis().up());
+            redis.put("since", String.valueOf(status.redis().since()));
+            if (status.redis().lastError() != null) {
+                redis.put("last_error", status.redis().lastError());
+            }
+            redis.put("failure_mode", status.failureMode().wireName());
+            redis.put("replica", status.replicaId());
+            redis.put("replicas", status.replicas());
+        }
         ArrayNode all = body.putArray("upstreams");
         for (Upstream u : upstreams.upstreams()) {
             ObjectNode one = all.addObject();

@@ -486,7 +486,7 @@ class ClientRequestHandlerTest {
         ClientServices services = ProxyServer.clientServices(config, upstreams, TOKENS, admission,
                 pool, connections, Clock.systemUTC(),
                 new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()), new UsageStats(NanoClock.system()),
-                        Runnable::run), Runnable::run);
+                        Runnable::run), Runnable::run, null);
 
         // the pipeline of ClientChannelInitializer, on a channel that reads only when asked
         channel = new EmbeddedChannel(false, false);

@@ -6,17 +6,24 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.support.ui.Select;
 
+import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -311,6 +318,130 @@ class MonitorUiIT {
     }
 
     @Test
+    void upstreamsPanelShowsEachUpstreamsCountersAndListState(@TempDir Path dir) throws Exception {
+        // a answers 503, so the alias fast moves on to b; old is the retired GitHub Models, unreachable.
+        try (FakeUpstream a = FakeUpstream.start(false); FakeUpstream b = listing(FakeUpstream.start(false), "m2")) {
+            a.handler(FakeUpstream.json(503, "{\"error\":{\"message\":\"overloaded\",\"code\":\"busy\"}}"));
+            b.handler(FakeUpstream.json(200, FakeUpstream.chatCompletion("hi")));
+            Path file = writeConfig(dir, """
+                    upstreams:
+                      - name: a
+                        kind: openai-compatible
+                        base_url: %s/v1
+                        models: [m1]
+                      - name: b
+                        kind: openai-compatible
+                        base_url: %s/v1
+                      - name: old
+                        kind: github-models
+                        base_url: http://127.0.0.1:1/inference
+                        api_key: gh-token
+                        catalog_url: http://127.0.0.1:1/catalog/models
+                    routes:
+                      fast: [a/m1, b/m2]
+                    """.formatted(a.baseUrl(), b.baseUrl()));
+            try (ProxyUnderTest routed = ProxyUnderTest.start(Map.of("CONFIG_FILE", file.toString()));
+                 Browser browser = Browser.open(1280, 1000)) {
+                HttpResponse<String> r = routed.postJson("/v1/chat/completions", chat("fast", false, 5, "x"));
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(r.headers().firstValue("X-LLM-Proxy-Failovers")).hasValue("1");
+
+                browser.driver().get(routed.baseUrl() + "/monitor");
+                awaitTrue(browser, "a with its failover and b with its request",
+                        "const row = (n) => document.querySelector('#upstreams-body tr[data-upstream=\"' + n + '\"]');"
+                                + " return !!row('a') && !!row('b')"
+                                + " && row('a').querySelector('.failovers').textContent === '1'"
+                                + " && row('b').querySelector('.requests').textContent === '1'");
+                @SuppressWarnings("unchecked")
+                List<List<String>> rows = (List<List<String>>) js(browser,
+                        "return [...document.querySelectorAll('#upstreams-body tr')]"
+                                + ".map(tr => [tr.dataset.upstream, ...[...tr.cells].map(td => td.textContent)])");
+                assertThat(rows).extracting(row -> row.get(0)).containsExactly("a", "b", "old");
+                // name, kind, reachable, models, requests, errors, failovers
+                assertThat(rows.get(0).subList(1, 8))
+                        .containsExactly("a", "openai-compatible", "unknown", "1", "1", "1", "1");
+                assertThat(rows.get(1).subList(1, 8))
+                        .containsExactly("b", "openai-compatible", "yes", "1", "1", "0", "0");
+                assertThat(rows.get(2).get(1)).isEqualTo("old retired");
+                assertThat(rows.get(2).subList(2, 8))
+                        .containsExactly("github-models", "no", "58", "0", "0", "0");
+                String old = "document.querySelector('#upstreams-body tr[data-upstream=\"old\"]')";
+                assertThat(js(browser, "return " + old + ".classList.contains('retired')")).isEqualTo(true);
+                assertThat(js(browser, "return " + old + ".querySelector('.retired-badge').title"))
+                        .asString().contains("retired");
+                assertThat(js(browser, "return document.getElementById('upstreams-empty').hidden")).isEqualTo(true);
+                assertThat(js(browser, "return document.getElementById('clients-panel').hidden"))
+                        .as("no clients: configured").isEqualTo(true);
+                js(browser, "document.getElementById('upstreams-table').scrollIntoView()");
+                browser.screenshot("monitor-upstreams");
+                assertNoSevereConsoleEntries(browser.console());
+            }
+        }
+    }
+
+    @Test
+    void clientsPanelShowsEachClientWithItsBudgetUsingTheSavedKey(@TempDir Path dir) throws Exception {
+        String key = "team-a-monitor-key-0123";
+        try (FakeUpstream b = FakeUpstream.start(false)) {
+            b.handler(FakeUpstream.json(200, FakeUpstream.chatCompletion("hi")));
+            Path file = writeConfig(dir, """
+                    upstreams:
+                      - name: b
+                        kind: openai-compatible
+                        base_url: %s/v1
+                        models: [m2]
+                    clients:
+                      - name: team-a
+                        key_sha256: %s
+                        limits: {rpm: 5, monthly_tokens: 1000}
+                    """.formatted(b.baseUrl(), sha256Hex(key)));
+            try (ProxyUnderTest keyed = ProxyUnderTest.start(Map.of("CONFIG_FILE", file.toString()));
+                 Browser browser = Browser.open(1280, 1000)) {
+                browser.driver().get(keyed.baseUrl() + "/monitor");
+                awaitTrue(browser, "the key request",
+                        "return document.getElementById('status').dataset.state === 'unauthorized'");
+                assertThat(js(browser, "return document.getElementById('clients-panel').hidden")).isEqualTo(true);
+                browser.driver().findElement(By.id("proxy-key")).sendKeys(key);
+                browser.driver().findElement(By.id("proxy-key-save")).click();
+                awaitTrue(browser, "live with the client's key",
+                        "return document.getElementById('status').dataset.state === 'live'");
+
+                HttpResponse<String> r = keyed.postJson("/v1/chat/completions", chat("m2", false, 5, "x"),
+                        "Authorization", "Bearer " + key);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                String row = "document.querySelector('#clients-body tr[data-client=\"team-a\"]')";
+                awaitTrue(browser, "team-a's row with its request",
+                        "return !document.getElementById('clients-panel').hidden && !!" + row
+                                + " && " + row + ".querySelector('.requests-today').textContent === '1'");
+                @SuppressWarnings("unchecked")
+                List<String> cells = (List<String>) js(browser,
+                        "return [..." + row + ".cells].map(td => td.textContent)");
+                assertThat(cells.get(0)).isEqualTo("team-a");
+                assertThat(cells.get(1)).isEqualTo("0"); // in flight
+                assertThat(cells.get(2)).isEqualTo("1"); // requests today
+                // the fake's usage is 5 tokens; the budget is 1,000 (however the browser groups digits)
+                assertThat(cells.get(3)).matches("5 / 1\\D?000");
+                assertThat(cells.get(4)).isEqualTo("0"); // rejected
+                assertThat(js(browser, "return " + row + ".cells[0].title")).asString()
+                        .contains("5 requests/min").containsPattern("1\\D?000 tokens/month");
+
+                // rpm 5: the sixth request of the minute is refused, and the panel counts it.
+                int refused = 0;
+                for (int i = 0; i < 5; i++) {
+                    int status = keyed.postJson("/v1/chat/completions", chat("m2", false, 5, "x" + i),
+                            "Authorization", "Bearer " + key).statusCode();
+                    refused += status == 429 ? 1 : 0;
+                }
+                assertThat(refused).isEqualTo(1);
+                awaitTrue(browser, "the rejected request",
+                        "return " + row + ".querySelector('.rejected').textContent === '1'");
+                js(browser, "document.getElementById('clients-table').scrollIntoView()");
+                browser.screenshot("monitor-clients");
+            }
+        }
+    }
+
+    @Test
     void sendsTheSavedProxyKeyWhenTheServerRequiresOne() {
         try (ProxyUnderTest keyed = ProxyUnderTest.start(Map.of("PROXY_SERVER_KEY", "monitor-key-123"));
              Browser browser = Browser.open(1280, 800)) {
@@ -333,6 +464,17 @@ class MonitorUiIT {
     private static FakeUpstream listing(FakeUpstream upstream, String... ids) {
         upstream.listModels(List.of(ids));
         return upstream;
+    }
+
+    private static Path writeConfig(Path dir, String yaml) throws IOException {
+        Path file = dir.resolve("llm-proxy.yaml");
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** What {@code key_sha256:} takes: the lowercase hex SHA-256 of the key. */
+    private static String sha256Hex(String key) throws NoSuchAlgorithmException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String chat(String model, boolean stream, int maxTokens, String content) {

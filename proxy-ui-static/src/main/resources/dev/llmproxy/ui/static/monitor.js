@@ -28,6 +28,8 @@
     catalog: [],          // /v1/models data, for the context tool
     limits: null,         // the last /v1/rate-limits/observed body
     lastUpstream429s: null,
+    health: null,         // the `upstreams` of the last /health body (reachable, models, retired), or null
+    lastUpstreamErrors: null,
     // One shared x axis (unix seconds) and one array per plotted series.
     series: { t: [], rps: [], errps: [], errRate: [], p50: [], p95: [], p99: [], t50: [], t95: [], t99: [] },
     gauges: { t: [], active: [], queue: [] },
@@ -103,8 +105,9 @@
       } else {
         const body = await stats.json();
         const limits = await rateLimits(body);
+        const upstreams = await upstreamHealth(body);
         if (!state.paused) {
-          ingest(body, stats.headers, limits);
+          ingest(body, stats.headers, limits, upstreams);
           setStatus('live', 'Live · every ' + POLL_MS / 1000 + ' s');
         }
       }
@@ -139,6 +142,28 @@
       }
     }
     return state.limits;
+  }
+
+  /**
+   * Each upstream's model-list state behind the upstreams table (reachable, model count, retired), from GET /health.
+   * It changes when a list is refreshed, which is minutes apart, so it is fetched when there is none yet, when an
+   * upstream's error count moved (a failing upstream may just have become unreachable), and every fourth poll.
+   */
+  async function upstreamHealth(stats) {
+    const errors = (Array.isArray(stats.upstreams) ? stats.upstreams : [])
+      .map((u) => (u ? u.name + ':' + u.errors : '')).join(',');
+    const moved = errors !== state.lastUpstreamErrors;
+    state.lastUpstreamErrors = errors;
+    if (moved || state.health === null || state.polls % 4 === 0) {
+      try {
+        const response = await api('/health');
+        const json = response.ok ? await jsonOf(response) : null;
+        state.health = json && Array.isArray(json.upstreams) ? json.upstreams : null;
+      } catch (e) {
+        state.health = null;
+      }
+    }
+    return state.health;
   }
 
   function pause() {
@@ -186,7 +211,7 @@
     setGauge('queue', null, 0);
   }
 
-  function ingest(stats, headers, limits) {
+  function ingest(stats, headers, limits, health) {
     const totals = stats.totals || {};
     const requests = num(totals.totalRequests);
     const errors = num(totals.errors);
@@ -234,6 +259,8 @@
       + (sinceStart && num(sinceStart.seconds) !== null ? 'up ' + duration(sinceStart.seconds) : '');
 
     renderModels(stats.usage || {}, limits);
+    renderUpstreams(stats.upstreams, health);
+    renderClients(stats.clients);
   }
 
   function parseHeader(headers, name) {
@@ -318,6 +345,7 @@
     td.className = className;
     td.textContent = text;
     tr.appendChild(td);
+    return td;
   }
 
   function pausedText(limit) {
@@ -328,6 +356,85 @@
       parts.push('concurrency ' + limit.concurrency_limit + ' until ' + when(limit.concurrency_limit_until));
     }
     return parts.join('; ');
+  }
+
+  // ---------------------------------------------------------------- upstreams and clients tables
+
+  /** One row per upstream in file order: its counters from /v1/stats, its model list's state from /health. */
+  function renderUpstreams(upstreams, health) {
+    const byName = new Map();
+    for (const h of Array.isArray(health) ? health : []) {
+      if (h && typeof h.name === 'string') byName.set(h.name, h);
+    }
+    const list = (Array.isArray(upstreams) ? upstreams : []).filter((u) => u && typeof u.name === 'string');
+    // An upstream that only /health names (a proxy whose /v1/stats has no `upstreams` yet) still gets a row.
+    for (const [name, h] of byName) {
+      if (!list.some((u) => u.name === name)) list.push({ name, kind: h.kind });
+    }
+    $('upstreams-body').replaceChildren(...list.map((u) => upstreamRow(u, byName.get(u.name))));
+    $('upstreams-empty').hidden = list.length > 0;
+  }
+
+  function upstreamRow(upstream, health) {
+    const tr = document.createElement('tr');
+    tr.dataset.upstream = upstream.name;
+    const name = cell(tr, upstream.name, 'upstream');
+    if (health && health.retired) {
+      tr.classList.add('retired');
+      const badge = document.createElement('span');
+      badge.className = 'badge retired-badge';
+      badge.textContent = 'retired';
+      badge.title = typeof health.retired === 'string' ? health.retired : 'This upstream has been retired.';
+      name.append(' ', badge);
+    }
+    cell(tr, String(upstream.kind || (health && health.kind) || '–'), 'kind');
+    const reachable = !health || typeof health.reachable !== 'boolean' ? 'unknown' : health.reachable ? 'yes' : 'no';
+    const td = cell(tr, reachable, 'reachable');
+    td.dataset.reachable = reachable;
+    if (health && typeof health.last_refresh_error === 'string') {
+      td.title = 'Last model-list refresh failed: ' + health.last_refresh_error;
+    }
+    cell(tr, count(health && health.models), 'num models');
+    cell(tr, count(upstream.requests), 'num requests');
+    cell(tr, count(upstream.errors), 'num errors');
+    cell(tr, count(upstream.failovers), 'num failovers');
+    return tr;
+  }
+
+  /** The panel of configured client keys; hidden when the proxy has none (`clients` empty or absent). */
+  function renderClients(clients) {
+    const list = (Array.isArray(clients) ? clients : []).filter((c) => c && typeof c.name === 'string');
+    $('clients-panel').hidden = list.length === 0;
+    $('clients-body').replaceChildren(...list.map(clientRow));
+  }
+
+  function clientRow(client) {
+    const limits = client.limits || {};
+    const tr = document.createElement('tr');
+    tr.dataset.client = client.name;
+    const name = cell(tr, client.name, 'client');
+    const declared = [['rpm', ' requests/min'], ['tpm', ' tokens/min'], ['rpd', ' requests/day'],
+      ['concurrency', ' at once'], ['monthly_tokens', ' tokens/month']]
+      .filter(([key]) => limited(limits[key])).map(([key, unit]) => limits[key].toLocaleString() + unit);
+    name.title = declared.length ? 'Limits: ' + declared.join(', ') : 'No limits';
+    cell(tr, ofLimit(client.in_flight, limits.concurrency), 'num in-flight');
+    cell(tr, ofLimit(client.requests_today, limits.rpd), 'num requests-today');
+    cell(tr, ofLimit(client.tokens_this_month, limits.monthly_tokens), 'num tokens-month');
+    cell(tr, count(client.rejected_total), 'num rejected');
+    const exhausted = (limited(limits.monthly_tokens) && num(client.tokens_this_month) >= limits.monthly_tokens)
+      || (limited(limits.rpd) && num(client.requests_today) >= limits.rpd);
+    if (exhausted) tr.classList.add('limited');
+    return tr;
+  }
+
+  /** A declared client limit: 0 (or absent) means none. */
+  function limited(value) {
+    return num(value) !== null && value > 0;
+  }
+
+  /** "12" or, when the client has that limit, "12 / 1,000". */
+  function ofLimit(value, limit) {
+    return count(value) + (limited(limit) ? ' / ' + limit.toLocaleString() : '');
   }
 
   // ---------------------------------------------------------------- formatting
@@ -488,6 +595,7 @@
       $('proxy-key-hint').textContent = 'This browser does not allow saving the key.';
     }
     state.prev = null;
+    state.health = null;
     loadModels();
     if (!state.paused) {
       clearTimeout(state.timer);

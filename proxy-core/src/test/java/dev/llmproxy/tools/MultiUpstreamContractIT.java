@@ -38,6 +38,7 @@ class MultiUpstreamContractIT {
     @BeforeEach
     void start() {
         fakeProxy = FakeUpstream.start(false);
+        fakeProxy.listModels(null); // it plays the proxy: its /v1/models is scripted below
         env = Map.of("PROXY_URL", fakeProxy.baseUrl().toString());
         fakeProxy.handler((request, exchange) -> {
             switch (request.uri()) {

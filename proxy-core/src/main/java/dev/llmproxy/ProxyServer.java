@@ -50,6 +50,7 @@ import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
 import dev.llmproxy.upstream.Upstream;
+import dev.llmproxy.upstream.UpstreamBreaker;
 import dev.llmproxy.upstream.UpstreamChannelInitializer;
 import dev.llmproxy.upstream.UpstreamPool;
 import dev.llmproxy.upstream.UpstreamTarget;
@@ -185,7 +186,8 @@ public final class ProxyServer implements AutoCloseable {
                 UpstreamTarget target = UpstreamTarget.of(base);
                 PerEventLoopUpstreamPool pool = newPool(target, options, transports, resolver);
                 built.add(new Upstream(built.size(), spec, options, pool,
-                        catalogOf(spec, base, config.models().catalogUrl(), catalogHttp, known)));
+                        catalogOf(spec, base, config.models().catalogUrl(), catalogHttp, known),
+                        new UpstreamBreaker(config.admission().breakerThreshold(), config.admission().breakerOpen())));
                 if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
                     log.warn("upstream {}: GitHub Models was retired on 2026-07-30 and answers 410 Gone; its requests "
                             + "will fail with upstream_retired. Configure another upstream (see README, Upstreams)",

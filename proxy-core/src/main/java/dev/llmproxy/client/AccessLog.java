@@ -1,5 +1,6 @@
 package dev.llmproxy.client;
 
+import dev.llmproxy.exchange.Durations;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.metrics.Stage;
 import org.slf4j.Logger;
@@ -13,6 +14,9 @@ import org.slf4j.LoggerFactory;
 final class AccessLog {
     private static final Logger log = LoggerFactory.getLogger("dev.llmproxy.access");
 
+    /** Longest model string a log line quotes. */
+    private static final int MAX_MODEL_CHARS = 200;
+
     private final boolean enabled;
 
     AccessLog(boolean enabled) {
@@ -23,11 +27,20 @@ final class AccessLog {
         if (!enabled || !log.isInfoEnabled()) {
             return;
         }
-        long micros = (System.nanoTime() - r.startNanos()) / 1000;
-        String outcome = r.clientAborted() ? " client-abort@" + r.endedAt().label()
-                : r.errorCode() != null ? " error=" + r.errorCode()
-                + (r.endedAt() == Stage.DONE ? "" : "@" + r.endedAt().label()) : "";
-        log.info("{} {} {} {}.{}ms model={} bytes={}{}", r.method(), r.route(), r.status(), micros / 1000,
-                String.format("%03d", micros % 1000), r.model() == null ? "-" : r.model(), r.bytesOut(), outcome);
+        StringBuilder line = new StringBuilder(128).append(r.method()).append(' ').append(r.route()).append(' ')
+                .append(r.status()).append(' ');
+        Durations.appendMillis(line, System.nanoTime() - r.startNanos()).append("ms model=");
+        // the model is the client's string: escaped and cut, so it cannot forge or flood log lines
+        line.append(r.model() == null ? "-" : PrintableText.of(r.model(), MAX_MODEL_CHARS));
+        line.append(" bytes=").append(r.bytesOut());
+        if (r.clientAborted()) {
+            line.append(" client-abort@").append(r.endedAt().label());
+        } else if (r.errorCode() != null) {
+            line.append(" error=").append(r.errorCode());
+            if (r.endedAt() != Stage.DONE) {
+                line.append('@').append(r.endedAt().label());
+            }
+        }
+        log.info(line.toString());
     }
 }

@@ -103,6 +103,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private static final Logger log = LoggerFactory.getLogger(ClientRequestHandler.class);
     /** Every /tts call of a client shares one token bucket, apart from its model buckets. */
     private static final String TTS_BUCKET = "tts";
+    /** Stored-response requests share one admission bucket: they name no model. */
+    private static final String RESPONSES_BUCKET = "responses";
+    /** The identity admission is given when no per-client bucket uses it. */
+    private static final String NO_IDENTITY = "-";
     /** Bodies are checked without resolving the model: {@link ModelRouter} does that, once, per the upstream rules. */
     private static final ModelCatalog NO_RESOLUTION = ModelCatalog.of(List.of());
     /** Compressed bodies up to this size decode on the event loop (tens of microseconds); larger ones on a worker. */
@@ -153,6 +157,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private int judgedStatus;
     private long gateEstimate;
     private long gateWaitedNanos;
+    /** A stored-response request's upstream path and body (retained for each native upstream tried), or null. */
+    private String itemPath;
+    private ByteBuf itemBody;
     /** A bridged request as the client sent it (Responses or Messages), or null. */
     private ObjectNode bridgedRequest;
     private Route bridgedRoute;
@@ -365,6 +372,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             startConvenience(route);
             return;
         }
+        if (route == Route.RESPONSE_ITEM) {
+            startResponseItem();
+            return;
+        }
         if (route == Route.RESPONSES || route == Route.MESSAGES || route == Route.MESSAGES_COUNT_TOKENS) {
             startBridged(route);
             return;
@@ -559,6 +570,60 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private static ChatDialect dialectOf(Upstream upstream) {
         return upstream != null && upstream.kind() == UpstreamKind.OPENAI_COMPATIBLE
                 ? ChatDialect.OPEN_WEIGHTS : ChatDialect.OPENAI;
+    }
+
+    /**
+     * {@code GET|DELETE /v1/responses/{id}} and {@code POST /v1/responses/{id}/cancel}: a stored response lives on the
+     * native upstream that created it, so the request goes to each native upstream in file order until one does not
+     * answer 404. Bridged responses are not stored, as the proxy stores nothing.
+     */
+    private void startResponseItem() {
+        ByteBuf raw = body.take();
+        body = null;
+        String rest = match.pathArg();
+        if (HttpMethod.POST.equals(request.method()) && !rest.endsWith("/cancel")) {
+            raw.release();
+            sendError(ProxyError.of(ErrorKind.NOT_FOUND, "Unknown endpoint: POST /v1/responses/"
+                    + PrintableText.of(rest, 200) + " (POST only for …/cancel)"));
+            return;
+        }
+        List<Hop> natives = new ArrayList<>();
+        for (Upstream u : services.upstreams().upstreams()) {
+            if (u.spec().responses() == ResponsesMode.NATIVE) {
+                natives.add(new Hop(u, ""));
+            }
+        }
+        if (natives.isEmpty()) {
+            raw.release();
+            sendError(ProxyError.of(ErrorKind.NOT_FOUND, "No configured upstream serves the Responses API natively,"
+                    + " and bridged responses are not stored: there is no response to find"));
+            return;
+        }
+        hops = natives;
+        hop = 0;
+        itemPath = "/responses/" + rest + Router.query(request.uri());
+        itemBody = raw;
+        sendItem();
+    }
+
+    /** Sends the stored-response request to the current native upstream. */
+    private void sendItem() {
+        Upstream upstream = hops.get(hop).upstream();
+        ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers(), upstream);
+        if (key instanceof ClientAuth.UpstreamKey.Missing) {
+            sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
+            return;
+        }
+        HttpHeaders headers = new DefaultHttpHeaders();
+        HopByHopHeaders.copyRequestHeaders(request.headers(), headers);
+        headers.remove("x-api-key");
+        headers.remove("api-key");
+        upstream.applyHeaders(headers, key instanceof ClientAuth.UpstreamKey.Use use ? use.key() : null);
+        UpstreamCall call = new UpstreamCall(request.method(), itemPath, headers, itemBody.retainedDuplicate(),
+                ResponseConverter.NONE, null, null);
+        var options = upstream.options();
+        admitThenStart(call, RESPONSES_BUCKET, upstream.pool(), options.firstByteTimeout(), options.streamIdleTimeout(),
+                admitted -> admitted, error -> error);
     }
 
     /** A bridged chat request, checked and sent like a client's own chat call. */
@@ -897,6 +962,18 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         String path = operation.upstreamPath() + Router.query(request.uri());
         Metering metering = operation == Operation.AUDIO_SPEECH ? null
                 : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.usageInjected());
+        // an upstream that keeps failing is skipped (a route moves on) or answered 503 at once, until its probe
+        long breakerOpen = upstream.breaker().tryPass(System.nanoTime());
+        if (breakerOpen > 0) {
+            upstreamBody.release();
+            ProxyError unavailable = ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + upstream.name()
+                    + " keeps failing; requests to it are paused")
+                    .withHeader("Retry-After", Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(breakerOpen))));
+            if (hopPrepared == null || hop + 1 >= hops.size() || !failover(unavailable)) {
+                sendError(unavailable);
+            }
+            return;
+        }
         // the upstream's own limits, declared and learned: wait for them, or move on to the next hop
         UpstreamGate gate = upstream.gate(prepared.upstreamModel());
         long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
@@ -934,6 +1011,13 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                 options.streamIdleTimeout(), admitted -> admitted, error -> guard.onRejected(error, prepared));
     }
 
+    /** The upstream failed to answer: no connection, no head in time, a lost connection or an unreadable answer. */
+    private static boolean isUpstreamFault(ErrorKind kind) {
+        return kind == ErrorKind.UPSTREAM_UNREACHABLE || kind == ErrorKind.UPSTREAM_CONNECT_TIMEOUT
+                || kind == ErrorKind.UPSTREAM_TIMEOUT || kind == ErrorKind.UPSTREAM_CONNECTION_LOST
+                || kind == ErrorKind.UPSTREAM_BAD_RESPONSE;
+    }
+
     /** The output cap the request asks for ({@code max_tokens} or its successors), counted against a TPM limit. */
     private static long maxTokens(OpenAiRequests.Prepared prepared) {
         ObjectNode body = prepared.upstreamBody();
@@ -962,6 +1046,15 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         if (gateHeld != null) {
             gateHeld.learn(status, headers, System.nanoTime());
         }
+        if (status >= 500) {
+            hops.get(hop).upstream().breaker().fault(System.nanoTime());
+        } else {
+            hops.get(hop).upstream().breaker().success();
+        }
+        if (itemPath != null) {
+            return status == 404 && hop + 1 < hops.size()
+                    ? ProxyError.of(ErrorKind.NOT_FOUND, "not on " + hops.get(hop).upstream().name()) : null;
+        }
         if (status == 410 && hops.get(hop).upstream().retired()) {
             return ProxyError.of(ErrorKind.UPSTREAM_RETIRED);
         }
@@ -985,6 +1078,16 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public boolean failover(ProxyError error) {
+        if (hops != null && judgedStatus == 0 && isUpstreamFault(error.kind())) {
+            hops.get(hop).upstream().breaker().fault(System.nanoTime()); // no response at all
+        }
+        if (itemPath != null && hop + 1 < hops.size() && state == State.RESPONDING) {
+            hop++;
+            exchange = null;
+            record.failover();
+            sendItem(); // the next native upstream may hold the response
+            return true;
+        }
         if (hops == null || hop + 1 >= hops.size() || hopPrepared == null || state != State.RESPONDING) {
             return false;
         }
@@ -1031,7 +1134,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private void admitThenStart(UpstreamCall call, String model, UpstreamPool pool, Duration firstByteTimeout,
                                 Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor,
                                 UnaryOperator<ProxyError> onRejected) {
-        String identity = ClientIdentity.of(request.headers(), clientIp);
+        // who the per-(client, model) buckets charge: a configured client by name; otherwise a hash of the key it
+        // presented, computed only when those buckets are on
+        String identity = client != null ? "client:" + client.name()
+                : services.config().admission().rateLimitEnabled() ? ClientIdentity.of(request.headers(), clientIp)
+                : NO_IDENTITY;
         awaitingAdmission = call;
         Admission.Pending pending = services.admission().admit(identity, model, ctx.executor(),
                 new Admission.Callback() {
@@ -1173,6 +1280,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         upstreamActiveOnArrival = -1;
         client = null;
         contentEncoding = null;
+        itemPath = null;
+        if (itemBody != null) {
+            itemBody.release();
+            itemBody = null;
+        }
         hops = null;
         hop = 0;
         hopOperation = null;

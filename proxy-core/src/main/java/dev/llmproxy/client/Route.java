@@ -23,6 +23,12 @@ public enum Route {
     AUDIO_SPEECH("/v1/audio/speech", Operation.AUDIO_SPEECH, true, Set.of(HttpMethod.POST)),
     /** OpenAI's Responses API: passed through to a native upstream, bridged onto chat for the others. */
     RESPONSES("/v1/responses", Operation.RESPONSES, true, Set.of(HttpMethod.POST)),
+    /**
+     * A stored response of a native Responses upstream: {@code GET}, {@code DELETE}, {@code POST …/cancel} (and
+     * {@code GET …/input_items}), passed through to the native upstreams in order until one knows the id.
+     */
+    RESPONSE_ITEM("/v1/responses/{id}", Operation.RESPONSES, true,
+            Set.of(HttpMethod.GET, HttpMethod.DELETE, HttpMethod.POST)),
     /** Anthropic's Messages API, bridged onto chat completions; errors in Anthropic's envelope. */
     MESSAGES("/v1/messages", Operation.CHAT_COMPLETIONS, true, Set.of(HttpMethod.POST)),
     /** Anthropic's token count for a Messages request: counted here with the model's tokenizer, no upstream call. */
@@ -65,7 +71,7 @@ public enum Route {
         this.inStrictMode = inStrictMode;
         this.methods = methods;
         StringBuilder allow = new StringBuilder();
-        for (HttpMethod m : new HttpMethod[]{HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST}) {
+        for (HttpMethod m : new HttpMethod[]{HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.DELETE}) {
             if (methods.contains(m)) {
                 allow.append(m.name()).append(", ");
             }

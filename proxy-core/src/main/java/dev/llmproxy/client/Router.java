@@ -9,6 +9,7 @@ import java.util.Map;
  */
 public final class Router {
     private static final String MODEL_PREFIX = "/v1/models/";
+    private static final String RESPONSE_PREFIX = "/v1/responses/";
     private static final String UI_ASSET_PREFIX = "/static/";
     private static final String WEBJAR_PREFIX = "/webjars/";
 
@@ -48,6 +49,9 @@ public final class Router {
             if (route != null) {
                 return new RouteMatch(route, null);
             }
+        }
+        if (path.startsWith(RESPONSE_PREFIX) && path.length() > RESPONSE_PREFIX.length()) {
+            return new RouteMatch(Route.RESPONSE_ITEM, path.substring(RESPONSE_PREFIX.length()));
         }
         if (path.startsWith(MODEL_PREFIX) && path.length() > MODEL_PREFIX.length()) {
             return new RouteMatch(Route.MODEL, path.substring(MODEL_PREFIX.length()));

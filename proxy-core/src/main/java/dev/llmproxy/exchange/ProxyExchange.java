@@ -562,10 +562,15 @@ public final class ProxyExchange implements UpstreamListener {
     private void recordUsage() {
         Metering m = call.metering();
         Usage usage = null;
-        if (streamMeter != null) {
-            usage = streamMeter.usage(m.counter(), m.model(), m.prompt());
-        } else if (jsonMeter != null) {
-            usage = jsonMeter.usage(m.counter(), m.model(), m.prompt());
+        try {
+            if (streamMeter != null) {
+                usage = streamMeter.usage(m.counter(), m.model(), m.prompt());
+            } else if (jsonMeter != null) {
+                usage = jsonMeter.usage(m.counter(), m.model(), m.prompt());
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // an estimate is never worth an exchange that does not end: its slot and its client's last bytes
+            log.warn("token estimate for {} failed; the request is counted without tokens", m.model(), e);
         }
         if (usage != null) {
             record.tokens(usage.promptTokens(), usage.completionTokens(), usage.estimated());
@@ -794,12 +799,12 @@ public final class ProxyExchange implements UpstreamListener {
         long queue = Math.max(0, record.queueWaitNanos());
         long upstreamNanos = record.upstreamRequestNanos() > 0 ? nowNanos - record.upstreamRequestNanos() : 0;
         long proxy = Math.max(0, nowNanos - record.startNanos() - queue - upstreamNanos);
-        return "queue;dur=" + millis(queue) + ", upstream;dur=" + millis(upstreamNanos) + ", proxy;dur=" + millis(proxy);
+        StringBuilder h = new StringBuilder(64).append("queue;dur=");
+        Durations.appendMillis(h, queue).append(", upstream;dur=");
+        Durations.appendMillis(h, upstreamNanos).append(", proxy;dur=");
+        return Durations.appendMillis(h, proxy).toString();
     }
 
-    private static String millis(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.3f", nanos / 1_000_000.0);
-    }
 
     private static boolean mayHaveBody(HttpResponseStatus status) {
         int code = status.code();

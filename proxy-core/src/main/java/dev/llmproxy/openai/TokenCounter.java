@@ -298,7 +298,37 @@ public final class TokenCounter {
         return tokens;
     }
 
+    /** Texts longer than this are counted piece by piece: BPE on one huge "word" costs far more than linear time. */
+    static final int PIECE_CHARS = 16 * 1024;
+
     private static int count(String text, Encoding encoding) {
-        return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+        if (text == null || text.isEmpty()) {
+            return 0;
+        }
+        if (text.length() <= PIECE_CHARS) {
+            return encoding.countTokensOrdinary(text);
+        }
+        // Cut just before whitespace where there is some (the tokenizer's own pre-split puts a word's leading space
+        // with the word, so the count stays exact); a run without whitespace is cut where the piece ends, which may
+        // count a token or two more than the model would at each cut, in exchange for linear time.
+        int tokens = 0;
+        int start = 0;
+        while (start < text.length()) {
+            int end = Math.min(text.length(), start + PIECE_CHARS);
+            if (end < text.length()) {
+                int cut = end;
+                while (cut > start + PIECE_CHARS / 2 && !Character.isWhitespace(text.charAt(cut))) {
+                    cut--;
+                }
+                if (cut > start + PIECE_CHARS / 2) {
+                    end = cut;
+                } else if (Character.isHighSurrogate(text.charAt(end - 1))) {
+                    end--; // never split a surrogate pair
+                }
+            }
+            tokens += encoding.countTokensOrdinary(text.substring(start, end));
+            start = end;
+        }
+        return tokens;
     }
 }

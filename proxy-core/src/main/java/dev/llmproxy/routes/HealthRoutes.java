@@ -3,6 +3,7 @@ package dev.llmproxy.routes;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.cluster.SharedLimitsStatus;
+import dev.llmproxy.openai.CatalogRefresher;
 import dev.llmproxy.openai.UpstreamCatalog;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.Upstream;
@@ -80,11 +81,39 @@ public final class HealthRoutes {
             if (list.lastRefresh() != null && !list.lastRefresh().ok()) {
                 one.put("last_refresh_error", list.lastRefresh().failure());
             }
+            one.put("breaker", u.breaker().state(System.nanoTime()).name().toLowerCase(java.util.Locale.ROOT));
+            Boolean keyValid = keyValid(u, list);
+            if (keyValid == null) {
+                one.putNull("key_valid");
+            } else {
+                one.put("key_valid", keyValid);
+            }
             if (u.retired()) {
                 one.put("retired", "GitHub Models was retired on 2026-07-30");
             }
         }
         return Responses.json(request.version(), HttpResponseStatus.OK, body);
+    }
+
+    /**
+     * Whether the upstream took the proxy's key when its model list was last asked for: true when the list came
+     * with the key, false on a 401 or 403, null when unknown (no key, a fixed list, or no answer yet).
+     */
+    private static Boolean keyValid(Upstream u, UpstreamCatalog.Status list) {
+        CatalogRefresher.Result last = list.lastRefresh();
+        if (u.apiKey().isEmpty() || last == null || u.catalog().refresher() == null
+                || !u.catalog().refresher().sendsCredential()) {
+            return null;
+        }
+        if (last.ok()) {
+            return true;
+        }
+        String failure = last.failure() == null ? "" : last.failure();
+        if (last.outcome() == CatalogRefresher.Outcome.HTTP_STATUS
+                && (failure.contains("401") || failure.contains("403"))) {
+            return false;
+        }
+        return null;
     }
 
     public FullHttpResponse ready(LocalRequest request) {

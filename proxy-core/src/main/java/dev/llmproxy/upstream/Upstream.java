@@ -30,7 +30,16 @@ public final class Upstream {
     private final java.util.concurrent.ConcurrentHashMap<String, UpstreamGate> modelGates =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final UpstreamBreaker breaker;
+
+    /** An upstream whose breaker is off (tests that only resolve and read upstreams). */
     public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog) {
+        this(index, spec, options, pool, catalog, new UpstreamBreaker(0, java.time.Duration.ZERO));
+    }
+
+    public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog,
+                    UpstreamBreaker breaker) {
+        this.breaker = breaker;
         this.index = index;
         this.spec = spec;
         this.options = options;
@@ -83,6 +92,11 @@ public final class Upstream {
 
     public UpstreamCatalog catalog() {
         return catalog;
+    }
+
+    /** Opens after consecutive faults of this upstream, whatever the model. */
+    public UpstreamBreaker breaker() {
+        return breaker;
     }
 
     public UpstreamCounters counters() {

@@ -212,4 +212,21 @@ class TokenCounterTest {
             assertThat(counter.exact(model.id())).as(model.id()).isEqualTo(model.id().startsWith("openai/"));
         }
     }
+    @Test
+    void aLongTextCountedPieceByPieceGivesTheSameCountAsOneWhole() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 5 * TokenCounter.PIECE_CHARS; i++) {
+            text.append("Ünïcode word").append(i).append(i % 7 == 0 ? ",\n\t" : " ").append("😀 ");
+        }
+        Encoding o200k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+        assertThat(counter.count(text.toString(), "gpt-4o")).isEqualTo(o200k.countTokensOrdinary(text.toString()));
+    }
+
+    @Test
+    void aHugeSingleWordIsCountedWithoutRunningOutOfMemory() {
+        // as one piece this made the tokenizer run for seconds at 1 MB and out of memory at 2 MB
+        String word = "a".repeat(3 * 1024 * 1024);
+        int tokens = counter.count(word, "gpt-4o");
+        assertThat(tokens).isBetween(word.length() / 64, word.length());
+    }
 }

@@ -498,4 +498,75 @@ class UpstreamRoutingIT {
         assertThat(got.bodyJson().path("model").asText())
                 .isEqualTo("openai/gpt-4o-mini");
     }
+    @Test
+    void healthSaysWhetherEachUpstreamTookTheProxysKey() throws Exception {
+        FakeUpstream refusing = FakeUpstream.start(false);
+        fakes.add(refusing);
+        refusing.listModels(null);
+        refusing.handler(FakeUpstream.json(401, "{\"error\":{\"message\":\"invalid api key\"}}"));
+        FakeUpstream taking = fake(OPENAI_ANSWER);
+        startProxy("""
+                upstreams:
+                  - name: refusing
+                    kind: openai-compatible
+                    base_url: %s
+                    api_key: wrong-key
+                  - name: taking
+                    kind: openai-compatible
+                    base_url: %s
+                    api_key: right-key
+                  - name: keyless
+                    kind: openai-compatible
+                    base_url: %s
+                    models: [m]
+                """.formatted(v1(refusing), v1(taking), v1(taking)));
+        String body = proxy.get("/health").body();
+        JsonNode upstreams = json(body).path("upstreams");
+        assertThat(upstreams.at("/0/key_valid").isBoolean()).isTrue();
+        assertThat(upstreams.at("/0/key_valid").asBoolean()).as("401 to its model list").isFalse();
+        assertThat(upstreams.at("/1/key_valid").asBoolean()).isTrue();
+        assertThat(upstreams.at("/2/key_valid").isNull()).as("no key, fixed list: unknown").isTrue();
+        assertThat(body).doesNotContain("wrong-key", "right-key");
+    }
+    @Test
+    void aStoredResponseIsAskedOfEachNativeUpstreamUntilOneKnowsIt() throws Exception {
+        FakeUpstream first = fake(OPENAI_ANSWER);
+        first.handler(FakeUpstream.json(404, "{\"error\":{\"message\":\"No response found\"}}"));
+        FakeUpstream second = fake(OPENAI_ANSWER);
+        second.handler((request, exchange) -> exchange.respondJson(200,
+                "{\"id\":\"resp_1\",\"object\":\"response\",\"method\":\"" + request.method() + "\"}"));
+        FakeUpstream bridged = fake(LOCAL_ANSWER);
+        startProxy("""
+                upstreams:
+                  - name: local
+                    kind: openai-compatible
+                    base_url: %s
+                    models: [m]
+                  - name: one
+                    kind: openai
+                    base_url: %s
+                    api_key: k1
+                    models: [a]
+                  - name: two
+                    kind: openai
+                    base_url: %s
+                    api_key: k2
+                    models: [b]
+                """.formatted(v1(bridged), v1(first), v1(second)));
+        HttpResponse<String> got = proxy.get("/v1/responses/resp_1?include=x");
+        assertThat(got.statusCode()).isEqualTo(200);
+        assertThat(json(got.body()).path("id").asText()).isEqualTo("resp_1");
+        assertThat(got.headers().firstValue("x-llm-proxy-upstream")).hasValue("two");
+        assertThat(first.requests()).singleElement().satisfies(r -> {
+            assertThat(r.uri()).isEqualTo("/v1/responses/resp_1?include=x");
+            assertThat(r.header("authorization")).isEqualTo("Bearer k1");
+        });
+        assertThat(second.requests().get(0).header("authorization")).isEqualTo("Bearer k2");
+        assertThat(bridged.requests()).as("a bridged upstream stores no responses").isEmpty();
+
+        HttpResponse<String> cancelled = proxy.postJson("/v1/responses/resp_1/cancel", "");
+        assertThat(cancelled.statusCode()).isEqualTo(200);
+        assertThat(second.requests().get(1).uri()).isEqualTo("/v1/responses/resp_1/cancel");
+        assertThat(proxy.postJson("/v1/responses/resp_1/other", "{}").statusCode()).isEqualTo(404);
+    }
 }

@@ -1,0 +1,67 @@
+package dev.llmproxy.upstream;
+
+import java.time.Duration;
+
+/**
+ * One upstream's circuit breaker: {@code threshold} consecutive faults (no response, a timeout, a 5xx) open it for
+ * {@code openFor}; then one request is let through as a probe, whose success closes it and whose fault opens it
+ * again. While open, a route skips the upstream and a lone upstream is answered 503 at once. A 4xx or 429 is the
+ * upstream answering, not failing: it closes nothing and opens nothing.
+ *
+ * <p>Threading: any event loop; each method holds this object's lock for a few steps.
+ */
+public final class UpstreamBreaker {
+    /** What {@code /health} shows. */
+    public enum State { CLOSED, OPEN, HALF_OPEN }
+
+    private final int threshold;
+    private final long openNanos;
+    private int consecutiveFaults;
+    private long openUntilNanos;
+    private boolean open;
+    private boolean probing;
+
+    /** @param threshold 0 turns the breaker off */
+    public UpstreamBreaker(int threshold, Duration openFor) {
+        this.threshold = threshold;
+        this.openNanos = openFor.toNanos();
+    }
+
+    /** 0 when a request may go (the probe, when half-open), else how long until the breaker lets one through. */
+    public synchronized long tryPass(long nowNanos) {
+        if (!open) {
+            return 0;
+        }
+        long left = openUntilNanos - nowNanos;
+        if (left > 0) {
+            return left;
+        }
+        if (probing) {
+            return Math.max(1, openNanos / 10); // the probe is out; its answer decides
+        }
+        probing = true;
+        return 0;
+    }
+
+    public synchronized void success() {
+        consecutiveFaults = 0;
+        open = false;
+        probing = false;
+    }
+
+    public synchronized void fault(long nowNanos) {
+        consecutiveFaults++;
+        if (threshold > 0 && (probing || consecutiveFaults >= threshold)) {
+            open = true;
+            probing = false;
+            openUntilNanos = nowNanos + openNanos;
+        }
+    }
+
+    public synchronized State state(long nowNanos) {
+        if (!open) {
+            return State.CLOSED;
+        }
+        return openUntilNanos - nowNanos > 0 && !probing ? State.OPEN : State.HALF_OPEN;
+    }
+}

@@ -279,7 +279,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         boolean keyed = client != null || services.auth().authorized(head.headers())
                 || (route == Route.TTS && services.auth().isClientKey(TtsRequests.queryKey(head.uri())));
         if ((route == null ? isApiPath(head.uri()) : route.needsClientKey()) && !keyed) {
-            respondEarly(ProxyError.of(ErrorKind.PROXY_KEY_INVALID), null, bodyExpected);
+            // a wrong key counts against the IP's flood guard, so guessing keys is throttled like any flood
+            ProxyError flood = services.admission().checkFlood(clientIp);
+            respondEarly(flood != null ? flood : ProxyError.of(ErrorKind.PROXY_KEY_INVALID), null, bodyExpected);
             return;
         }
         if (route == null) {

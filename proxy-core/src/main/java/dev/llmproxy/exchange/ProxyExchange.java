@@ -83,6 +83,8 @@ public final class ProxyExchange implements UpstreamListener {
     private boolean reusedConnection;
     private boolean retried;
     private boolean upstreamResponded;
+    /** A 1xx head was read and its (empty) end has not come yet. */
+    private boolean skippingInformational;
     private boolean headSent;
     private boolean upstreamKeepAlive;
     private boolean clientFramingCloseDelimited;
@@ -163,6 +165,7 @@ public final class ProxyExchange implements UpstreamListener {
         reusedConnection = handler.exchangesServed() > 1;
         stage = Stage.AWAITING_HEAD;
         upstreamResponded = false;
+        skippingInformational = false;
 
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, call.method(),
                 pool.target().uri(call.path()), call.body().retainedDuplicate());
@@ -201,8 +204,16 @@ public final class ProxyExchange implements UpstreamListener {
             return;
         }
         if (message instanceof HttpResponse head) {
+            if (head.status().code() == 101) {
+                ReferenceCountUtil.release(message); // an upgrade the proxy never asked for: no HTTP answer follows
+                onUpstreamProtocolError(new IllegalStateException("the upstream switched protocols (101)"));
+                return;
+            }
             if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                ReferenceCountUtil.release(message); // 100 Continue and friends: the real head follows
+                // 100 Continue, 103 Early Hints…: the real head follows; the decoder ends the 1xx with an empty
+                // last content, which is not the end of this response
+                skippingInformational = !(message instanceof LastHttpContent);
+                ReferenceCountUtil.release(message);
                 return;
             }
             if (!acceptHead(head)) {
@@ -212,6 +223,11 @@ public final class ProxyExchange implements UpstreamListener {
             onHead(head);
         }
         if (message instanceof HttpContent content) {
+            if (skippingInformational) {
+                skippingInformational = !(message instanceof LastHttpContent);
+                content.release();
+                return;
+            }
             onContent(content);
         }
     }

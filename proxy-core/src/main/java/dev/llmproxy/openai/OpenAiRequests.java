@@ -19,6 +19,8 @@ import java.io.InputStream;
  * defines; those events pass unchanged.
  */
 public final class OpenAiRequests {
+    /** Longest model id accepted: ids key limits and appear in logs, and no provider's is near this long. */
+    public static final int MAX_MODEL_CHARS = 256;
 
     private OpenAiRequests() {
     }
@@ -196,6 +198,10 @@ public final class OpenAiRequests {
         }
         if (id.indexOf('<') >= 0 || id.indexOf('>') >= 0) {
             return ProxyError.of(ErrorKind.MODEL_PLACEHOLDER);
+        }
+        if (id.length() > MAX_MODEL_CHARS) {
+            return ProxyError.of(ErrorKind.INVALID_VALUE, "model is " + id.length() + " characters long; a model id"
+                    + " has at most " + MAX_MODEL_CHARS, "model");
         }
         return null;
     }

@@ -50,7 +50,11 @@ public final class ClientAuth {
         return !clientKeys.isEmpty() || !clients.isEmpty();
     }
 
-    /** True when no key is configured, or the request presents one of the configured keys. */
+    /**
+     * True when no key is configured, or the request presents one of the configured keys: as {@code X-Proxy-Key},
+     * {@code X-Proxy-Server-Key}, {@code Authorization: Bearer}, or the Messages API's {@code x-api-key} (how
+     * Anthropic's API, SDKs and tools send a key), the same headers {@link #identify} reads for {@code clients:} keys.
+     */
     public boolean authorized(HttpHeaders headers) {
         if (!clients.isEmpty()) {
             return identify(headers) != null;
@@ -60,7 +64,8 @@ public final class ClientAuth {
         }
         return isClientKey(headers.get("X-Proxy-Key"))
                 || isClientKey(headers.get("X-Proxy-Server-Key"))
-                || isClientKey(bearer(headers));
+                || isClientKey(bearer(headers))
+                || isClientKey(headers.get("x-api-key"));
     }
 
     /**

@@ -1198,7 +1198,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         state = State.RESPONDING;
         record.error(error.kind());
-        FullHttpResponse response = Responses.error(request.protocolVersion(), error);
+        Route route = match != null && match.found() ? match.route() : null;
+        // a Messages client reads Anthropic's envelope, for the proxy key and admission refusals too
+        FullHttpResponse response = route == Route.MESSAGES || route == Route.MESSAGES_COUNT_TOKENS
+                ? anthropicError(error) : Responses.error(request.protocolVersion(), error);
         if (allow != null) {
             response.headers().set(HttpHeaderNames.ALLOW, allow);
         }

@@ -51,14 +51,16 @@ class ClientAuthTest {
     }
 
     @Test
-    void acceptsAConfiguredKeyInAnyOfTheThreeHeaders() {
+    void acceptsAConfiguredKeyInAnyOfTheFourHeaders() {
         Auth a = auth(AuthMode.ENV, List.of("k-one", "k-two"), "t");
         assertThat(a.authorized(headers())).isFalse();
         assertThat(a.authorized(headers("Authorization", "Bearer k-two"))).isTrue();
         assertThat(a.authorized(headers("authorization", "bearer k-one"))).isTrue();
         assertThat(a.authorized(headers("X-Proxy-Key", "k-one"))).isTrue();
         assertThat(a.authorized(headers("X-Proxy-Server-Key", "k-two"))).isTrue();
+        assertThat(a.authorized(headers("x-api-key", "k-one"))).as("a Messages client's key").isTrue();
         assertThat(a.authorized(headers("X-Proxy-Key", "k-three"))).isFalse();
+        assertThat(a.authorized(headers("x-api-key", "k-three"))).isFalse();
         assertThat(a.authorized(headers("Authorization", "Basic k-one"))).isFalse();
     }
 

@@ -153,7 +153,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private OpenAiRequests.Prepared hopPrepared;
     /** The upstream gate pass the current hop holds, its token estimate, and how long the request waited for gates. */
     private UpstreamGate gateHeld;
-    /** The upstream status that {@link #judgeHead} turned into a failover, until {@link #failover} counts it. */
+    /** The status of the current attempt's response head, 0 before one: the reason of a failover that follows. */
     private int judgedStatus;
     private long gateEstimate;
     private long gateWaitedNanos;
@@ -964,6 +964,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         String path = operation.upstreamPath() + Router.query(request.uri());
         Metering metering = operation == Operation.AUDIO_SPEECH ? null
                 : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.usageInjected());
+        judgedStatus = 0;
         // an upstream that keeps failing is skipped (a route moves on) or answered 503 at once, until its probe
         long breakerOpen = upstream.breaker().tryPass(System.nanoTime());
         if (breakerOpen > 0) {
@@ -1041,10 +1042,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
-    public ProxyError judgeHead(int status, HttpHeaders headers) {
+    public void observeHead(int status, HttpHeaders headers) {
         if (hops == null) {
-            return null;
+            return;
         }
+        judgedStatus = status; // the reason of a failover that follows
         if (gateHeld != null) {
             gateHeld.learn(status, headers, System.nanoTime());
         }
@@ -1052,6 +1054,13 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             hops.get(hop).upstream().breaker().fault(System.nanoTime());
         } else {
             hops.get(hop).upstream().breaker().success();
+        }
+    }
+
+    @Override
+    public ProxyError judgeHead(int status, HttpHeaders headers) {
+        if (hops == null) {
+            return null;
         }
         if (itemPath != null) {
             return status == 404 && hop + 1 < hops.size()
@@ -1062,7 +1071,6 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         if ((status >= 500 || status == 429 || status == 408 || status == 409 || status == 410)
                 && hop + 1 < hops.size()) {
-            judgedStatus = status;
             return ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + hops.get(hop) + " answered " + status);
         }
         return null;

@@ -24,6 +24,10 @@ public interface ClientLeg {
      */
     void exchangeDone(boolean reusable);
 
+    /** An upstream response head arrived (before any policy decision): what the upstream says about itself. */
+    default void observeHead(int status, HttpHeaders headers) {
+    }
+
     /**
      * An upstream response head with {@code status} arrived and the upstream policy would forward it: null to
      * forward it, or the error this attempt failed with instead (a retired upstream's 410; a 5xx or 429 while another

@@ -240,6 +240,7 @@ public final class ProxyExchange implements UpstreamListener {
         if (lastUpstreamStatus == 429) {
             record.upstream429(head.headers().get("x-ratelimit-type"));
         }
+        client.observeHead(lastUpstreamStatus, head.headers());
         UpstreamPolicy.Decision decision = policy.onHead(head, attempts, deadlineNanos - System.nanoTime());
         if (decision instanceof UpstreamPolicy.Decision.Retry retry) {
             closeUpstream();

@@ -262,6 +262,11 @@ public final class StreamMeter implements AutoCloseable {
         if (reported != null) {
             upstreamUsage = reported;
         }
+        JsonNode type = chunk.get("type");
+        if (type != null && type.isTextual()) {
+            readResponsesEvent(type.textValue(), chunk); // a Responses API stream, passed through natively
+            return false;
+        }
         JsonNode choices = chunk.get("choices");
         if (choices != null && choices.isArray() && !choices.isEmpty()) {
             readChoices(choices);
@@ -269,6 +274,24 @@ public final class StreamMeter implements AutoCloseable {
         }
         boolean choicesAbsent = choices == null || choices.isNull() || choices.isArray();
         return choicesAbsent && usage != null && !usage.isNull();
+    }
+
+    /** Usage from {@code response.completed} (or failed/incomplete), generated text from the output deltas. */
+    private void readResponsesEvent(String type, JsonNode event) {
+        if (type.endsWith(".delta") && (type.equals("response.output_text.delta")
+                || type.equals("response.function_call_arguments.delta") || type.equals("response.refusal.delta")
+                || type.equals("response.reasoning_text.delta"))) {
+            if (capture(event.get("delta")) && firstTokenNanos < 0) {
+                firstTokenNanos = nanoTime.getAsLong();
+            }
+            return;
+        }
+        if (type.equals("response.completed") || type.equals("response.incomplete") || type.equals("response.failed")) {
+            Usage reported = Usage.fromUpstream(event.path("response").get("usage"));
+            if (reported != null) {
+                upstreamUsage = reported;
+            }
+        }
     }
 
     private void readChoices(JsonNode choices) {

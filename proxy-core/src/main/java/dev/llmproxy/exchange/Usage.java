@@ -35,6 +35,12 @@ public record Usage(long promptTokens, long completionTokens, boolean estimated)
         if (usage == null || !usage.isObject()) {
             return null;
         }
+        if (usage.get("prompt_tokens") == null && usage.get("input_tokens") != null) {
+            // the Responses API's (and Anthropic's) names for the same counts
+            long input = count(usage.get("input_tokens"));
+            long output = usage.get("output_tokens") == null ? 0 : count(usage.get("output_tokens"));
+            return input < 0 || output < 0 ? null : new Usage(input, output, false);
+        }
         long prompt = count(usage.get("prompt_tokens"));
         if (prompt < 0) {
             return null;

@@ -54,7 +54,8 @@ public final class ModelRoutes {
         ArrayNode data = (ArrayNode) all.path("data");
         for (JsonNode model : data) {
             String id = model.path("id").asText();
-            upstreams.owner(id).ifPresent(u -> ((ObjectNode) model).put("upstream", u.name()));
+            upstreams.owner(id).ifPresent(u -> ((ObjectNode) model).put("upstream", u.name())
+                    .put("responses", u.spec().responses().wireName()));
             JsonNode block = model.path("rate_limit");
             if (block instanceof ObjectNode rateLimit) {
                 DailyUsage.Counts today = admission.dailyCounts(id);

@@ -104,6 +104,23 @@ class StreamMeterTest {
     }
 
     @Test
+    void aNativeResponsesStreamIsMeteredFromItsCompletedEventAndFirstTextDelta() {
+        String stream = "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,"
+                + "\"response\":{\"id\":\"resp_1\",\"usage\":null}}\n\n"
+                + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\","
+                + "\"sequence_number\":1,\"delta\":\"Hi\"}\n\n"
+                + "event: response.completed\ndata: {\"type\":\"response.completed\",\"sequence_number\":2,"
+                + "\"response\":{\"id\":\"resp_1\",\"usage\":{\"input_tokens\":7,\"output_tokens\":2,"
+                + "\"total_tokens\":9}}}\n\n";
+        long[] clock = {5};
+        StreamMeter meter = new StreamMeter(false, () -> clock[0]++, 10_000);
+        assertThat(string(meter.onChunk(chunk(utf8(stream)), alloc))).as("passed through unchanged").isEqualTo(stream);
+        assertThat(meter.usage(counter, MODEL, MESSAGES)).isEqualTo(new Usage(7, 2, false));
+        assertThat(meter.firstTokenNanos()).as("the first output_text delta").isGreaterThanOrEqualTo(5);
+        meter.close();
+    }
+
+    @Test
     void aChunkOfWholeEventsWithNothingToDropIsForwardedItself() {
         StreamMeter meter = new StreamMeter(true, () -> 0, 10_000);
         ByteBuf whole = chunk(utf8(ROLE + CONTENT_1));

@@ -75,7 +75,7 @@ class UpstreamRoutingIT {
     }
 
     /** {@code local} (openai-compatible, no key) and {@code openai} (kind openai, key sk-test), the route fast. */
-    private void startTwo(String localBaseUrl, String extra) throws IOException {
+    private void startTwo(String localBaseUrl, String extra, String... settings) throws IOException {
         openai = fake(OPENAI_ANSWER);
         startProxy("""
                 upstreams:
@@ -91,7 +91,7 @@ class UpstreamRoutingIT {
                 routes:
                   fast: [local/llama3.2:3b, openai/gpt-4.1-mini]
                 %s
-                """.formatted(localBaseUrl, v1(openai), extra));
+                """.formatted(localBaseUrl, v1(openai), extra), settings);
     }
 
     private void startTwo() throws IOException {
@@ -368,8 +368,10 @@ class UpstreamRoutingIT {
         JsonNode fast = byId(data, "fast");
         assertThat(llama).as(r.body()).isNotNull();
         assertThat(llama.path("upstream").asText()).isEqualTo("local");
+        assertThat(llama.path("responses").asText()).as("chat-only: bridged").isEqualTo("bridge");
         assertThat(mini).as(r.body()).isNotNull();
         assertThat(mini.path("upstream").asText()).isEqualTo("openai");
+        assertThat(mini.path("responses").asText()).isEqualTo("native");
         assertThat(fast).as(r.body()).isNotNull();
         List<String> targets = new ArrayList<>();
         fast.path("targets").forEach(t -> targets.add(t.asText()));
@@ -568,5 +570,57 @@ class UpstreamRoutingIT {
         assertThat(cancelled.statusCode()).isEqualTo(200);
         assertThat(second.requests().get(1).uri()).isEqualTo("/v1/responses/resp_1/cancel");
         assertThat(proxy.postJson("/v1/responses/resp_1/other", "{}").statusCode()).isEqualTo(404);
+    }
+    @Test
+    void aTargetThatNeverAnswersIsLeftAtTheFirstByteTimeout() throws Exception {
+        local = fake(LOCAL_ANSWER);
+        local.handler((request, exchange) -> { }); // holds every request: no head ever comes
+        startTwo(v1(local), "", "UPSTREAM_FIRST_BYTE_TIMEOUT_MS", "700");
+        HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("fast"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(OPENAI_ANSWER);
+        assertThat(r.headers().firstValue("X-LLM-Proxy-Failovers")).hasValue("1");
+        assertThat(proxy.get("/metrics").body()).contains("failovers_total{route=\"fast\",reason=\"timeout\",} 1.0");
+    }
+
+    @Test
+    void a429WithRetryAfterMsMovesOnAndTheNextRequestSkipsThatTargetUntilThen() throws Exception {
+        startTwo();
+        local.handler((request, exchange) -> exchange.respond(429, Map.of("content-type", "application/json",
+                "retry-after-ms", "5000"), "{\"error\":{\"message\":\"slow down\"}}".getBytes(StandardCharsets.UTF_8)));
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("fast"));
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("X-LLM-Proxy-Upstream")).hasValue("openai");
+        }
+        assertThat(local.requests()).as("paused for its retry-after-ms: asked once").hasSize(1);
+        String metrics = proxy.get("/metrics").body();
+        assertThat(metrics).contains("failovers_total{route=\"fast\",reason=\"status_429\",} 1.0")
+                .contains("failovers_total{route=\"fast\",reason=\"limit\",} 2.0");
+    }
+
+    @Test
+    void a410FromATargetMovesOnToo() throws Exception {
+        startTwo();
+        local.handler(FakeUpstream.json(410, "{\"error\":{\"message\":\"gone\"}}"));
+        HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("fast"));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-LLM-Proxy-Upstream")).hasValue("openai");
+    }
+
+    @Test
+    void aStreamThatBreaksAfterItsFirstByteIsNeverRetriedElsewhere() throws Exception {
+        startTwo();
+        local.handler((request, exchange) -> exchange
+                .startStream(200, Map.of("content-type", "text/event-stream"))
+                .thenCompose(v -> exchange.sendChunk(FakeUpstream.sseEvent(
+                        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}")))
+                .thenCompose(v -> exchange.reset()));
+        String body = "{\"model\":\"fast\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> r = proxy.postJson("/v1/chat/completions", body);
+        assertThat(r.statusCode()).as("the head went out: the status stands").isEqualTo(200);
+        assertThat(r.headers().firstValue("X-LLM-Proxy-Upstream")).hasValue("local");
+        assertThat(r.body()).contains("\"content\":\"Hel\"").contains("\"error\"");
+        assertThat(openai.requests()).as("never after bytes were sent").isEmpty();
     }
 }

@@ -153,6 +153,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private OpenAiRequests.Prepared hopPrepared;
     /** The upstream gate pass the current hop holds, its token estimate, and how long the request waited for gates. */
     private UpstreamGate gateHeld;
+    /** A body waiting for a limit's delay to pass (a scheduled continuation owns it until then), or null. */
+    private ByteBuf parkedBody;
     /** The status of the current attempt's response head, 0 before one: the reason of a failover that follows. */
     private int judgedStatus;
     private long gateEstimate;
@@ -796,11 +798,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
                     queuedNanos += wait;
                     sharedDecision = null;
                     ExchangeRecord forRequest = record;
+                    parkedBody = raw; // released with the request if it ends before the wait does
                     ctx.executor().schedule(() -> {
-                        if (record == forRequest && state == State.RESPONDING) {
+                        if (parkedBody == raw && record == forRequest && state == State.RESPONDING) {
+                            parkedBody = null;
                             forward(operation, requested, raw, converter);
-                        } else {
-                            raw.release();
                         }
                     }, wait, TimeUnit.NANOSECONDS);
                     return;
@@ -980,9 +982,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         // the upstream's own limits, declared and learned: wait for them, or move on to the next hop
         UpstreamGate gate = upstream.gate(prepared.upstreamModel());
         long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
-        long wait = gate.tryEnter(estimate, System.nanoTime());
+        boolean another = hopPrepared != null && hop + 1 < hops.size();
+        long wait = gate.tryEnter(estimate, System.nanoTime(), another);
         if (wait > 0) {
-            if (hopPrepared != null && hop + 1 < hops.size()) {
+            if (another) {
                 upstreamBody.release();
                 failover(ProxyError.of(ErrorKind.UPSTREAM_RATE_LIMITED, "upstream " + hops.get(hop)
                         + " is at its limit"));
@@ -991,11 +994,11 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             if (wait <= services.config().admission().queueTimeout().toNanos() - gateWaitedNanos) {
                 gateWaitedNanos += wait;
                 ExchangeRecord forRequest = record;
+                parkedBody = upstreamBody; // released with the request if it ends before the wait does
                 ctx.executor().schedule(() -> {
-                    if (record == forRequest && state == State.RESPONDING) {
+                    if (parkedBody == upstreamBody && record == forRequest && state == State.RESPONDING) {
+                        parkedBody = null;
                         send(operation, prepared, upstreamBody, converter);
-                    } else {
-                        upstreamBody.release();
                     }
                 }, wait, TimeUnit.NANOSECONDS);
                 return;
@@ -1050,11 +1053,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         if (gateHeld != null) {
             gateHeld.learn(status, headers, System.nanoTime());
         }
-        if (status >= 500) {
-            hops.get(hop).upstream().breaker().fault(System.nanoTime());
-        } else {
-            hops.get(hop).upstream().breaker().success();
-        }
+        // the upstream answered: it is up, whatever it said about this model (a model's 5xx is its own breaker's)
+        hops.get(hop).upstream().breaker().success();
     }
 
     @Override
@@ -1258,6 +1258,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void finishRecord() {
+        if (parkedBody != null) {
+            parkedBody.release(); // its continuation will find the request gone
+            parkedBody = null;
+        }
         leaveGate();
         gateWaitedNanos = 0;
         if (hops != null) {

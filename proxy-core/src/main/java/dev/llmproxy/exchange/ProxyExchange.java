@@ -63,6 +63,8 @@ public final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
     /** Generated text kept for a token estimate when the upstream sends no usage; longer text is extrapolated. */
     private static final int MAX_CAPTURED_CHARS = 64 * 1024;
+    /** The shortest time a client that does not read may hold its exchange (and upstream connection) open. */
+    private static final long CLIENT_STALL_FLOOR_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final ClientLeg client;
     private final Channel clientChannel;
@@ -85,6 +87,8 @@ public final class ProxyExchange implements UpstreamListener {
     private boolean upstreamResponded;
     /** A 1xx head was read and its (empty) end has not come yet. */
     private boolean skippingInformational;
+    /** When the idle check first found the client not reading (0 while it reads): backpressure, not upstream silence. */
+    private long clientBlockedSinceNanos;
     private boolean headSent;
     private boolean upstreamKeepAlive;
     private boolean clientFramingCloseDelimited;
@@ -468,12 +472,21 @@ public final class ProxyExchange implements UpstreamListener {
 
     /** The client's outbound buffer drained below its low-water mark: resume reading upstream. */
     public void clientWritable() {
+        if (clientBlockedSinceNanos != 0) {
+            clientBlockedSinceNanos = 0;
+            lastUpstreamReadNanos = System.nanoTime(); // the pause was the client's
+        }
         requestMore();
     }
 
     private void requestMore() {
-        if (!finished && upstream != null && clientChannel.isWritable()) {
+        if (finished || upstream == null) {
+            return;
+        }
+        if (clientChannel.isWritable()) {
             upstream.read();
+        } else if (clientBlockedSinceNanos == 0) {
+            clientBlockedSinceNanos = System.nanoTime(); // reading waits for the client: its time, not the upstream's
         }
     }
 
@@ -535,8 +548,26 @@ public final class ProxyExchange implements UpstreamListener {
         if (finished) {
             return;
         }
-        long idleNanos = System.nanoTime() - lastUpstreamReadNanos;
+        long now = System.nanoTime();
         long limit = streamIdleTimeout.toNanos();
+        if (clientBlockedSinceNanos != 0 || !clientChannel.isWritable()) {
+            // the proxy stopped reading because the client is not reading: the silence is the client's, and no
+            // upstream fault; a client stalled for two idle periods (at least a minute) is let go
+            if (clientBlockedSinceNanos == 0) {
+                clientBlockedSinceNanos = now;
+            }
+            if (now - clientBlockedSinceNanos < Math.max(2 * limit, CLIENT_STALL_FLOOR_NANOS)) {
+                timer = clientChannel.eventLoop().schedule(this::checkIdle, limit, TimeUnit.NANOSECONDS);
+                return;
+            }
+            record.clientAborted(stage);
+            tearDown();
+            reportEnd(true);
+            clientChannel.close();
+            client.exchangeDone(false);
+            return;
+        }
+        long idleNanos = now - lastUpstreamReadNanos;
         if (idleNanos < limit) {
             timer = clientChannel.eventLoop().schedule(this::checkIdle, limit - idleNanos, TimeUnit.NANOSECONDS);
             return;

@@ -52,11 +52,11 @@ public final class Upstream {
 
     /**
      * The gate that paces requests for {@code model}: the upstream's own when its limits cover the whole upstream
-     * or none are declared (learned pauses then hold for all its models), else the model's (created on first use;
-     * the set is bounded by the models requested, which a route or the upstream's list names).
+     * ({@code scope: upstream}), else the model's — as providers count their limits, and so the pause one model's
+     * 429 asks for holds that model only (created on first use; at most 10 000, then the upstream's own).
      */
     public UpstreamGate gate(String model) {
-        if (spec.limits().scope() == dev.llmproxy.config.UpstreamLimits.Scope.UPSTREAM || !spec.limits().declared()) {
+        if (spec.limits().scope() == dev.llmproxy.config.UpstreamLimits.Scope.UPSTREAM) {
             return upstreamGate;
         }
         UpstreamGate gate = modelGates.get(model);

@@ -3,10 +3,11 @@ package dev.llmproxy.upstream;
 import java.time.Duration;
 
 /**
- * One upstream's circuit breaker: {@code threshold} consecutive faults (no response, a timeout, a 5xx) open it for
+ * One upstream's circuit breaker: {@code threshold} consecutive faults with no answer (refused, lost connection,
+ * timeout, an unreadable response) open it for
  * {@code openFor}; then one request is let through as a probe, whose success closes it and whose fault opens it
- * again. While open, a route skips the upstream and a lone upstream is answered 503 at once. A 4xx or 429 is the
- * upstream answering, not failing: it closes nothing and opens nothing.
+ * again. While open, a route skips the upstream and a lone upstream is answered 503 at once. Any answer, a 5xx
+ * included, shows the upstream is up: a model's own failures open that model's breaker in admission, not this one.
  *
  * <p>Threading: any event loop; each method holds this object's lock for a few steps.
  */

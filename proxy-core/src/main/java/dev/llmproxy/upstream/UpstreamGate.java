@@ -24,6 +24,8 @@ public final class UpstreamGate {
     private long updatedNanos;
     private int inFlight;
     private long pausedUntilNanos;
+    /** Until when a 429's or 503's retry-after asks for a pause: a route skips the upstream meanwhile. */
+    private long retryAfterUntilNanos;
 
     public UpstreamGate(UpstreamLimits limits, long nowNanos) {
         this.limits = limits;
@@ -36,10 +38,20 @@ public final class UpstreamGate {
      * Takes a pass for a request estimated at {@code tokens}: 0 when granted, else how long until one may be
      * (never 0 then; at least a millisecond).
      */
-    public synchronized long tryEnter(long tokens, long nowNanos) {
+    public long tryEnter(long tokens, long nowNanos) {
+        return tryEnter(tokens, nowNanos, true);
+    }
+
+    /**
+     * @param honourRetryAfter whether a 429's retry-after pause holds this request (true when another upstream can
+     *                         take it; a lone upstream's 429s are admission's to handle, as the upstream worded them)
+     */
+    public synchronized long tryEnter(long tokens, long nowNanos, boolean honourRetryAfter) {
         refill(nowNanos);
         long wait = 0;
-        if (pausedUntilNanos - nowNanos > 0) {
+        if (honourRetryAfter && retryAfterUntilNanos - nowNanos > 0) {
+            wait = retryAfterUntilNanos - nowNanos;
+        } else if (pausedUntilNanos - nowNanos > 0) {
             wait = pausedUntilNanos - nowNanos;
         } else if (limits.concurrency() > 0 && inFlight >= limits.concurrency()) {
             wait = TimeUnit.MILLISECONDS.toNanos(50);
@@ -79,11 +91,15 @@ public final class UpstreamGate {
         if ("0".equals(headers.get("x-ratelimit-remaining-tokens"))) {
             pause = Math.max(pause, duration(headers.get("x-ratelimit-reset-tokens")));
         }
-        if (status == 429 || status == 503) {
-            pause = Math.max(pause, retryAfter(headers));
-        }
+        long max = TimeUnit.MINUTES.toNanos(10);
         if (pause > 0) {
-            pausedUntilNanos = Math.max(pausedUntilNanos, nowNanos + Math.min(pause, TimeUnit.MINUTES.toNanos(10)));
+            pausedUntilNanos = Math.max(pausedUntilNanos, nowNanos + Math.min(pause, max));
+        }
+        if (status == 429 || status == 503) {
+            long after = retryAfter(headers);
+            if (after > 0) {
+                retryAfterUntilNanos = Math.max(retryAfterUntilNanos, nowNanos + Math.min(after, max));
+            }
         }
     }
 

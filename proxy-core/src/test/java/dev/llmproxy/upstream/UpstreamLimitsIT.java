@@ -149,15 +149,17 @@ class UpstreamLimitsIT {
         assertThat(metrics).contains("upstream_failovers_total{upstream=\"a\",} 1.0");
     }
     @Test
-    void anUpstreamThatKeepsFailingIsSkippedByItsRouteAndHealthSaysSo() throws Exception {
-        FakeUpstream a = fake();
-        a.handler(FakeUpstream.json(500, "{\"error\":{\"message\":\"broken\"}}"));
+    void anUpstreamThatCannotBeReachedIsSkippedByItsRouteAndHealthSaysSo() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
         FakeUpstream b = fake();
         startProxy("""
                 upstreams:
                   - name: a
                     kind: openai-compatible
-                    base_url: %s/v1
+                    base_url: http://127.0.0.1:%d/v1
                     models: [m1]
                   - name: b
                     kind: openai-compatible
@@ -165,17 +167,18 @@ class UpstreamLimitsIT {
                     models: [m2]
                 routes:
                   fast: [a/m1, b/m2]
-                """.formatted(a.baseUrl(), b.baseUrl()), "CIRCUIT_BREAKER_THRESHOLD", "2");
+                """.formatted(closed, b.baseUrl()), "CIRCUIT_BREAKER_THRESHOLD", "2");
         for (int i = 0; i < 5; i++) {
             HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("fast"));
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("x-llm-proxy-upstream")).hasValue("b");
         }
-        assertThat(a.requests()).as("two faults open a's breaker; then it is skipped").hasSize(2);
         JsonNode health = Json.MAPPER.readTree(proxy.get("/health").body());
         assertThat(health.at("/upstreams/0/breaker").asText()).isEqualTo("open");
         assertThat(health.at("/upstreams/1/breaker").asText()).isEqualTo("closed");
         String metrics = proxy.get("/metrics").body();
-        assertThat(metrics).contains("failovers_total{route=\"fast\",reason=\"status_5xx\",} 2.0");
+        assertThat(metrics).as("two refused connections open a's breaker; then it is skipped without trying")
+                .contains("failovers_total{route=\"fast\",reason=\"connect\",} 2.0")
+                .contains("failovers_total{route=\"fast\",reason=\"limit\",} 3.0");
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmproxy.client;
 
+import dev.llmproxy.admission.MinuteAllowance;
 import dev.llmproxy.config.ClientLimits;
 import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.openai.ErrorKind;
@@ -21,7 +22,6 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: any event loop; each method holds this object's lock for a few arithmetic steps.
  */
 public final class ClientQuota {
-    private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
 
     /**
      * @param error           null when admitted; else {@code client_rate_limit} or {@code client_budget_exhausted}
@@ -37,8 +37,8 @@ public final class ClientQuota {
 
     private final ClientSpec spec;
     private final ClientLimits limits;
-    private double requestAllowance;
-    private double tokenAllowance;
+    private final MinuteAllowance requests;
+    private final MinuteAllowance tokens;
     private long updatedNanos;
     private int inFlight;
     private LocalDate day;
@@ -52,8 +52,8 @@ public final class ClientQuota {
     public ClientQuota(ClientSpec spec, long nowNanos) {
         this.spec = spec;
         this.limits = spec.limits();
-        this.requestAllowance = limits.rpm();
-        this.tokenAllowance = limits.tpm();
+        this.requests = new MinuteAllowance(limits.rpm());
+        this.tokens = new MinuteAllowance(limits.tpm());
         this.updatedNanos = nowNanos;
     }
 
@@ -93,20 +93,20 @@ public final class ClientQuota {
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' has " + inFlight + " requests in flight, its limit"), TimeUnit.SECONDS.toNanos(1));
         }
-        if (!rateShared && limits.rpm() > 0 && requestAllowance < 1) {
+        if (!rateShared && requests.limited() && requests.left() < 1) {
             rejectedTotal++;
-            long wait = (long) Math.ceil((1 - requestAllowance) * MINUTE / limits.rpm());
+            long wait = requests.waitFor(1);
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' is over its limit of " + limits.rpm() + " requests per minute"), wait);
         }
-        if (!rateShared && limits.tpm() > 0 && tokenAllowance <= 0) {
+        if (!rateShared && tokens.limited() && tokens.left() <= 0) {
             rejectedTotal++;
-            long wait = (long) Math.ceil((1 - tokenAllowance) * MINUTE / limits.tpm());
+            long wait = tokens.waitFor(1);
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' is over its limit of " + limits.tpm() + " tokens per minute"), wait);
         }
-        if (limits.rpm() > 0 && !rateShared) {
-            requestAllowance -= 1;
+        if (!rateShared) {
+            requests.take(1);
         }
         inFlight++;
         requestsToday++;
@@ -115,31 +115,29 @@ public final class ClientQuota {
     }
 
     /** The admitted request ended, having used {@code tokens} (0 when unknown). */
-    public synchronized void settle(long tokens, long nowNanos, long epochMillis) {
+    public synchronized void settle(long used, long nowNanos, long epochMillis) {
         refill(nowNanos);
         roll(epochMillis);
         inFlight = Math.max(0, inFlight - 1);
-        if (tokens > 0) {
-            tokenAllowance -= tokens;
-            tokensThisMonth += tokens;
-            tokensTotal += tokens;
+        if (used > 0) {
+            tokens.take(used);
+            tokensThisMonth += used;
+            tokensTotal += used;
         }
     }
 
     /** OpenAI's rate-limit headers for the client's own per-minute limits (only those it has). */
     public synchronized void addHeaders(HttpHeaders headers, long nowNanos) {
         refill(nowNanos);
-        if (limits.rpm() > 0) {
-            headers.set("x-ratelimit-limit-requests", limits.rpm());
-            headers.set("x-ratelimit-remaining-requests", Math.max(0, (long) Math.floor(requestAllowance)));
-            headers.set("x-ratelimit-reset-requests",
-                    duration((long) ((limits.rpm() - requestAllowance) * MINUTE / limits.rpm())));
+        if (requests.limited()) {
+            headers.set("x-ratelimit-limit-requests", requests.limit());
+            headers.set("x-ratelimit-remaining-requests", Math.max(0, (long) Math.floor(requests.left())));
+            headers.set("x-ratelimit-reset-requests", duration(requests.untilFull()));
         }
-        if (limits.tpm() > 0) {
-            headers.set("x-ratelimit-limit-tokens", limits.tpm());
-            headers.set("x-ratelimit-remaining-tokens", Math.max(0, (long) Math.floor(tokenAllowance)));
-            headers.set("x-ratelimit-reset-tokens",
-                    duration((long) ((limits.tpm() - tokenAllowance) * MINUTE / limits.tpm())));
+        if (tokens.limited()) {
+            headers.set("x-ratelimit-limit-tokens", tokens.limit());
+            headers.set("x-ratelimit-remaining-tokens", Math.max(0, (long) Math.floor(tokens.left())));
+            headers.set("x-ratelimit-reset-tokens", duration(tokens.untilFull()));
         }
     }
 
@@ -156,15 +154,10 @@ public final class ClientQuota {
 
     private void refill(long nowNanos) {
         long elapsed = nowNanos - updatedNanos;
-        if (elapsed <= 0) {
-            return;
-        }
-        updatedNanos = nowNanos;
-        if (limits.rpm() > 0) {
-            requestAllowance = Math.min(limits.rpm(), requestAllowance + (double) elapsed * limits.rpm() / MINUTE);
-        }
-        if (limits.tpm() > 0) {
-            tokenAllowance = Math.min(limits.tpm(), tokenAllowance + (double) elapsed * limits.tpm() / MINUTE);
+        if (elapsed > 0) {
+            updatedNanos = nowNanos;
+            requests.refill(elapsed);
+            tokens.refill(elapsed);
         }
     }
 

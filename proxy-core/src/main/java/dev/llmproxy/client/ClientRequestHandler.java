@@ -822,8 +822,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         hops = resolved;
         hop = 0;
         OpenAiRequests.Prepared prepared = requested.withUpstreamModel(resolved.get(0).model());
-        record.model(prepared.upstreamModel(), services.catalog().current().find(prepared.upstreamModel())
-                .map(CatalogModel::id).orElse("other"));
+        record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
 
         ByteBuf upstreamBody = raw;
         if (prepared.rewritten() != null) {
@@ -1114,8 +1113,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         OpenAiRequests.Prepared prepared = bridgedRequest == null ? hopPrepared.withUpstreamModel(next.model())
                 : rebridge(next);
         hopPrepared = prepared;
-        record.model(prepared.upstreamModel(), services.catalog().current().find(prepared.upstreamModel())
-                .map(CatalogModel::id).orElse("other"));
+        record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
         send(hopOperation, prepared, Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())), hopConverter);
         return true;
     }

@@ -1,5 +1,6 @@
 package dev.llmproxy.upstream;
 
+import dev.llmproxy.admission.MinuteAllowance;
 import dev.llmproxy.config.UpstreamLimits;
 import io.netty.handler.codec.http.HttpHeaders;
 
@@ -16,11 +17,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: any event loop; each method holds this object's lock for a few arithmetic steps.
  */
 public final class UpstreamGate {
-    private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
-
     private final UpstreamLimits limits;
-    private double requestAllowance;
-    private double tokenAllowance;
+    private final MinuteAllowance requests;
+    private final MinuteAllowance tokens;
     private long updatedNanos;
     private int inFlight;
     private long pausedUntilNanos;
@@ -29,8 +28,8 @@ public final class UpstreamGate {
 
     public UpstreamGate(UpstreamLimits limits, long nowNanos) {
         this.limits = limits;
-        this.requestAllowance = limits.rpm();
-        this.tokenAllowance = limits.tpm();
+        this.requests = new MinuteAllowance(limits.rpm());
+        this.tokens = new MinuteAllowance(limits.tpm());
         this.updatedNanos = nowNanos;
     }
 
@@ -46,7 +45,7 @@ public final class UpstreamGate {
      * @param honourRetryAfter whether a 429's retry-after pause holds this request (true when another upstream can
      *                         take it; a lone upstream's 429s are admission's to handle, as the upstream worded them)
      */
-    public synchronized long tryEnter(long tokens, long nowNanos, boolean honourRetryAfter) {
+    public synchronized long tryEnter(long estimate, long nowNanos, boolean honourRetryAfter) {
         refill(nowNanos);
         long wait = 0;
         if (honourRetryAfter && retryAfterUntilNanos - nowNanos > 0) {
@@ -55,20 +54,16 @@ public final class UpstreamGate {
             wait = pausedUntilNanos - nowNanos;
         } else if (limits.concurrency() > 0 && inFlight >= limits.concurrency()) {
             wait = TimeUnit.MILLISECONDS.toNanos(50);
-        } else if (limits.rpm() > 0 && requestAllowance < 1) {
-            wait = (long) Math.ceil((1 - requestAllowance) * MINUTE / limits.rpm());
-        } else if (limits.tpm() > 0 && tokenAllowance < Math.min(tokens, limits.tpm())) {
-            wait = (long) Math.ceil((Math.min(tokens, limits.tpm()) - tokenAllowance) * MINUTE / limits.tpm());
+        } else if (requests.limited() && requests.left() < 1) {
+            wait = requests.waitFor(1);
+        } else if (tokens.limited() && tokens.left() < Math.min(estimate, tokens.limit())) {
+            wait = tokens.waitFor(Math.min(estimate, tokens.limit()));
         }
         if (wait > 0) {
             return Math.max(wait, TimeUnit.MILLISECONDS.toNanos(1));
         }
-        if (limits.rpm() > 0) {
-            requestAllowance -= 1;
-        }
-        if (limits.tpm() > 0) {
-            tokenAllowance -= tokens;
-        }
+        requests.take(1);
+        tokens.take(estimate);
         inFlight++;
         return 0;
     }
@@ -77,8 +72,8 @@ public final class UpstreamGate {
     public synchronized void leave(long estimated, long usedTokens, long nowNanos) {
         refill(nowNanos);
         inFlight = Math.max(0, inFlight - 1);
-        if (limits.tpm() > 0 && usedTokens > 0) {
-            tokenAllowance = Math.min(limits.tpm(), tokenAllowance + estimated - usedTokens);
+        if (usedTokens > 0) {
+            tokens.take(usedTokens - estimated); // settle the estimate to what was used
         }
     }
 
@@ -109,15 +104,10 @@ public final class UpstreamGate {
 
     private void refill(long nowNanos) {
         long elapsed = nowNanos - updatedNanos;
-        if (elapsed <= 0) {
-            return;
-        }
-        updatedNanos = nowNanos;
-        if (limits.rpm() > 0) {
-            requestAllowance = Math.min(limits.rpm(), requestAllowance + (double) elapsed * limits.rpm() / MINUTE);
-        }
-        if (limits.tpm() > 0) {
-            tokenAllowance = Math.min(limits.tpm(), tokenAllowance + (double) elapsed * limits.tpm() / MINUTE);
+        if (elapsed > 0) {
+            updatedNanos = nowNanos;
+            requests.refill(elapsed);
+            tokens.refill(elapsed);
         }
     }
 

@@ -26,6 +26,8 @@ final class DemoChatStream {
     private final DemoReply reply;
     private final boolean includeUsage;
     private final long tokenDelayNanos;
+    /** Close the connection after this many tokens, without the stream's end; -1 for never. */
+    private final int closeAfter;
     private final AtomicInteger streamsInFlight;
     private final Consumer<ChannelFuture> onLastWrite;
 
@@ -35,12 +37,14 @@ final class DemoChatStream {
     private boolean ended;
 
     DemoChatStream(ChannelHandlerContext ctx, DemoChatChunks chunks, DemoReply reply, boolean includeUsage,
-                   long tokenDelayNanos, AtomicInteger streamsInFlight, Consumer<ChannelFuture> onLastWrite) {
+                   long tokenDelayNanos, int closeAfter, AtomicInteger streamsInFlight,
+                   Consumer<ChannelFuture> onLastWrite) {
         this.ctx = ctx;
         this.chunks = chunks;
         this.reply = reply;
         this.includeUsage = includeUsage;
         this.tokenDelayNanos = tokenDelayNanos;
+        this.closeAfter = closeAfter;
         this.streamsInFlight = streamsInFlight;
         this.onLastWrite = onLastWrite;
     }
@@ -57,7 +61,7 @@ final class DemoChatStream {
         }
         int count = reply.tokens().size();
         while (next < count) {
-            if (!writable()) {
+            if (!writable() || closedAsAsked()) {
                 return;
             }
             writeEvent(chunks.token(ctx.alloc(), next++));
@@ -80,7 +84,7 @@ final class DemoChatStream {
 
     private void onTick() {
         tick = null;
-        if (!writable()) {
+        if (!writable() || closedAsAsked()) {
             return;
         }
         writeEvent(chunks.token(ctx.alloc(), next++));
@@ -99,6 +103,16 @@ final class DemoChatStream {
         ChannelFuture last = ctx.writeAndFlush(new DefaultLastHttpContent(DemoChatChunks.done(ctx.alloc())));
         end();
         onLastWrite.accept(last);
+    }
+
+    /** True when the request asked for the connection to drop here: closes it, as a failing upstream would. */
+    private boolean closedAsAsked() {
+        if (next != closeAfter) {
+            return false;
+        }
+        end();
+        ctx.close();
+        return true;
     }
 
     /** False once cancelled or closed; a stream that finds its channel closed ends itself. */

@@ -15,7 +15,22 @@ import java.util.List;
 record DemoReply(List<String> tokens, String finishReason, int promptTokens) {
 
     static DemoReply of(DemoChatRequest request) {
+        return of(request, 0);
+    }
+
+    /**
+     * The reply, or with {@code length > 0} one of exactly that many words (the composed words repeated), so a bench
+     * can ask for a long stream; {@code max_tokens} still cuts it.
+     */
+    static DemoReply of(DemoChatRequest request, int length) {
         List<String> words = DemoReplyText.words(request.model(), request.lastUserText(), request.promptHash());
+        if (length > 0) {
+            List<String> repeated = new ArrayList<>(length);
+            for (int i = 0; i < length; i++) {
+                repeated.add(words.get(i % words.size()));
+            }
+            words = repeated;
+        }
         int sent = Math.min(words.size(), request.maxTokens());
         List<String> tokens = new ArrayList<>(sent);
         for (int i = 0; i < sent; i++) {

@@ -165,20 +165,48 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     static final String DELAY_HEADER = "x-demo-delay-ms";
     /** Bench and test control: milliseconds between two streamed tokens, instead of the configured pacing. */
     static final String TOKEN_DELAY_HEADER = "x-demo-token-delay-ms";
+    /** Bench and test control: answer with this status (400..599) and an OpenAI error envelope instead. */
+    static final String STATUS_HEADER = "x-demo-status";
+    /** Bench and test control: a streamed reply of exactly this many tokens (1..100000), words repeated. */
+    static final String TOKENS_HEADER = "x-demo-tokens";
+    /** Bench and test control: close the connection after this many streamed tokens, mid-stream, without an end. */
+    static final String CLOSE_AFTER_HEADER = "x-demo-close-after";
     private static final long MAX_HEADER_DELAY_MS = 60_000;
+    private static final long MAX_TOKENS_HEADER = 100_000;
 
     private void chat(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
         DemoChatRequest chat = DemoChatRequest.parse(request.content());
         long delayMs = millisHeader(request, DELAY_HEADER, 0);
         long pacing = request.headers().contains(TOKEN_DELAY_HEADER)
                 ? TimeUnit.MILLISECONDS.toNanos(millisHeader(request, TOKEN_DELAY_HEADER, 0)) : tokenDelayNanos;
+        DemoFaults faults = new DemoFaults((int) rangeHeader(request, STATUS_HEADER, 400, 599, 0),
+                (int) rangeHeader(request, TOKENS_HEADER, 1, MAX_TOKENS_HEADER, 0),
+                (int) rangeHeader(request, CLOSE_AFTER_HEADER, 0, MAX_TOKENS_HEADER, -1));
         HttpVersion version = request.protocolVersion();
         if (delayMs == 0) {
-            answerChat(ctx, chat, version, pacing, keepAlive);
+            answerChat(ctx, chat, faults, version, pacing, keepAlive);
         } else {
-            ctx.executor().schedule(() -> answerChat(ctx, chat, version, pacing, keepAlive), delayMs,
+            ctx.executor().schedule(() -> answerChat(ctx, chat, faults, version, pacing, keepAlive), delayMs,
                     TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** A header holding an integer in {@code min..max}, or {@code fallback} when absent. */
+    private static long rangeHeader(FullHttpRequest request, String name, long min, long max, long fallback) {
+        String value = request.headers().get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new DemoRequestException(ProxyError.of(ErrorKind.INVALID_PARAMETER,
+                name + ": " + value + " (expected: an integer, " + min + ".." + max + ")"));
     }
 
     /** A {@code 0..60000} millisecond header, or {@code fallback} when absent. */
@@ -199,8 +227,8 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
                 name + ": " + value + " (expected: milliseconds, 0.." + MAX_HEADER_DELAY_MS + ")"));
     }
 
-    private void answerChat(ChannelHandlerContext ctx, DemoChatRequest chat, HttpVersion version, long pacingNanos,
-                            boolean keepAlive) {
+    private void answerChat(ChannelHandlerContext ctx, DemoChatRequest chat, DemoFaults faults, HttpVersion version,
+                            long pacingNanos, boolean keepAlive) {
         if (!ctx.channel().isActive()) {
             return; // the client left during the delay
         }
@@ -208,7 +236,11 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
             respond(ctx, DemoResponses.unknownModel(ctx.alloc(), chat.model()), keepAlive);
             return;
         }
-        DemoReply reply = DemoReply.of(chat);
+        if (faults.status() != 0) {
+            respond(ctx, faults.errorResponse(ctx.alloc()), keepAlive);
+            return;
+        }
+        DemoReply reply = DemoReply.of(chat, faults.tokens());
         String id = DemoChatCompletion.newId();
         long created = DemoChatCompletion.nowSeconds();
         if (!chat.stream()) {
@@ -225,7 +257,8 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         DemoChatChunks chunks = new DemoChatChunks(id, created, chat.model(), chat.includeUsage(), reply.tokens());
-        stream = new DemoChatStream(ctx, chunks, reply, chat.includeUsage(), pacingNanos, streamsInFlight,
+        stream = new DemoChatStream(ctx, chunks, reply, chat.includeUsage(), pacingNanos, faults.closeAfter(),
+                streamsInFlight,
                 last -> {
                     stream = null;
                     afterResponse(ctx, last, keepAlive);

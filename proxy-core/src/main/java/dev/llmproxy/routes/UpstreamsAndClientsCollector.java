@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Per-upstream and per-client-key families, read from their counters at scrape time (nothing on the request path
  * but the counters themselves): {@code upstream_requests_total}, {@code upstream_errors_total},
- * {@code upstream_failovers_total} by {@code upstream}; {@code client_requests_total}, {@code client_tokens_total},
+ * {@code upstream_failovers_total}, {@code upstream_connections_open}, {@code upstream_connections_idle} by
+ * {@code upstream}; {@code client_requests_total}, {@code client_tokens_total},
  * {@code client_rejected_total}, {@code client_in_flight} by {@code client}; and
  * {@code client_connections_rejected_total}. Label values come from the configuration only, so they stay bounded.
  */
@@ -39,11 +40,17 @@ public final class UpstreamsAndClientsCollector extends Collector {
                 "Requests that ended on each upstream with a 5xx, a 429 or no response", upstream);
         CounterMetricFamily failovers = new CounterMetricFamily("upstream_failovers",
                 "Requests that moved on from each upstream to the next target of their route", upstream);
+        GaugeMetricFamily open = new GaugeMetricFamily("upstream_connections_open",
+                "Connections open to each upstream, idle or in use", upstream);
+        GaugeMetricFamily idle = new GaugeMetricFamily("upstream_connections_idle",
+                "Connections to each upstream idle in its pool", upstream);
         for (Upstream u : upstreams.upstreams()) {
             List<String> name = List.of(u.name());
             requests.addMetric(name, u.counters().requests());
             errors.addMetric(name, u.counters().errors());
             failovers.addMetric(name, u.counters().failovers());
+            open.addMetric(name, u.pool().openConnections());
+            idle.addMetric(name, u.pool().idleConnections());
         }
         CounterMetricFamily byRoute = new CounterMetricFamily("failovers",
                 "Requests of a route alias that moved on to its next target, by why", List.of("route", "reason"));
@@ -75,7 +82,7 @@ public final class UpstreamsAndClientsCollector extends Collector {
         }
         CounterMetricFamily connectionsRejected = new CounterMetricFamily("client_connections_rejected",
                 "Client connections closed at accept because MAX_CONNECTIONS were open", limiter.rejectedTotal());
-        return List.of(requests, errors, failovers, byRoute, clientRequests, clientTokens, clientRejected, clientInFlight,
-                connectionsRejected);
+        return List.of(requests, errors, failovers, open, idle, byRoute, clientRequests, clientTokens, clientRejected,
+                clientInFlight, connectionsRejected);
     }
 }

@@ -75,7 +75,7 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
         pool.release(channel);
     }
 
-    /** Connections open right now across all loops (connected or connecting); for tests and metrics. */
+    @Override
     public int openConnections() {
         int sum = 0;
         for (LoopPool pool : pools.values()) {
@@ -84,7 +84,7 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
         return sum;
     }
 
-    /** Idle pooled connections across all loops; for tests and metrics. */
+    @Override
     public int idleConnections() {
         int sum = 0;
         for (LoopPool pool : pools.values()) {

@@ -27,6 +27,12 @@ public interface UpstreamPool extends AutoCloseable {
 
     UpstreamTarget target();
 
+    /** Connections open right now (connected or connecting, idle or in use); safe from any thread. */
+    int openConnections();
+
+    /** Open connections idle in the pool; safe from any thread. */
+    int idleConnections();
+
     /** Closes every connection; pending acquires fail. */
     @Override
     void close();

@@ -628,6 +628,16 @@ class ClientRequestHandlerTest {
         }
 
         @Override
+        public int openConnections() {
+            return 0;
+        }
+
+        @Override
+        public int idleConnections() {
+            return 0;
+        }
+
+        @Override
         public UpstreamTarget target() {
             return UpstreamTarget.of(BASE_URL);
         }

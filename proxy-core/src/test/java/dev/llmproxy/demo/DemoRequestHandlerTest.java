@@ -139,6 +139,62 @@ class DemoRequestHandlerTest {
         }
     }
 
+    @Test
+    void answersTheAskedErrorStatusInTheOpenAiEnvelope() {
+        FullHttpRequest request = chat(",\"stream\":true");
+        request.headers().set(DemoRequestHandler.STATUS_HEADER, "503");
+        channel.writeInbound(request);
+
+        List<Object> out = drainOutbound();
+        assertThat(out).hasSize(1);
+        FullHttpResponse response = (FullHttpResponse) out.get(0);
+        assertThat(response.status().code()).isEqualTo(503);
+        assertThat(response.content().toString(StandardCharsets.UTF_8))
+                .contains("\"type\":\"server_error\"").contains("x-demo-status");
+        release(out);
+    }
+
+    @Test
+    void refusesAStatusOutsideTheErrorRange() {
+        FullHttpRequest request = chat("");
+        request.headers().set(DemoRequestHandler.STATUS_HEADER, "200");
+        channel.writeInbound(request);
+
+        List<Object> out = drainOutbound();
+        assertThat(((FullHttpResponse) out.get(0)).status().code()).isEqualTo(400);
+        release(out);
+    }
+
+    @Test
+    void streamsExactlyTheAskedNumberOfTokens() {
+        FullHttpRequest request = chat(",\"stream\":true,\"max_tokens\":1000");
+        request.headers().set(DemoRequestHandler.TOKENS_HEADER, "300");
+        request.headers().set(DemoRequestHandler.TOKEN_DELAY_HEADER, "0");
+        channel.writeInbound(request);
+
+        List<Object> out = drainOutbound();
+        long tokens = out.stream().filter(m -> m instanceof HttpContent && text(m).contains("\"content\":\"")
+                && !text(m).contains("\"role\"")).count();
+        assertThat(tokens).isEqualTo(300);
+        assertThat(out.get(out.size() - 1)).isInstanceOf(LastHttpContent.class);
+        release(out);
+    }
+
+    @Test
+    void dropsTheConnectionMidStreamWhereAsked() {
+        FullHttpRequest request = chat(",\"stream\":true");
+        request.headers().set(DemoRequestHandler.CLOSE_AFTER_HEADER, "3");
+        request.headers().set(DemoRequestHandler.TOKEN_DELAY_HEADER, "0");
+        channel.writeInbound(request);
+
+        List<Object> out = drainOutbound();
+        assertThat(out).hasSize(5); // the head, the role event, three tokens; no end
+        assertThat(out).noneMatch(m -> m instanceof LastHttpContent);
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(streamsInFlight).hasValue(0);
+        release(out);
+    }
+
     private static FullHttpRequest chat(String extraFields) {
         String body = "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]"
                 + extraFields + "}";

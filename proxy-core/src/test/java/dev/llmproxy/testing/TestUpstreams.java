@@ -57,6 +57,16 @@ public final class TestUpstreams {
             }
 
             @Override
+            public int openConnections() {
+                return 0;
+            }
+
+            @Override
+            public int idleConnections() {
+                return 0;
+            }
+
+            @Override
             public UpstreamTarget target() {
                 return target;
             }

@@ -147,7 +147,13 @@ class UpstreamLimitsIT {
         String metrics = proxy.get("/metrics").body();
         assertThat(metrics).contains("failovers_total{route=\"fast\",reason=\"limit\",} 1.0");
         assertThat(metrics).contains("upstream_failovers_total{upstream=\"a\",} 1.0");
+        assertThat(metrics).as("each upstream's keep-alive connection is back in its pool, none in use")
+                .contains("upstream_connections_open{upstream=\"a\",} 1.0")
+                .contains("upstream_connections_idle{upstream=\"a\",} 1.0")
+                .contains("upstream_connections_open{upstream=\"b\",} 1.0")
+                .contains("upstream_connections_idle{upstream=\"b\",} 1.0");
     }
+
     @Test
     void anUpstreamThatCannotBeReachedIsSkippedByItsRouteAndHealthSaysSo() throws Exception {
         int closed;

@@ -165,12 +165,13 @@ final class BenchOptions {
     Duration soak;
 
     @Option(names = "--soak-rate", paramLabel = "RPS",
-            description = "Soak scenario: unary zero-delay arrival rate, plus SSE streams at a tenth of it"
-                    + " (quick 300, full 500).")
+            description = "Soak scenario: unary zero-delay arrival rate, plus SSE streams at a tenth of it, upstream"
+                    + " errors, streams the upstream drops and streams clients abandon at a fiftieth each, and 8 slow"
+                    + " readers (quick 300, full 500).")
     Double soakRate;
 
     @Option(names = "--rss-every", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Soak scenario: RSS sampling interval (quick 4s, full 10s).")
+            description = "Soak scenario: how often RSS, heap, connections and slots are read (quick 4s, full 10s).")
     Duration rssEvery;
 
     @Option(names = "--invoked-as", paramLabel = "COMMAND", hidden = true,

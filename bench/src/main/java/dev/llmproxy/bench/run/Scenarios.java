@@ -10,8 +10,6 @@ import dev.llmproxy.bench.load.RequestSpec;
 import org.HdrHistogram.Histogram;
 
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -555,109 +553,10 @@ final class Scenarios {
     // ---------------------------------------------------------------- soak
 
     void soak() throws Exception {
-        Target proxy = target(Target.PROXY);
-        List<long[]> samples = new ArrayList<>(); // {millis since start, rss kB}
-        long start = System.nanoTime();
-        Thread sampler = new Thread(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    long kb = rssKb(proxyPid);
-                    synchronized (samples) {
-                        samples.add(new long[] {(System.nanoTime() - start) / 1_000_000, kb});
-                    }
-                    System.err.printf(Locale.ROOT, "  [soak] proxy RSS %.1f MB%n", kb / 1024.0);
-                    Thread.sleep(o.rssEvery.toMillis());
-                }
-            } catch (InterruptedException e) {
-                // stop sampling
-            } catch (Exception e) {
-                System.err.println("soak: cannot read the proxy's RSS: " + e);
-            }
-        }, "bench-rss");
-        sampler.setDaemon(true);
-        sampler.start();
-        LoadPlan plan = open(o.soakRate, o.soak);
-        CompletableFuture<LoadResult> streams = CompletableFuture.supplyAsync(() -> {
-            try (LoadGenerator second = new LoadGenerator(1, null)) {
-                return second.run("soak SSE", sse(proxy), LoadPlan.open(Math.max(1, o.soakRate / 10), o.soak,
-                        o.connections).withTimeouts(o.stallTimeout, o.drainTimeout));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        LoadResult unary = generator.run("soak unary", unary(proxy, 0), plan);
-        LoadResult sse = streams.get();
-        sampler.interrupt();
-        sampler.join(2000);
-        samples.add(new long[] {(System.nanoTime() - start) / 1_000_000, rssKb(proxyPid)});
-        double[] fit = slope(samples);
-        double plateauMb = samples.subList(samples.size() / 2, samples.size()).stream()
-                .mapToLong(s -> s[1]).max().orElse(0) / 1024.0;
-        double firstMb = samples.get(0)[1] / 1024.0;
-        double lastMb = samples.get(samples.size() - 1)[1] / 1024.0;
-        ObjectNode json = report.scenariosJson.putObject("soak");
-        json.put("seconds", o.soak.toSeconds());
-        Report.put(json, "unary_rps", o.soakRate);
-        Report.put(json, "sse_streams_per_s", Math.max(1, o.soakRate / 10));
-        resultJson(json.putObject("unary"), unary, unary.latency);
-        resultJson(json.putObject("sse"), sse, sse.ttft);
-        ArrayNode rss = json.putArray("rss_mb");
-        StringBuilder series = new StringBuilder();
-        for (long[] s : samples) {
-            rss.addObject().put("t_s", s[0] / 1000.0).put("mb", Math.round(s[1] / 102.4) / 10.0);
-            series.append(String.format(Locale.ROOT, "%.0fs %.0f, ", s[0] / 1000.0, s[1] / 1024.0));
-        }
-        Report.put(json, "plateau_mb", plateauMb);
-        Report.put(json, "growth_mb_per_min", fit[0]);
-        report.section(String.format(Locale.ROOT, "### Soak: proxy RSS under load\n\n%s at %.0f rps unary (0 ms"
-                        + " upstream) plus %.0f SSE streams/s (64×20 ms), RSS of the proxy JVM (VmRSS) every %d s."
-                        + "\n\n| RSS first | RSS last | plateau (max of the second half) | growth (least squares,"
-                        + " second half) | unary p99 | unary errors | SSE errors |\n|---:|---:|---:|---:|---:|---:|---:|\n"
-                        + "| %.0f MB | %.0f MB | %.0f MB | %+.2f MB/min | %s ms | %d | %d |\n\nSamples: %s\n",
-                human(o.soak), o.soakRate, Math.max(1, o.soakRate / 10), o.rssEvery.toSeconds(), firstMb, lastMb,
-                plateauMb, fit[0], Markdown.ms(LoadResult.ms(unary.latency, 99)), unary.errors(), sse.errors(),
-                series.length() > 2 ? series.substring(0, series.length() - 2) + " (MB)" : "none"));
-        report.capacityRow("Soak " + human(o.soak), "proxy RSS plateau", "MB", Double.NaN, plateauMb, Double.NaN, 0);
-        report.capacityRow("Soak " + human(o.soak), "proxy RSS growth, second half", "MB/min", Double.NaN, fit[0],
-                Double.NaN, 2);
-        if (unary.errors() > 0 || sse.errors() > 0) {
-            report.note("soak: errors: unary " + unary + "; SSE " + sse);
-        }
+        new Soak(o, target(Target.PROXY), generator, report, proxyPid).run();
     }
 
     static String human(Duration d) {
         return d.toSeconds() % 60 == 0 && d.toSeconds() >= 60 ? d.toMinutes() + " min" : d.toSeconds() + " s";
-    }
-
-    /** {MB per minute} of the least-squares line through the second half of the samples. */
-    static double[] slope(List<long[]> samples) {
-        List<long[]> half = samples.subList(samples.size() / 2, samples.size());
-        if (half.size() < 2) {
-            return new double[] {Double.NaN};
-        }
-        double n = half.size();
-        double sx = 0;
-        double sy = 0;
-        double sxx = 0;
-        double sxy = 0;
-        for (long[] s : half) {
-            double x = s[0] / 60_000.0;
-            double y = s[1] / 1024.0;
-            sx += x;
-            sy += y;
-            sxx += x * x;
-            sxy += x * y;
-        }
-        double den = n * sxx - sx * sx;
-        return new double[] {den == 0 ? Double.NaN : (n * sxy - sx * sy) / den};
-    }
-
-    static long rssKb(long pid) throws java.io.IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new java.io.IOException("no VmRSS in /proc/" + pid + "/status");
     }
 }

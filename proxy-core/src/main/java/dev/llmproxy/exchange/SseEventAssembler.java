@@ -235,6 +235,44 @@ public final class SseEventAssembler {
         return joined != null ? joined.toString() : first;
     }
 
+    /** {@link #dataLine}: the event has no data line. */
+    public static final long NO_DATA = -1;
+    /** {@link #dataLine}: the event has several data lines (read it with {@link #data}). */
+    public static final long SEVERAL_DATA_LINES = -2;
+
+    /**
+     * Where the value of the event's only data line lies, as {@code start << 32 | end} (buffer indexes, one space
+     * after the colon excluded), so it can be read without a string; {@link #NO_DATA} or {@link #SEVERAL_DATA_LINES}
+     * otherwise. Reads without moving the buffer's indexes.
+     */
+    public static long dataLine(ByteBuf event) {
+        final int end = event.writerIndex();
+        long found = NO_DATA;
+        int i = event.readerIndex();
+        while (i < end) {
+            int eol = event.forEachByte(i, end - i, ByteProcessor.FIND_CRLF);
+            int lineEnd = eol < 0 ? end : eol;
+            if (isDataLine(event, i, lineEnd)) {
+                if (found != NO_DATA) {
+                    return SEVERAL_DATA_LINES;
+                }
+                int valueStart = Math.min(i + 5, lineEnd);
+                if (valueStart < lineEnd && event.getByte(valueStart) == ' ') {
+                    valueStart++;
+                }
+                found = ((long) valueStart << 32) | lineEnd;
+            }
+            if (eol < 0) {
+                break;
+            }
+            i = eol + 1;
+            if (event.getByte(eol) == CR && i < end && event.getByte(i) == LF) {
+                i++;
+            }
+        }
+        return found;
+    }
+
     /** {@code data} alone or {@code data:…}; not {@code database:} or {@code :data} (a comment). */
     private static boolean isDataLine(ByteBuf buf, int from, int lineEnd) {
         int length = lineEnd - from;

@@ -11,6 +11,7 @@ import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.function.LongSupplier;
 
 /**
@@ -45,12 +46,17 @@ public final class StreamMeter implements AutoCloseable {
 
     /** The largest event parsed (and, when stripping, held); a usage event is a few hundred bytes. */
     public static final int MAX_EVENT_BYTES = 1024 * 1024;
+    private static final int SCRATCH_KEPT = 64 * 1024;
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     private final boolean strip;
     private final LongSupplier nanoTime;
     private final GeneratedText generated;
     private final int maxEventBytes;
     private final Sink sink = new Sink();
+    private final ChunkFields fields = new ChunkFields();
+    /** Event bytes copied out of a direct buffer for {@link #fields}; grown as needed, never past the event bound. */
+    private byte[] scratch = new byte[512];
 
     private SseEventAssembler assembler;
     private ByteBufAllocator alloc;
@@ -233,9 +239,82 @@ public final class StreamMeter implements AutoCloseable {
 
     // ---------------------------------------------------------------- accounting
 
-    /** Reads one event; returns whether it is a usage-only event. */
+    /**
+     * Reads one event; returns whether it is a usage-only event. An event with one data line (every chat chunk) is
+     * read from its bytes by {@link ChunkFields}; a Responses API event, or data split over several lines, as a tree.
+     */
     private boolean account(ByteBuf event) {
-        String data = SseEventAssembler.data(event);
+        long line = SseEventAssembler.dataLine(event);
+        if (line == SseEventAssembler.NO_DATA) {
+            return false;
+        }
+        if (line == SseEventAssembler.SEVERAL_DATA_LINES) {
+            return accountTree(SseEventAssembler.data(event));
+        }
+        int start = (int) (line >>> 32);
+        int length = (int) line - start;
+        if (isDone(event, start, length)) {
+            doneSeen = true;
+            return false;
+        }
+        byte[] bytes;
+        int offset;
+        if (event.hasArray()) {
+            bytes = event.array();
+            offset = event.arrayOffset() + start;
+        } else {
+            if (scratch.length < length) {
+                scratch = new byte[Math.max(length, scratch.length * 2)];
+            }
+            event.getBytes(start, scratch, 0, length);
+            bytes = scratch;
+            offset = 0;
+        }
+        boolean json = fields.read(bytes, offset, length);
+        if (scratch.length > SCRATCH_KEPT) {
+            scratch = new byte[512]; // a rare large event: its copy is not kept for the rest of the stream
+        }
+        if (!json) {
+            return false;
+        }
+        if (fields.responsesEvent) {
+            return accountTree(new String(bytes, offset, length, StandardCharsets.UTF_8));
+        }
+        if (fields.error) {
+            errorSeen = true;
+            return false;
+        }
+        Usage reported = Usage.fromUpstream(fields.usage);
+        if (reported != null) {
+            upstreamUsage = reported;
+        }
+        if (fields.choices > 0) {
+            for (int i = 0; i < fields.texts.size(); i++) {
+                generated.append(fields.texts.get(i));
+            }
+            if (fields.generated && firstTokenNanos < 0) {
+                firstTokenNanos = nanoTime.getAsLong();
+            }
+            return false;
+        }
+        boolean choicesAbsent = fields.choices == ChunkFields.NO_CHOICES || fields.choices == 0;
+        return choicesAbsent && fields.usage != null;
+    }
+
+    private static boolean isDone(ByteBuf event, int start, int length) {
+        if (length != DONE.length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (event.getByte(start + i) != DONE[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The same reading from a tree: Responses API events and data split over several lines. */
+    private boolean accountTree(String data) {
         if (data == null) {
             return false;
         }

@@ -232,6 +232,22 @@ class StreamMeterTest {
     // ---------------------------------------------------------------- accounting
 
     @Test
+    void readsEventsFromDirectBuffersAsFromHeapOnes() {
+        for (List<String> events : List.of(EVENTS, CR_EVENTS)) {
+            String stream = String.join("", events);
+            StreamMeter meter = new StreamMeter(true, () -> 5, 10_000);
+            ByteBuf direct = alloc.directBuffer();
+            direct.writeBytes(utf8(stream));
+            String client = string(meter.onChunk(direct, alloc)) + string(meter.endOfStream());
+            assertThat(client).isEqualTo(stream.replace(usageEventOf(events), ""));
+            assertThat(meter.usage(counter, MODEL, MESSAGES)).isEqualTo(new Usage(12, 9, false));
+            assertThat(meter.firstTokenNanos()).isEqualTo(5);
+            assertThat(meter.doneSeen()).isTrue();
+            meter.close();
+        }
+    }
+
+    @Test
     void firstTokenTimeIsTakenAtTheFirstContentEventNotTheRoleChunk() {
         byte[] stream = utf8(String.join("", EVENTS));
         int firstContentEnd = utf8(ROLE + COMMENT + CONTENT_1).length;

@@ -46,6 +46,7 @@ public final class Admission {
     final Clock wall;
     private final KeyedBuckets<String> clientBuckets;
     private final KeyedBuckets<String> ipBuckets;
+    private final boolean floodLoopback;
     final QueueBudget budget;
     final ConcurrencyGate global;
     final ModelQuotas models;
@@ -62,6 +63,7 @@ public final class Admission {
         List<String> ids = catalog.models().stream().map(CatalogModel::id).toList();
         this.clientBuckets = config.rateLimitEnabled()
                 ? new KeyedBuckets<>(config.ratePerMinute(), config.rateBurst(), config.maxRateKeys(), nanos) : null;
+        this.floodLoopback = config.ipLoopback();
         this.ipBuckets = config.ipPerMinute() > 0
                 ? new KeyedBuckets<>(config.ipPerMinute(), config.ipPerMinute(), config.maxRateKeys(), nanos) : null;
         this.budget = new QueueBudget(config.queueMax());
@@ -85,13 +87,22 @@ public final class Admission {
         return budget.used();
     }
 
-    /** The per-IP flood guard, checked as soon as a proxied request's head arrives; null when it may pass. */
+    /**
+     * The per-IP flood guard, checked as soon as a proxied request's head arrives; null when it may pass. Loopback
+     * peers pass unless {@code IP_RATE_LIMIT_LOOPBACK} (behind a trusted reverse proxy {@code ip} is the forwarded
+     * client's address, so they are counted).
+     */
     public ProxyError checkFlood(String ip) {
-        if (ipBuckets == null) {
+        if (ipBuckets == null || (!floodLoopback && isLoopback(ip))) {
             return null;
         }
         TokenBucket.Decision d = ipBuckets.tryAcquire(ip);
         return d.allowed() ? null : Rejections.flood(d);
+    }
+
+    /** An IPv4 loopback literal (127.0.0.0/8) or IPv6's {@code ::1}, as a peer or forwarded address prints. */
+    static boolean isLoopback(String ip) {
+        return ip != null && (ip.startsWith("127.") || ip.equals("::1") || ip.equals("0:0:0:0:0:0:0:1"));
     }
 
     /**

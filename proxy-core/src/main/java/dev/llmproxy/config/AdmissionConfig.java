@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param rateBurst          bucket capacity
  * @param maxRateKeys        most buckets kept before new clients share an overflow bucket
  * @param ipPerMinute        flood guard per client IP; 0 = off
+ * @param ipLoopback         the flood guard counts loopback peers too
  * @param trustProxy         client IP from the last {@code X-Forwarded-For} entry
  * @param concurrencyEnabled concurrency gate on
  * @param maxConcurrent      upstream calls in flight at once
@@ -33,6 +34,7 @@ public record AdmissionConfig(
         int rateBurst,
         int maxRateKeys,
         int ipPerMinute,
+        boolean ipLoopback,
         boolean trustProxy,
         boolean concurrencyEnabled,
         int maxConcurrent,

@@ -339,6 +339,7 @@ public final class ConfigLoader {
                     bool(Setting.RATE_LIMIT_ENABLED), perMinute, burst,
                     (int) integer(Setting.RATE_LIMIT_MAX_KEYS),
                     (int) integer(Setting.IP_RATE_LIMIT_PER_MINUTE),
+                    bool(Setting.IP_RATE_LIMIT_LOOPBACK),
                     bool(Setting.TRUST_PROXY),
                     bool(Setting.UPSTREAM_CONCURRENCY_ENABLED),
                     (int) integer(Setting.UPSTREAM_MAX_CONCURRENT),

@@ -91,6 +91,9 @@ public enum Setting {
             Rule.integer(16, 10_000_000)),
     IP_RATE_LIMIT_PER_MINUTE("100", "Flood guard: requests per minute per client IP on proxied routes; 0 = off.",
             Rule.integer(0, 1_000_000)),
+    IP_RATE_LIMIT_LOOPBACK("false", "Flood guard for loopback peers (127.0.0.0/8, ::1) too; off by default, so a"
+            + " high-volume client on the same host (a script, a sidecar) is not held to the per-IP rate.",
+            Rule.bool()),
     TRUST_PROXY("false", "Take the client IP from the last X-Forwarded-For entry (set only behind your own"
             + " reverse proxy).",
             Rule.bool()),

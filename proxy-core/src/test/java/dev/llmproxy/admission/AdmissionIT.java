@@ -111,7 +111,7 @@ class AdmissionIT {
 
     @Test
     void theFloodGuardRefusesAnIpPastItsLimitWithRetryAfter() throws Exception {
-        start("IP_RATE_LIMIT_PER_MINUTE", "3");
+        start("IP_RATE_LIMIT_PER_MINUTE", "3", "IP_RATE_LIMIT_LOOPBACK", "true");
         for (int i = 0; i < 3; i++) {
             assertThat(chat("openai/gpt-4o-mini", "Authorization", "Bearer k" + i).statusCode()).isEqualTo(200);
         }
@@ -120,6 +120,15 @@ class AdmissionIT {
         assertThat(Json.MAPPER.readTree(fourth.body()).at("/error/code").asText()).isEqualTo("ddos_protection");
         assertThat(fourth.headers().firstValue("retry-after")).isPresent();
         assertThat(upstreamCalls).hasValue(3);
+    }
+
+    @Test
+    void aLoopbackPeerIsNotHeldToTheFloodGuardUnlessAskedFor() throws Exception {
+        start("IP_RATE_LIMIT_PER_MINUTE", "3");
+        for (int i = 0; i < 6; i++) {
+            assertThat(chat("openai/gpt-4o-mini", "Authorization", "Bearer k" + i).statusCode()).isEqualTo(200);
+        }
+        assertThat(upstreamCalls).hasValue(6);
     }
 
     // ---------------------------------------------------------------- concurrency gate

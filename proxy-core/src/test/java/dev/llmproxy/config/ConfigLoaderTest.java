@@ -60,7 +60,7 @@ class ConfigLoaderTest {
     @Test
     void admissionDefaultsFollowTheIssueAndTheReference() {
         AdmissionConfig a = ConfigLoader.load(Map.of(), Map.of(), Map.of()).admission();
-        assertThat(a).isEqualTo(new AdmissionConfig(true, 30, 30, 100_000, 100, false, true, 8, 100,
+        assertThat(a).isEqualTo(new AdmissionConfig(true, 30, 30, 100_000, 100, false, false, true, 8, 100,
                 Duration.ofSeconds(45), dev.llmproxy.openai.GitHubModelsPlan.FREE, false, 2, Duration.ofMillis(500),
                 Duration.ofSeconds(10), 10, Duration.ofSeconds(60), true));
     }

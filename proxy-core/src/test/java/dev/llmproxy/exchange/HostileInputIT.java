@@ -51,7 +51,7 @@ class HostileInputIT {
     void guessingKeysIsThrottledByTheFloodGuard() throws Exception {
         upstream = FakeUpstream.start(false);
         proxy = ProxyUnderTest.start(upstream, Map.of("PROXY_SERVER_KEY", "the-right-key-123",
-                "IP_RATE_LIMIT_PER_MINUTE", "5"));
+                "IP_RATE_LIMIT_PER_MINUTE", "5", "IP_RATE_LIMIT_LOOPBACK", "true"));
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             statuses.add(proxy.get("/v1/models", "Authorization", "Bearer guess-" + i).statusCode());

@@ -1,8 +1,8 @@
 package dev.llmproxy.client;
 
+import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.exchange.LegacyCompletionConverter;
-import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
 import dev.llmproxy.metrics.Stage;
@@ -57,8 +57,6 @@ import java.util.concurrent.CompletionStage;
  */
 final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements ClientResponder {
     private static final Logger log = LoggerFactory.getLogger(ClientRequestHandler.class);
-    /** Every /tts call of a client shares one token bucket, apart from its model buckets. */
-    private static final String TTS_BUCKET = "tts";
     /** Compressed bodies up to this size decode on the event loop (tens of microseconds); larger ones on a worker. */
     private static final int INLINE_DECODE_BYTES = 16 * 1024;
 
@@ -434,9 +432,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         UpstreamCall call = new UpstreamCall(request.method(), prepared.path(), prepared.headers(),
                 Unpooled.EMPTY_BUFFER, ResponseConverter.NONE, null, TtsRequests.RESPONSE_HEADERS);
-        var tts = services.config().tts();
-        forwarded.admitThenStart(call, TTS_BUCKET, services.ttsPool(), tts.firstByteTimeout(),
-                services.config().upstream().streamIdleTimeout(), TtsPolicy::new, error -> error);
+        forwarded.forwardTts(call);
     }
 
     // ---------------------------------------------------------------- responses

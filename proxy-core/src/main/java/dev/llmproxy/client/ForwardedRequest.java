@@ -58,11 +58,13 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * One client request on its way upstream, from the moment its body is read to its end: the client's allow-list and
- * own limits, the context pre-check, then for each hop of its route the upstream's breaker and gate, admission and a
- * {@link ProxyExchange}; a failed hop before the first response byte moves the request to the next one. It owns what
- * it holds — the admission ticket while queued, the exchange, the upstream gate's pass, the client quota — and gives
- * it back in {@link #finish}.
+ * One client request on its way upstream, from the moment its body is read to its end. An OpenAI call
+ * ({@link #forward}) passes the client's allow-list and own limits and the context pre-check, then for each hop of
+ * its route the upstream's breaker and gate, admission and a {@link ProxyExchange}; a failed hop before the first
+ * response byte moves the request to the next one. A stored-response request ({@link #forwardToEach}) tries each
+ * native upstream in turn; a {@code /tts} call ({@link #forwardTts}) is admitted and sent. It owns what it holds — the
+ * admission ticket while queued, the exchange, the upstream gate's pass, the client quota — and gives it back in
+ * {@link #finish}.
  *
  * <p>To its exchanges it is the {@link ClientLeg}: it judges each upstream head and takes failovers, and passes the
  * rest through to the connection ({@link ClientResponder}), which hears only "answered" ({@code sendError},
@@ -76,6 +78,8 @@ final class ForwardedRequest implements ClientLeg {
     private static final Logger log = LoggerFactory.getLogger(ForwardedRequest.class);
     /** Bodies are checked without resolving the model: {@link #forward} does that, once, per the upstream rules. */
     static final ModelCatalog NO_RESOLUTION = ModelCatalog.of(List.of());
+    /** Every /tts call of a client shares one token bucket, apart from its model buckets. */
+    private static final String TTS_BUCKET = "tts";
     /** Stored-response requests share one admission bucket: they name no model. */
     private static final String RESPONSES_BUCKET = "responses";
     /** The identity admission is given when no per-client bucket uses it. */
@@ -481,7 +485,7 @@ final class ForwardedRequest implements ClientLeg {
                 services.config().metrics().injectStreamUsage()).withUpstreamModel(next.model());
     }
 
-    // ---------------------------------------------------------------- stored responses and /tts
+    // ---------------------------------------------------------------- stored responses, /tts, admission
 
     /**
      * A stored-response request ({@code GET|DELETE /v1/responses/{id}}, {@code …/cancel}) to each of {@code natives}
@@ -515,14 +519,21 @@ final class ForwardedRequest implements ClientLeg {
                 admitted -> admitted, error -> error);
     }
 
+    /** A checked {@code /tts} call: admitted in its own bucket, then sent to the TTS engine. */
+    void forwardTts(UpstreamCall call) {
+        var tts = services.config().tts();
+        admitThenStart(call, TTS_BUCKET, services.ttsPool(), tts.firstByteTimeout(),
+                services.config().upstream().streamIdleTimeout(), TtsPolicy::new, error -> error);
+    }
+
     /**
      * Hands a prepared call to admission; once admitted, the exchange starts with the admitted call's policy (as
      * {@code policyFor} shapes it). Until then the call waits in {@link #awaitingAdmission}, so a client that leaves
      * frees its queue place and its body at once.
      */
-    void admitThenStart(UpstreamCall call, String model, UpstreamPool pool, Duration firstByteTimeout,
-                        Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor,
-                        UnaryOperator<ProxyError> onRejected) {
+    private void admitThenStart(UpstreamCall call, String model, UpstreamPool pool, Duration firstByteTimeout,
+                                Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor,
+                                UnaryOperator<ProxyError> onRejected) {
         // who the per-(client, model) buckets charge: a configured client by name; otherwise a hash of the key it
         // presented, computed only when those buckets are on
         String identity = client != null ? "client:" + client.name()

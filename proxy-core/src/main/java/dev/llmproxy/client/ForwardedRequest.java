@@ -98,8 +98,10 @@ final class ForwardedRequest implements ClientLeg {
     /** How this request's errors are answered when not as the plain envelope ({@code /v1/test-model}, Messages). */
     private Function<ProxyError, FullHttpResponse> errorRenderer;
 
+    /** The admission ticket and the call it would start while the call waits in the queue; both null otherwise. */
     private Admission.Pending admitting;
     private UpstreamCall awaitingAdmission;
+    /** The current hop's exchange once admitted, or null. */
     private ProxyExchange exchange;
     /** The client's quota once this request was admitted by it (settled when the request ends), or null. */
     private ClientQuota quota;

@@ -1,55 +1,18 @@
 package dev.llmproxy.client;
 
-import dev.llmproxy.admission.Admission;
-import dev.llmproxy.admission.AdmittedCall;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmproxy.exchange.AnswerConverter;
-import dev.llmproxy.exchange.ClientLeg;
-import dev.llmproxy.exchange.ExchangeRecord;
-import dev.llmproxy.exchange.HopByHopHeaders;
-import dev.llmproxy.exchange.LegacyCompletionConverter;
-import dev.llmproxy.exchange.Metering;
-import dev.llmproxy.exchange.ProxyExchange;
 import dev.llmproxy.config.ClientSpec;
-import dev.llmproxy.config.ClientLimits;
-import dev.llmproxy.config.RedisFailureMode;
-import dev.llmproxy.cluster.BucketDecision;
-import dev.llmproxy.cluster.BucketSpec;
-import dev.llmproxy.config.ResponsesMode;
-import dev.llmproxy.config.UpstreamKind;
-import dev.llmproxy.bridge.ChatDialect;
-import dev.llmproxy.bridge.RandomIds;
-import dev.llmproxy.bridge.messages.AnthropicError;
-import dev.llmproxy.bridge.messages.MessagesCall;
-import dev.llmproxy.bridge.messages.MessagesConverter;
-import dev.llmproxy.bridge.messages.MessagesRequestBridge;
-import dev.llmproxy.bridge.messages.MessagesTokenCounter;
-import dev.llmproxy.bridge.responses.ResponsesCall;
-import dev.llmproxy.bridge.responses.ResponsesConverter;
-import dev.llmproxy.bridge.responses.ResponsesRequestBridge;
-import dev.llmproxy.openai.ProxyErrorException;
-import dev.llmproxy.openai.ModelCatalog;
-import dev.llmproxy.openai.RequestProfile;
-import dev.llmproxy.upstream.Hop;
-import dev.llmproxy.upstream.ModelRouter;
-import dev.llmproxy.upstream.Upstream;
-import dev.llmproxy.upstream.UpstreamGate;
-import dev.llmproxy.upstream.FailoverReason;
+import dev.llmproxy.exchange.ExchangeRecord;
+import dev.llmproxy.exchange.LegacyCompletionConverter;
 import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.UpstreamCall;
-import dev.llmproxy.exchange.UpstreamPolicy;
 import dev.llmproxy.metrics.Stage;
-import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ErrorKind;
-import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.OpenAiRequests;
 import dev.llmproxy.openai.Operation;
 import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.routes.LocalRequest;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.routes.Responses;
-import dev.llmproxy.upstream.UpstreamPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
@@ -57,9 +20,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -71,27 +32,22 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionStage;
 
 /**
  * The router of one client connection: reads one request at a time (head, then its body up to the cap), answers
- * local routes itself and hands proxied ones to a {@link ProxyExchange}. The next request is read only after the
- * current response is complete, so pipelined requests are answered in order.
+ * local routes itself and hands proxied ones to a {@link ForwardedRequest}, which answers through this handler (an
+ * error, a whole response, or its exchange's stream) and says when it is done. The next request is read only after
+ * the current response is complete, so pipelined requests are answered in order; each request ends here
+ * ({@code finishRecord}: the access log line and the one telemetry sample).
  *
  * <p>While a response is in progress one read stays outstanding, so a client that disconnects is noticed at once
  * (and its upstream call cancelled) even when the proxy has nothing to write yet; a pipelined request that arrives
@@ -99,16 +55,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Threading: one instance per connection, confined to its event loop.
  */
-final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements ClientLeg {
+final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements ClientResponder {
     private static final Logger log = LoggerFactory.getLogger(ClientRequestHandler.class);
-    /** Every /tts call of a client shares one token bucket, apart from its model buckets. */
-    private static final String TTS_BUCKET = "tts";
-    /** Stored-response requests share one admission bucket: they name no model. */
-    private static final String RESPONSES_BUCKET = "responses";
-    /** The identity admission is given when no per-client bucket uses it. */
-    private static final String NO_IDENTITY = "-";
-    /** Bodies are checked without resolving the model: {@link ModelRouter} does that, once, per the upstream rules. */
-    private static final ModelCatalog NO_RESOLUTION = ModelCatalog.of(List.of());
     /** Compressed bodies up to this size decode on the event loop (tens of microseconds); larger ones on a worker. */
     private static final int INLINE_DECODE_BYTES = 16 * 1024;
 
@@ -117,6 +65,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private final ClientServices services;
     private final ModelGuard guard;
     private final AccessLog accessLog;
+    private final BridgedEndpoints bridged;
+    private final StoredResponses storedResponses;
+    private final ConvenienceEndpoints convenience;
     private final ArrayDeque<Object> parked = new ArrayDeque<>(2);
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_REQUEST;
@@ -131,46 +82,20 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     private String clientIp;
     private int upstreamActiveOnArrival = -1;
     private int upstreamQueueOnArrival;
-    private Admission.Pending admitting;
-    /** How this request's errors are answered when not as the plain envelope ({@code /v1/test-model}). */
-    private Function<ProxyError, FullHttpResponse> errorRenderer;
-    private UpstreamCall awaitingAdmission;
-    private ProxyExchange exchange;
+    /** The request once its body is read and it goes upstream, or null (a local route, or not that far yet). */
+    private ForwardedRequest forwarded;
     /** The request body's {@code Content-Encoding} still to undo, or null. */
     private String contentEncoding;
     /** The configured client whose key the request carries, or null (no {@code clients:}). */
     private ClientSpec client;
-    /** The client's quota once this request was admitted by it (settled when the request ends), or null. */
-    private ClientQuota quota;
-    /** The shared store's verdict on the client's per-minute limits for this request, or null (not asked). */
-    private BucketDecision sharedDecision;
-    /** How long a {@code queue} client's request has waited for its own limits so far. */
-    private long queuedNanos;
-    /** Where the request goes: the hops its model resolved to, the one in use, and what a failover rebuilds from. */
-    private List<Hop> hops;
-    private int hop;
-    private Operation hopOperation;
-    private OpenAiRequests.Prepared hopPrepared;
-    /** The upstream gate pass the current hop holds, its token estimate, and how long the request waited for gates. */
-    private UpstreamGate gateHeld;
-    /** A body waiting for a limit's delay to pass (a scheduled continuation owns it until then), or null. */
-    private ByteBuf parkedBody;
-    /** The status of the current attempt's response head, 0 before one: the reason of a failover that follows. */
-    private int judgedStatus;
-    private long gateEstimate;
-    private long gateWaitedNanos;
-    /** A stored-response request's upstream path and body (retained for each native upstream tried), or null. */
-    private String itemPath;
-    private ByteBuf itemBody;
-    /** A bridged request as the client sent it (Responses or Messages), or null. */
-    private ObjectNode bridgedRequest;
-    private Route bridgedRoute;
-    private ResponseConverter hopConverter;
 
     ClientRequestHandler(ClientServices services, AccessLog accessLog) {
         this.services = services;
         this.guard = new ModelGuard(services);
         this.accessLog = accessLog;
+        this.bridged = new BridgedEndpoints(services);
+        this.storedResponses = new StoredResponses(services);
+        this.convenience = new ConvenienceEndpoints(services);
     }
 
     @Override
@@ -368,20 +293,23 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         Route route = match.route();
+        if (route.proxied() || route == Route.TTS) {
+            forwarded = new ForwardedRequest(services, guard, this, request, record, client, clientIp);
+        }
         if (route == Route.TTS) {
             startTts();
             return;
         }
         if (route == Route.SIMPLE_CHAT || route == Route.TEST_MODEL || route == Route.UNIVERSAL_PROXY) {
-            startConvenience(route);
+            convenience.start(route, takeBody(), forwarded);
             return;
         }
         if (route == Route.RESPONSE_ITEM) {
-            startResponseItem();
+            storedResponses.start(match.pathArg(), takeBody(), forwarded);
             return;
         }
         if (route == Route.RESPONSES || route == Route.MESSAGES || route == Route.MESSAGES_COUNT_TOKENS) {
-            startBridged(route);
+            bridged.start(route, takeBody(), forwarded);
             return;
         }
         if (!route.proxied()) {
@@ -466,11 +394,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void startExchange(Operation operation) {
-        ByteBuf raw = body.take();
-        body = null;
+        ByteBuf raw = takeBody();
         OpenAiRequests.Prepared prepared;
         try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
-            prepared = OpenAiRequests.prepare(operation, in, NO_RESOLUTION,
+            prepared = OpenAiRequests.prepare(operation, in, ForwardedRequest.NO_RESOLUTION,
                     services.config().metrics().injectStreamUsage());
         } catch (IOException e) {
             raw.release();
@@ -484,638 +411,14 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         ResponseConverter converter = operation == Operation.LEGACY_COMPLETIONS
                 ? new LegacyCompletionConverter(prepared.clientModel()) : ResponseConverter.NONE;
-        forward(operation, prepared, raw, converter);
+        forwarded.forward(operation, prepared, raw, converter);
     }
 
-    /**
-     * {@code /v1/responses} and Anthropic's {@code /v1/messages} (and its {@code count_tokens}): the model resolves
-     * like any other; a Responses request goes through unchanged to an upstream that serves the API natively, else
-     * each is translated to a chat request ({@code bridge}) and its answer back. Messages errors use Anthropic's
-     * envelope throughout.
-     */
-    private void startBridged(Route route) {
-        boolean anthropic = route != Route.RESPONSES;
-        if (anthropic) {
-            errorRenderer = this::anthropicError;
-        }
+    /** The whole body, which the caller now owns. */
+    private ByteBuf takeBody() {
         ByteBuf raw = body.take();
         body = null;
-        JsonNode json;
-        try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
-            json = Json.MAPPER.readTree(in);
-        } catch (IOException e) {
-            json = null;
-        }
-        if (json == null || !json.isObject()) {
-            raw.release();
-            sendError(ProxyError.of(ErrorKind.INVALID_JSON, "request body must be a JSON object"));
-            return;
-        }
-        ObjectNode request = (ObjectNode) json;
-        JsonNode model = request.get("model");
-        List<Hop> resolved = model != null && model.isTextual() ? services.upstreams().resolve(model.textValue())
-                : List.of();
-        Upstream first = resolved.isEmpty() ? null : resolved.get(0).upstream();
-        if (route == Route.RESPONSES && first != null && allNative(resolved)) {
-            OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.RESPONSES, request, NO_RESOLUTION,
-                    false);
-            if (prepared.error() != null) {
-                raw.release();
-                sendError(prepared.error());
-                return;
-            }
-            forward(Operation.RESPONSES, prepared, raw, ResponseConverter.NONE);
-            return;
-        }
-        raw.release();
-        ChatDialect dialect = dialectOf(first);
-        if (route != Route.MESSAGES_COUNT_TOKENS) {
-            bridgedRoute = route; // a failover rebuilds the chat request in the next upstream's dialect
-            bridgedRequest = request;
-        }
-        try {
-            if (route == Route.RESPONSES) {
-                ResponsesCall call = new ResponsesRequestBridge(dialect).toChat(request);
-                forwardChat(call.chatRequest(), new ResponsesConverter(call, RandomIds.INSTANCE));
-            } else if (route == Route.MESSAGES) {
-                MessagesCall call = new MessagesRequestBridge(dialect).toChat(request);
-                countThen(call, first == null ? call.model() : resolved.get(0).model(),
-                        tokens -> forwardChat(call.chatRequest(), new MessagesConverter(call, tokens,
-                                RandomIds.INSTANCE)));
-            } else {
-                MessagesCall call = new MessagesRequestBridge(dialect).toChatForCount(request);
-                if (first == null) {
-                    sendError(ProxyError.of(ErrorKind.MODEL_NOT_FOUND, "The model '"
-                            + PrintableText.of(call.model(), 200) + "' is not served by any configured upstream"));
-                    return;
-                }
-                countThen(call, resolved.get(0).model(), tokens -> writeResponse(Responses.json(
-                        this.request.protocolVersion(), HttpResponseStatus.OK, MessagesTokenCounter.responseBody(tokens))));
-            }
-        } catch (ProxyErrorException e) {
-            sendError(e.error());
-        }
-    }
-
-    /**
-     * Whether every hop serves the Responses API natively. A failover resends the same body to the next hop's path,
-     * so one bridged hop means the whole route is bridged: chat completions is served by native upstreams too.
-     */
-    private static boolean allNative(List<Hop> hops) {
-        for (Hop h : hops) {
-            if (h.upstream().spec().responses() != ResponsesMode.NATIVE) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The chat dialect of {@code upstream}: open-weights servers take {@code max_tokens} and {@code top_k}. */
-    private static ChatDialect dialectOf(Upstream upstream) {
-        return upstream != null && upstream.kind() == UpstreamKind.OPENAI_COMPATIBLE
-                ? ChatDialect.OPEN_WEIGHTS : ChatDialect.OPENAI;
-    }
-
-    /**
-     * {@code GET|DELETE /v1/responses/{id}} and {@code POST /v1/responses/{id}/cancel}: a stored response lives on the
-     * native upstream that created it, so the request goes to each native upstream in file order until one does not
-     * answer 404. Bridged responses are not stored, as the proxy stores nothing.
-     */
-    private void startResponseItem() {
-        ByteBuf raw = body.take();
-        body = null;
-        String rest = match.pathArg();
-        if (HttpMethod.POST.equals(request.method()) && !rest.endsWith("/cancel")) {
-            raw.release();
-            sendError(ProxyError.of(ErrorKind.NOT_FOUND, "Unknown endpoint: POST /v1/responses/"
-                    + PrintableText.of(rest, 200) + " (POST only for …/cancel)"));
-            return;
-        }
-        List<Hop> natives = new ArrayList<>();
-        for (Upstream u : services.upstreams().upstreams()) {
-            if (u.spec().responses() == ResponsesMode.NATIVE) {
-                natives.add(new Hop(u, ""));
-            }
-        }
-        if (natives.isEmpty()) {
-            raw.release();
-            sendError(ProxyError.of(ErrorKind.NOT_FOUND, "No configured upstream serves the Responses API natively,"
-                    + " and bridged responses are not stored: there is no response to find"));
-            return;
-        }
-        hops = natives;
-        hop = 0;
-        itemPath = "/responses/" + rest + Router.query(request.uri());
-        itemBody = raw;
-        sendItem();
-    }
-
-    /** Sends the stored-response request to the current native upstream. */
-    private void sendItem() {
-        Upstream upstream = hops.get(hop).upstream();
-        ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers(), upstream);
-        if (key instanceof ClientAuth.UpstreamKey.Missing) {
-            sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
-            return;
-        }
-        HttpHeaders headers = new DefaultHttpHeaders();
-        HopByHopHeaders.copyRequestHeaders(request.headers(), headers);
-        headers.remove("x-api-key");
-        headers.remove("api-key");
-        upstream.applyHeaders(headers, key instanceof ClientAuth.UpstreamKey.Use use ? use.key() : null);
-        UpstreamCall call = new UpstreamCall(request.method(), itemPath, headers, itemBody.retainedDuplicate(),
-                ResponseConverter.NONE, null, null);
-        var options = upstream.options();
-        admitThenStart(call, RESPONSES_BUCKET, upstream.pool(), options.firstByteTimeout(), options.streamIdleTimeout(),
-                admitted -> admitted, error -> error);
-    }
-
-    /** A bridged chat request, checked and sent like a client's own chat call. */
-    private void forwardChat(ObjectNode chat, ResponseConverter converter) {
-        OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, chat, NO_RESOLUTION,
-                services.config().metrics().injectStreamUsage());
-        if (prepared.error() != null) {
-            sendError(prepared.error());
-            return;
-        }
-        forward(Operation.CHAT_COMPLETIONS, prepared, Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())),
-                converter);
-    }
-
-    /** Counts the prompt's tokens off the event loop (a long prompt costs milliseconds), then continues here. */
-    private void countThen(MessagesCall call, String upstreamModel, java.util.function.IntConsumer next) {
-        ExchangeRecord forRequest = record;
-        MessagesTokenCounter counter = new MessagesTokenCounter(services.tokens());
-        CompletableFuture.supplyAsync(() -> counter.count(call, upstreamModel), services.work())
-                .whenComplete((tokens, failure) -> ctx.executor().execute(() -> {
-                    if (record != forRequest || state != State.RESPONDING) {
-                        return; // the client left meanwhile
-                    }
-                    if (failure != null) {
-                        log.warn("token count of a Messages request failed", failure);
-                        sendError(ProxyError.of(ErrorKind.INTERNAL, "the prompt's tokens could not be counted"));
-                        return;
-                    }
-                    next.accept(tokens);
-                }));
-    }
-
-    private FullHttpResponse anthropicError(ProxyError error) {
-        AnthropicError answer = AnthropicError.of(error);
-        FullHttpResponse response = Responses.json(request.protocolVersion(),
-                HttpResponseStatus.valueOf(answer.status()), answer.body());
-        answer.headers().forEach((name, value) -> response.headers().set(name, value));
-        return response;
-    }
-
-    /**
-     * The convenience endpoints: the proxy composes a chat request from what the client sent and answers in the
-     * endpoint's own shape, through the same admission, metrics and upstream path as a direct chat call.
-     */
-    private void startConvenience(Route route) {
-        ByteBuf raw = body.take();
-        body = null;
-        ConvenienceRequests.Built built;
-        if (route == Route.TEST_MODEL && HttpMethod.GET.equals(request.method())) {
-            raw.release();
-            List<String> model;
-            try {
-                model = new QueryStringDecoder(request.uri()).parameters().get("model");
-            } catch (IllegalArgumentException e) { // a broken %-escape
-                sendError(ProxyError.of(ErrorKind.INVALID_PARAMETER, "the query string is not valid percent-encoding",
-                        "model"));
-                return;
-            }
-            built = ConvenienceRequests.testModel(model == null || model.isEmpty() ? null : model.get(0));
-        } else {
-            JsonNode json;
-            try (ByteBufInputStream in = new ByteBufInputStream(raw)) {
-                json = Json.MAPPER.readTree(in);
-            } catch (IOException e) {
-                json = null;
-            } finally {
-                raw.release();
-            }
-            if (json == null || !json.isObject()) {
-                sendError(ProxyError.of(ErrorKind.INVALID_JSON, "request body must be a JSON object"));
-                return;
-            }
-            built = route == Route.SIMPLE_CHAT ? ConvenienceRequests.simpleChat(json)
-                    : route == Route.TEST_MODEL ? ConvenienceRequests.testModel(json.path("model").isTextual()
-                    ? json.path("model").textValue() : null)
-                    : ConvenienceRequests.universal(json);
-        }
-        if (route == Route.TEST_MODEL) {
-            String model = built.clientModel();
-            errorRenderer = error -> testModelFailure(model, error); // a probe reports failure as data
-        }
-        if (built.error() != null) {
-            sendError(built.error());
-            return;
-        }
-        OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, built.chat(),
-                NO_RESOLUTION, services.config().metrics().injectStreamUsage());
-        if (prepared.error() != null) {
-            sendError(prepared.error());
-            return;
-        }
-        ResponseConverter converter = route == Route.SIMPLE_CHAT ? AnswerConverter.simpleChat()
-                : route == Route.TEST_MODEL ? AnswerConverter.testModel(built.clientModel()) : ResponseConverter.NONE;
-        forward(Operation.CHAT_COMPLETIONS, prepared, Unpooled.wrappedBuffer(Json.bytes(built.chat())), converter);
-    }
-
-    private FullHttpResponse testModelFailure(String model, ProxyError error) {
-        ObjectNode answer = Json.object();
-        answer.put("working", false);
-        answer.put("model", model);
-        answer.put("status", error.status());
-        answer.put("error", error.message());
-        answer.put("code", error.kind().code());
-        FullHttpResponse response = Responses.json(request.protocolVersion(),
-                error.kind() == ErrorKind.INVALID_PARAMETER || error.kind() == ErrorKind.INVALID_JSON
-                        ? HttpResponseStatus.BAD_REQUEST : HttpResponseStatus.OK, answer);
-        error.headers().forEach((name, value) -> response.headers().set(name, value));
-        return response;
-    }
-
-    /**
-     * A validated OpenAI call on its way: credentials, the model checks (plan availability, the context pre-check),
-     * headers, metering, then admission. Owns {@code raw}.
-     */
-    private void forward(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw,
-                         ResponseConverter converter) {
-        List<Hop> resolved = services.upstreams().resolve(requested.clientModel());
-        if (resolved.isEmpty()) {
-            raw.release();
-            record.model(requested.clientModel(), "other");
-            sendError(services.advisor().withSuggestions(ProxyError.of(ErrorKind.MODEL_NOT_FOUND, "The model '"
-                    + PrintableText.of(requested.clientModel(), 200) + "' is not served by any configured upstream;"
-                    + " call /v1/models to list available ids, or send <upstream>/<model>"),
-                    RequestProfile.of(requested.upstreamBody()), requested.clientModel()));
-            return;
-        }
-        if (client != null && client.models().isPresent() && !allowed(client, requested.clientModel(), resolved)) {
-            raw.release();
-            record.model(requested.clientModel(), labelOf(requested.clientModel()));
-            sendError(ProxyError.of(ErrorKind.MODEL_NOT_ALLOWED, "The client key '" + client.name()
-                    + "' may not use the model '" + PrintableText.of(requested.clientModel(), 200) + "'"));
-            return;
-        }
-        if (client != null && quota == null) {
-            ClientQuota candidate = services.clientQuotas().of(client);
-            ClientLimits limits = client.limits();
-            boolean rateShared = false;
-            ClientQuota.Decision decision = null;
-            if (services.shared() != null && (limits.rpm() > 0 || limits.tpm() > 0)) {
-                if (sharedDecision == null) {
-                    checkShared(operation, requested, raw, converter); // continues here with its verdict
-                    return;
-                }
-                switch (sharedDecision.verdict()) {
-                    case ALLOWED -> rateShared = true;
-                    case UNAVAILABLE -> {
-                        if (services.config().redis().failureMode() == RedisFailureMode.CLOSED) {
-                            raw.release();
-                            record.model(requested.clientModel(), labelOf(requested.clientModel()));
-                            sendError(ProxyError.of(ErrorKind.LIMITS_UNAVAILABLE));
-                            return;
-                        }
-                        // local: this replica's own buckets stand in while Redis is away
-                    }
-                    default -> decision = new ClientQuota.Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT,
-                            "The client key '" + client.name() + "' is over its per-minute limit across the replicas"),
-                            Math.max(TimeUnit.MILLISECONDS.toNanos(1), sharedDecision.retryAfterNanos()));
-                }
-            }
-            if (decision == null) {
-                decision = candidate.tryAdmit(System.nanoTime(), System.currentTimeMillis(), rateShared);
-            }
-            if (!decision.admitted()) {
-                long wait = decision.retryAfterNanos();
-                if (client.overLimit() == ClientSpec.OverLimit.QUEUE && wait > 0
-                        && wait <= services.config().admission().queueTimeout().toNanos() - queuedNanos) {
-                    // queue: try again when the limit allows, within the queue's time bound
-                    queuedNanos += wait;
-                    sharedDecision = null;
-                    ExchangeRecord forRequest = record;
-                    parkedBody = raw; // released with the request if it ends before the wait does
-                    ctx.executor().schedule(() -> {
-                        if (parkedBody == raw && record == forRequest && state == State.RESPONDING) {
-                            parkedBody = null;
-                            forward(operation, requested, raw, converter);
-                        }
-                    }, wait, TimeUnit.NANOSECONDS);
-                    return;
-                }
-                raw.release();
-                record.model(requested.clientModel(), labelOf(requested.clientModel()));
-                ProxyError error = decision.error();
-                if (wait > 0) {
-                    error = error.withHeader("Retry-After",
-                            Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait + 999_999_999L))));
-                }
-                sendError(error);
-                return;
-            }
-            quota = candidate;
-        }
-        hops = resolved;
-        hop = 0;
-        OpenAiRequests.Prepared prepared = requested.withUpstreamModel(resolved.get(0).model());
-        record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
-
-        ByteBuf upstreamBody = raw;
-        if (prepared.rewritten() != null) {
-            raw.release();
-            upstreamBody = Unpooled.wrappedBuffer(Json.bytes(prepared.rewritten()));
-        }
-        if (resolved.size() > 1) {
-            hopOperation = operation;
-            hopPrepared = prepared;
-        }
-        ProxyError unavailable = guard.availability(prepared);
-        if (unavailable != null) {
-            upstreamBody.release();
-            sendError(unavailable);
-            return;
-        }
-        ResponseConverter withSuggestions = guard.suggestingOnUnknownModel(converter, prepared);
-        hopConverter = withSuggestions;
-        if (!guard.checksPrompt(operation)) {
-            send(operation, prepared, upstreamBody, withSuggestions);
-            return;
-        }
-        long bytes = upstreamBody.readableBytes();
-        if (bytes <= ModelGuard.INLINE_CHECK_BYTES) {
-            afterPromptCheck(record, operation, prepared, upstreamBody, withSuggestions,
-                    guard.checkPrompt(prepared, bytes), null);
-            return;
-        }
-        // a large prompt may need tokenizing: milliseconds of CPU, done off the event loop
-        ExchangeRecord forRequest = record;
-        ByteBuf held = upstreamBody;
-        CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, bytes), services.work())
-                .whenComplete((error, failure) -> ctx.executor().execute(() -> afterPromptCheck(forRequest,
-                        operation, prepared, held, withSuggestions, error, failure)));
-    }
-
-    /** The client's rate-limit headers as the shared buckets stood when the request was admitted. */
-    private void sharedRateHeaders(HttpHeaders h) {
-        ClientLimits limits = client.limits();
-        List<BucketDecision.BucketState> states = sharedDecision.buckets();
-        int i = 0;
-        if (limits.rpm() > 0 && i < states.size()) {
-            BucketDecision.BucketState rpm = states.get(i++);
-            h.set("x-ratelimit-limit-requests", rpm.limit());
-            h.set("x-ratelimit-remaining-requests", rpm.remaining());
-            h.set("x-ratelimit-reset-requests", ClientQuota.duration(rpm.resetNanos()));
-        }
-        if (limits.tpm() > 0 && i < states.size()) {
-            BucketDecision.BucketState tpm = states.get(i);
-            h.set("x-ratelimit-limit-tokens", tpm.limit());
-            h.set("x-ratelimit-remaining-tokens", tpm.remaining());
-            h.set("x-ratelimit-reset-tokens", ClientQuota.duration(tpm.resetNanos()));
-        }
-    }
-
-    /** The metrics label of a model id: the id when an upstream lists it, else {@code other}. */
-    private String labelOf(String model) {
-        return services.catalog().current().find(model).map(CatalogModel::id).orElse("other");
-    }
-
-    /**
-     * Asks the replicas' shared store for the client's per-minute buckets (one Redis round trip on this event loop,
-     * answered within {@code REDIS_TIMEOUT_MS} whatever happens), then continues {@link #forward} with the verdict.
-     * Tokens are charged when the response ends ({@link #finishRecord}), so the check itself costs none.
-     */
-    private void checkShared(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw,
-                             ResponseConverter converter) {
-        ClientLimits limits = client.limits();
-        List<BucketSpec> specs = new ArrayList<>(2);
-        if (limits.rpm() > 0) {
-            specs.add(BucketSpec.perMinute("client:" + client.name() + ":rpm", limits.rpm(), limits.rpm(), 1));
-        }
-        if (limits.tpm() > 0) {
-            specs.add(BucketSpec.perMinute("client:" + client.name() + ":tpm", limits.tpm(), limits.tpm(), 0));
-        }
-        ExchangeRecord forRequest = record;
-        services.shared().buckets().admit(ctx.executor(), List.of(), specs).addListener(f -> {
-            if (record != forRequest || state != State.RESPONDING) {
-                raw.release(); // the client left while Redis answered
-                return;
-            }
-            sharedDecision = f.isSuccess() ? (BucketDecision) f.getNow() : BucketDecision.UNAVAILABLE;
-            forward(operation, requested, raw, converter);
-        });
-    }
-
-    /**
-     * Whether the client's allow-list names the model it sent, or else every hop it resolved to: an alias not listed
-     * itself may fail over to any of its targets, so one allowed target is not enough.
-     */
-    private static boolean allowed(ClientSpec client, String model, List<Hop> resolved) {
-        List<String> names = client.models().orElse(List.of());
-        if (names.contains(model)) {
-            return true;
-        }
-        for (Hop h : resolved) {
-            if (!names.contains(h.model()) && !names.contains(h.toString())) {
-                return false;
-            }
-        }
-        return !resolved.isEmpty();
-    }
-
-    private void afterPromptCheck(ExchangeRecord forRequest, Operation operation, OpenAiRequests.Prepared prepared,
-                                  ByteBuf upstreamBody, ResponseConverter converter,
-                                  ProxyError tooLong, Throwable failure) {
-        if (record != forRequest || state != State.RESPONDING) {
-            upstreamBody.release(); // the client left while its prompt was counted
-            return;
-        }
-        if (failure != null) {
-            // a failed count is no reason to refuse: the upstream still judges the prompt
-            log.warn("context pre-check failed; forwarding unchecked", failure);
-        } else if (tooLong != null) {
-            upstreamBody.release();
-            sendError(tooLong);
-            return;
-        }
-        send(operation, prepared, upstreamBody, converter);
-    }
-
-    /** Builds the upstream call for the current hop: its path, credential and headers; then admission. */
-    private void send(Operation operation, OpenAiRequests.Prepared prepared, ByteBuf upstreamBody,
-                      ResponseConverter converter) {
-        Upstream upstream = hops.get(hop).upstream();
-        ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers(), upstream);
-        if (key instanceof ClientAuth.UpstreamKey.Missing) {
-            upstreamBody.release();
-            sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
-            return;
-        }
-        HttpHeaders headers = new DefaultHttpHeaders();
-        HopByHopHeaders.copyRequestHeaders(request.headers(), headers);
-        headers.remove("x-api-key"); // a Messages client's proxy key
-        headers.remove("api-key");
-        headers.remove(HttpHeaderNames.CONTENT_ENCODING); // the body goes upstream decoded
-        headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        upstream.applyHeaders(headers, key instanceof ClientAuth.UpstreamKey.Use use ? use.key() : null);
-        // the client's query (e.g. an Azure-style api-version) travels with the request
-        String path = operation.upstreamPath() + Router.query(request.uri());
-        Metering metering = operation == Operation.AUDIO_SPEECH ? null
-                : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.usageInjected());
-        judgedStatus = 0;
-        // an upstream that keeps failing is skipped (a route moves on) or answered 503 at once, until its probe
-        long breakerOpen = upstream.breaker().tryPass(System.nanoTime());
-        if (breakerOpen > 0) {
-            upstreamBody.release();
-            ProxyError unavailable = ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + upstream.name()
-                    + " keeps failing; requests to it are paused")
-                    .withHeader("Retry-After", Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(breakerOpen))));
-            if (hopPrepared == null || hop + 1 >= hops.size() || !failover(unavailable)) {
-                sendError(unavailable);
-            }
-            return;
-        }
-        // the upstream's own limits, declared and learned: wait for them, or move on to the next hop
-        UpstreamGate gate = upstream.gate(prepared.upstreamModel());
-        long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
-        boolean another = hopPrepared != null && hop + 1 < hops.size();
-        long wait = gate.tryEnter(estimate, System.nanoTime(), another);
-        if (wait > 0) {
-            if (another) {
-                upstreamBody.release();
-                failover(ProxyError.of(ErrorKind.UPSTREAM_RATE_LIMITED, "upstream " + hops.get(hop)
-                        + " is at its limit"));
-                return;
-            }
-            if (wait <= services.config().admission().queueTimeout().toNanos() - gateWaitedNanos) {
-                gateWaitedNanos += wait;
-                ExchangeRecord forRequest = record;
-                parkedBody = upstreamBody; // released with the request if it ends before the wait does
-                ctx.executor().schedule(() -> {
-                    if (parkedBody == upstreamBody && record == forRequest && state == State.RESPONDING) {
-                        parkedBody = null;
-                        send(operation, prepared, upstreamBody, converter);
-                    }
-                }, wait, TimeUnit.NANOSECONDS);
-                return;
-            }
-            upstreamBody.release();
-            sendError(ProxyError.of(ErrorKind.UPSTREAM_RATE_LIMITED, "upstream " + upstream.name()
-                    + " is at its limit for " + PrintableText.of(prepared.upstreamModel(), 200))
-                    .withHeader("Retry-After", Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait) + 1))));
-            return;
-        }
-        gateHeld = gate;
-        gateEstimate = estimate;
-        UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
-        var options = upstream.options();
-        admitThenStart(call, prepared.upstreamModel(), upstream.pool(), options.firstByteTimeout(),
-                options.streamIdleTimeout(), admitted -> admitted, error -> guard.onRejected(error, prepared));
-    }
-
-    /** The upstream failed to answer: no connection, no head in time, a lost connection or an unreadable answer. */
-    private static boolean isUpstreamFault(ErrorKind kind) {
-        return kind == ErrorKind.UPSTREAM_UNREACHABLE || kind == ErrorKind.UPSTREAM_CONNECT_TIMEOUT
-                || kind == ErrorKind.UPSTREAM_TIMEOUT || kind == ErrorKind.UPSTREAM_CONNECTION_LOST
-                || kind == ErrorKind.UPSTREAM_BAD_RESPONSE;
-    }
-
-    /** The output cap the request asks for ({@code max_tokens} or its successors), counted against a TPM limit. */
-    private static long maxTokens(OpenAiRequests.Prepared prepared) {
-        ObjectNode body = prepared.upstreamBody();
-        for (String field : new String[]{"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
-            JsonNode n = body.get(field);
-            if (n != null && n.canConvertToLong()) {
-                return Math.max(0, n.longValue());
-            }
-        }
-        return 0;
-    }
-
-    /** Gives the current hop's gate pass back, charging what the request used. */
-    private void leaveGate() {
-        if (gateHeld != null) {
-            gateHeld.leave(gateEstimate, record == null ? 0 : record.totalTokens(), System.nanoTime());
-            gateHeld = null;
-        }
-    }
-
-    @Override
-    public void observeHead(int status, HttpHeaders headers) {
-        if (hops == null) {
-            return;
-        }
-        judgedStatus = status; // the reason of a failover that follows
-        if (gateHeld != null) {
-            gateHeld.learn(status, headers, System.nanoTime());
-        }
-        // the upstream answered: it is up, whatever it said about this model (a model's 5xx is its own breaker's)
-        hops.get(hop).upstream().breaker().success();
-    }
-
-    @Override
-    public ProxyError judgeHead(int status, HttpHeaders headers) {
-        if (hops == null) {
-            return null;
-        }
-        if (itemPath != null) {
-            return status == 404 && hop + 1 < hops.size()
-                    ? ProxyError.of(ErrorKind.NOT_FOUND, "not on " + hops.get(hop).upstream().name()) : null;
-        }
-        if (status == 410 && hops.get(hop).upstream().retired()) {
-            return ProxyError.of(ErrorKind.UPSTREAM_RETIRED);
-        }
-        if ((status >= 500 || status == 429 || status == 408 || status == 409 || status == 410)
-                && hop + 1 < hops.size()) {
-            return ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + hops.get(hop) + " answered " + status);
-        }
-        return null;
-    }
-
-    /** The bridged client request translated again for {@code next}'s upstream, whose chat dialect may differ. */
-    private OpenAiRequests.Prepared rebridge(Hop next) {
-        ChatDialect dialect = dialectOf(next.upstream());
-        ObjectNode chat = bridgedRoute == Route.RESPONSES
-                ? new ResponsesRequestBridge(dialect).toChat(bridgedRequest).chatRequest()
-                : new MessagesRequestBridge(dialect).toChat(bridgedRequest).chatRequest();
-        return OpenAiRequests.prepare(Operation.CHAT_COMPLETIONS, chat, NO_RESOLUTION,
-                services.config().metrics().injectStreamUsage()).withUpstreamModel(next.model());
-    }
-
-    @Override
-    public boolean failover(ProxyError error) {
-        if (hops != null && judgedStatus == 0 && isUpstreamFault(error.kind())) {
-            hops.get(hop).upstream().breaker().fault(System.nanoTime()); // no response at all
-        }
-        if (itemPath != null && hop + 1 < hops.size() && state == State.RESPONDING) {
-            hop++;
-            exchange = null;
-            record.failover();
-            sendItem(); // the next native upstream may hold the response
-            return true;
-        }
-        if (hops == null || hop + 1 >= hops.size() || hopPrepared == null || state != State.RESPONDING) {
-            return false;
-        }
-        Hop failed = hops.get(hop);
-        failed.upstream().counters().failedOver();
-        services.upstreams().failedOver(hops, FailoverReason.of(error, judgedStatus));
-        judgedStatus = 0;
-        leaveGate();
-        hop++;
-        Hop next = hops.get(hop);
-        log.debug("failover from {} to {}: {}", failed, next, error.message());
-        record.failover();
-        exchange = null;
-        OpenAiRequests.Prepared prepared = bridgedRequest == null ? hopPrepared.withUpstreamModel(next.model())
-                : rebridge(next);
-        hopPrepared = prepared;
-        record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
-        send(hopOperation, prepared, Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())), hopConverter);
-        return true;
+        return raw;
     }
 
     /** {@code GET|HEAD /tts}: checked here, then admitted (its own bucket, the concurrency gate) like any call. */
@@ -1129,59 +432,7 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         }
         UpstreamCall call = new UpstreamCall(request.method(), prepared.path(), prepared.headers(),
                 Unpooled.EMPTY_BUFFER, ResponseConverter.NONE, null, TtsRequests.RESPONSE_HEADERS);
-        var tts = services.config().tts();
-        admitThenStart(call, TTS_BUCKET, services.ttsPool(), tts.firstByteTimeout(),
-                services.config().upstream().streamIdleTimeout(), TtsPolicy::new, error -> error);
-    }
-
-    /**
-     * Hands a prepared call to admission; once admitted, the exchange starts with the admitted call's policy (as
-     * {@code policyFor} shapes it). Until then the call waits in {@link #awaitingAdmission}, so a client that leaves
-     * frees its queue place and its body at once.
-     */
-    private void admitThenStart(UpstreamCall call, String model, UpstreamPool pool, Duration firstByteTimeout,
-                                Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor,
-                                UnaryOperator<ProxyError> onRejected) {
-        // who the per-(client, model) buckets charge: a configured client by name; otherwise a hash of the key it
-        // presented, computed only when those buckets are on
-        String identity = client != null ? "client:" + client.name()
-                : services.config().admission().rateLimitEnabled() ? ClientIdentity.of(request.headers(), clientIp)
-                : NO_IDENTITY;
-        awaitingAdmission = call;
-        Admission.Pending pending = services.admission().admit(identity, model, ctx.executor(),
-                new Admission.Callback() {
-                    @Override
-                    public void admitted(AdmittedCall admitted) {
-                        admitting = null;
-                        awaitingAdmission = null;
-                        record.admitted(admitted.queueWaitNanos());
-                        exchange = new ProxyExchange(ClientRequestHandler.this, pool, call, policyFor.apply(admitted),
-                                request.protocolVersion(), request.method(), firstByteTimeout, streamIdleTimeout,
-                                record, services.chunkGaps());
-                        exchange.start();
-                    }
-
-                    @Override
-                    public void rejected(ProxyError error) {
-                        admitting = null;
-                        awaitingAdmission = null;
-                        call.body().release();
-                        sendError(onRejected.apply(error));
-                    }
-                });
-        if (awaitingAdmission != null) {
-            admitting = pending; // still waiting: the client may leave meanwhile
-        }
-    }
-
-    /** The client left (or the grace ran out) while the call waited for admission: leave the queue, drop the body. */
-    private void abandonAdmission() {
-        if (awaitingAdmission != null) {
-            admitting.cancel();
-            awaitingAdmission.body().release();
-            awaitingAdmission = null;
-            admitting = null;
-        }
+        forwarded.forwardTts(call);
     }
 
     // ---------------------------------------------------------------- responses
@@ -1207,7 +458,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         Route route = match != null && match.found() ? match.route() : null;
         // a Messages client reads Anthropic's envelope, for the proxy key and admission refusals too
         FullHttpResponse response = route == Route.MESSAGES || route == Route.MESSAGES_COUNT_TOKENS
-                ? anthropicError(error) : Responses.error(request.protocolVersion(), error);
+                ? BridgedEndpoints.anthropicError(request.protocolVersion(), error)
+                : Responses.error(request.protocolVersion(), error);
         if (allow != null) {
             response.headers().set(HttpHeaderNames.ALLOW, allow);
         }
@@ -1217,8 +469,13 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void sendError(ProxyError error) {
         record.error(error.kind());
-        writeResponse(errorRenderer != null ? errorRenderer.apply(error)
+        writeResponse(forwarded != null ? forwarded.errorResponse(error)
                 : Responses.error(request.protocolVersion(), error));
+    }
+
+    @Override
+    public void respond(FullHttpResponse response) {
+        writeResponse(response);
     }
 
     private void writeResponse(FullHttpResponse response) {
@@ -1256,28 +513,9 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     }
 
     private void finishRecord() {
-        if (parkedBody != null) {
-            parkedBody.release(); // its continuation will find the request gone
-            parkedBody = null;
+        if (forwarded != null) {
+            forwarded.finish();
         }
-        leaveGate();
-        gateWaitedNanos = 0;
-        if (hops != null) {
-            hops.get(hop).upstream().counters().ended(record.status());
-        }
-        if (quota != null) {
-            long used = record.totalTokens();
-            quota.settle(used, System.nanoTime(), System.currentTimeMillis());
-            ClientLimits limits = quota.spec().limits();
-            if (sharedDecision != null && sharedDecision.verdict() == BucketDecision.Verdict.ALLOWED
-                    && limits.tpm() > 0 && used > 0) {
-                services.shared().buckets().charge(ctx.executor(), List.of(BucketSpec.perMinute(
-                        "client:" + quota.name() + ":tpm", limits.tpm(), limits.tpm(), used)));
-            }
-            quota = null;
-        }
-        sharedDecision = null;
-        queuedNanos = 0;
         accessLog.log(record);
         if (!Route.METRICS.template().equals(record.route())) { // scrapes would drown the traffic they measure
             try {
@@ -1290,37 +528,16 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
         record = null;
         request = null;
         match = null;
-        exchange = null;
-        errorRenderer = null;
+        forwarded = null;
         upstreamActiveOnArrival = -1;
         client = null;
         contentEncoding = null;
-        itemPath = null;
-        if (itemBody != null) {
-            itemBody.release();
-            itemBody = null;
-        }
-        hops = null;
-        hop = 0;
-        hopOperation = null;
-        hopPrepared = null;
-        hopConverter = null;
-        bridgedRequest = null;
-        bridgedRoute = null;
     }
 
     @Override
     public void decorate(HttpHeaders responseHeaders) {
-        if (quota != null && sharedDecision != null && sharedDecision.verdict() == BucketDecision.Verdict.ALLOWED) {
-            sharedRateHeaders(responseHeaders);
-        } else if (quota != null) {
-            quota.addHeaders(responseHeaders, System.nanoTime());
-        }
-        if (hops != null) {
-            responseHeaders.set("X-LLM-Proxy-Upstream", hops.get(hop).upstream().name());
-            if (hop > 0) {
-                responseHeaders.set("X-LLM-Proxy-Failovers", hop);
-            }
+        if (forwarded != null) {
+            forwarded.addHeaders(responseHeaders);
         }
         if (upstreamActiveOnArrival >= 0) {
             responseHeaders.set("X-Upstream-Active", upstreamActiveOnArrival);
@@ -1337,8 +554,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (exchange != null && ctx.channel().isWritable()) {
-            exchange.clientWritable();
+        if (forwarded != null && ctx.channel().isWritable()) {
+            forwarded.clientWritable();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -1361,21 +578,14 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
     public void channelInactive(ChannelHandlerContext ctx) {
         State was = state;
         state = State.CLOSED;
-        if (awaitingAdmission != null) {
-            abandonAdmission(); // leaves the admission queue at once
-            if (record != null) {
-                record.clientAborted(Stage.QUEUED);
-            }
-        }
-        if (exchange != null) {
-            exchange.clientClosed();
-        }
+        // a queued call leaves the admission queue at once; a running exchange closes its upstream
+        boolean exchanging = forwarded != null && forwarded.clientClosed();
         if (body != null) {
             body.release();
             body = null;
         }
         if (record != null && (was == State.READING_BODY || was == State.RESPONDING)) {
-            if (!record.clientAborted() && exchange == null) {
+            if (!record.clientAborted() && !exchanging) {
                 record.clientAborted(Stage.DONE);
             }
             if (record.status() == 0) {
@@ -1414,12 +624,10 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
      */
     void terminate() {
         ProxyError error = ProxyError.of(ErrorKind.SHUTTING_DOWN);
-        if (awaitingAdmission != null) {
-            abandonAdmission();
-            sendError(error);
-        } else if (exchange != null) {
-            exchange.terminate(error);
-        } else if (state == State.READING_BODY && request != null) {
+        if (forwarded != null && forwarded.terminate(error)) {
+            return;
+        }
+        if (state == State.READING_BODY && request != null) {
             keepAlive = false;
             respondEarly(error, null, true);
         } else {

@@ -320,6 +320,48 @@ class ClientKeysIT {
     }
 
     @Test
+    void aQueueingClientThatLeavesWhileWaitingForItsLimitIsNeverSentUpstream() throws Exception {
+        start("    limits: {concurrency: 1}\n    over_limit: queue");
+        CompletableFuture<FakeUpstream.Exchange> held = new CompletableFuture<>();
+        upstream.handler((request, exchange) -> {
+            if (!held.isDone()) {
+                held.complete(exchange);
+            } else {
+                exchange.respondJson(200, FakeUpstream.chatCompletion("later"));
+            }
+        });
+        CompletableFuture<HttpResponse<String>> slow = chatAsync("llama3.2:3b");
+        upstream.awaitRequest(WAIT);
+
+        String body = chat("llama3.2:3b");
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\nHost: proxy\nContent-Type: application/json\n"
+                    + "X-Proxy-Key: " + KEY + "\nContent-Length: " + body.length() + "\n",
+                    body.getBytes(StandardCharsets.UTF_8));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(teamA().path("rejected_total").asLong())
+                    .as("the second request waits for the client's slot").isPositive());
+            client.abort();
+        }
+        held.get(10, TimeUnit.SECONDS).respondJson(200, FakeUpstream.chatCompletion("first"));
+        assertThat(slow.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        // the abandoned request's retry comes due after a second: it must find its request gone (its body released)
+        await().during(Duration.ofMillis(1500)).atMost(WAIT).untilAsserted(() ->
+                assertThat(upstream.requests()).as("the client that left is not sent upstream").hasSize(1));
+        assertThat(chatWithKey("llama3.2:3b").statusCode()).as("its slot is free").isEqualTo(200);
+        assertThat(upstream.requests()).hasSize(2);
+    }
+
+    /** {@code team-a}'s entry in {@code /v1/stats}. */
+    private JsonNode teamA() throws IOException, InterruptedException {
+        for (JsonNode c : json(proxy.get("/v1/stats", "X-Proxy-Key", KEY).body()).path("clients")) {
+            if (c.path("name").asText().equals("team-a")) {
+                return c;
+            }
+        }
+        return Json.MAPPER.createObjectNode();
+    }
+
+    @Test
     void statsShowEachClientsRequests() throws Exception {
         start("    limits: {rpm: 2}");
         assertThat(chatWithKey("llama3.2:3b").statusCode()).isEqualTo(200);

@@ -36,12 +36,13 @@ for class in "${classes[@]}"; do
   done < <(grep -A1 '@FuzzTest' "$file" | grep -oE 'void [A-Za-z0-9_]+' | cut -d' ' -f2)
 done
 
+read -r -a mvn_args <<< "${MVN_ARGS:-}"
 started="$(mktemp -t llm-fuzz.XXXXXX)"
 trap 'rm -f "$started"' EXIT
 failed=()
 for target in "${targets[@]}"; do
   echo "== fuzzing $target for ${seconds}s" >&2
-  if ! JAZZER_FUZZ=1 mvn -B -q ${MVN_ARGS:-} test -pl proxy-core -am \
+  if ! JAZZER_FUZZ=1 mvn -B -q "${mvn_args[@]}" test -pl proxy-core -am \
       -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.test="$target" \
       -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1="-max_total_time=$seconds" \
       -Djazzer.internal.arg.2=-timeout=30; then

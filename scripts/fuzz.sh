@@ -43,7 +43,7 @@ failed=()
 for target in "${targets[@]}"; do
   echo "== fuzzing $target for ${seconds}s" >&2
   if ! JAZZER_FUZZ=1 mvn -B -q "${mvn_args[@]}" test -pl proxy-core -am \
-      -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.test="$target" \
+      -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.test="$target" -Dfuzz.hooks=true \
       -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1="-max_total_time=$seconds" \
       -Djazzer.internal.arg.2=-timeout=30; then
     failed+=("$target")

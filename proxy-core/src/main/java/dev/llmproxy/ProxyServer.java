@@ -225,8 +225,7 @@ public final class ProxyServer implements AutoCloseable {
                 router.sync();
             }, 1, 1, TimeUnit.SECONDS);
             // token counting of large prompts and check-context bodies: CPU work that must not hold an event loop
-            work = Executors.newFixedThreadPool(Math.max(2, config.server().ioThreads()),
-                    new DefaultThreadFactory("llm-proxy-work", true));
+            work = WorkPool.create(Math.max(2, config.server().ioThreads()));
             if (config.redis().enabled()) {
                 shared = SharedLimits.start(config.redis(), ioGroup);
                 if (!shared.awaitConnected(REDIS_FIRST_CONNECT)) {
@@ -380,8 +379,8 @@ public final class ProxyServer implements AutoCloseable {
         local.put(Route.METRICS, new MetricsRoute(telemetry.metrics(), telemetry.executor()));
         ClientQuotas quotas = new ClientQuotas(config.upstreams().clients(), System.nanoTime());
         StatsRoutes statsRoutes = new StatsRoutes(new StatsReport(telemetry.stats(), clock), new History(),
-                quotas, upstreams);
-        local.put(Route.STATS, statsRoutes::stats);
+                quotas, upstreams, work);
+        local.put(Route.STATS, statsRoutes.stats());
         local.put(Route.HISTORY, statsRoutes::history);
         ModelAdvisor advisor = new ModelAdvisor(catalog);
         ModelToolRoutes tools = new ModelToolRoutes(new ContextCheck(catalog, tokens, advisor),

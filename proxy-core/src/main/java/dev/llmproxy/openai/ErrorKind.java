@@ -73,6 +73,9 @@ public enum ErrorKind {
     QUEUE_FULL(503, "server_error", null, "queue_full",
             "too many requests are waiting for an upstream slot; retry shortly"),
     QUEUE_TIMEOUT(503, "server_error", null, "queue_timeout", "no upstream slot became free in time"),
+    /** The {@code work} pool's queue (body decoding, token counts, context checks, stats) is full. */
+    WORK_QUEUE_FULL(503, "server_error", null, "server_busy",
+            "the proxy has too much CPU work queued (decoding, token counting); retry shortly"),
     /** {@code REDIS_FAILURE_MODE=closed} and the limits shared by replicas cannot be checked: refused, not guessed. */
     LIMITS_UNAVAILABLE(503, "server_error", null, "limits_unavailable",
             "the shared rate-limit store is unavailable, so this request cannot be admitted; retry shortly"),

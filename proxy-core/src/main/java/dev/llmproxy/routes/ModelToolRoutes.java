@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -62,7 +61,7 @@ public final class ModelToolRoutes {
 
             @Override
             public CompletionStage<FullHttpResponse> respondAsync(LocalRequest request) {
-                return CompletableFuture.supplyAsync(() -> respond(request), work);
+                return OffLoop.answer(request, () -> respond(request), work);
             }
         };
     }

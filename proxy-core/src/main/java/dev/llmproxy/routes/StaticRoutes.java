@@ -42,7 +42,9 @@ import java.util.regex.Pattern;
  * carry their version, are {@code immutable} for a year.
  *
  * <p>Threading: files are read once, on {@code work} (a classpath read may block), then served from memory on the
- * event loop. The set of files is the jar's, so the cache is bounded.
+ * event loop. Only files found are cached, and the set of files is the jar's, so the cache is bounded; a name that
+ * names no file is looked up again each time (never remembered). When the {@code work} queue is full the answer is
+ * 503 {@code server_busy} with {@code Retry-After}.
  */
 public final class StaticRoutes {
     static final String PAGES_ROOT = "dev/llmproxy/ui/static/";
@@ -72,7 +74,7 @@ public final class StaticRoutes {
 
     private final ClassLoader loader;
     private final Executor work;
-    private final ConcurrentHashMap<String, Optional<Asset>> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Asset> cache = new ConcurrentHashMap<>();
 
     /** @param work where a file is read the first time it is asked for */
     public StaticRoutes(Executor work) {
@@ -140,17 +142,32 @@ public final class StaticRoutes {
                 if (resource == null) {
                     return CompletableFuture.completedFuture(answer(request, Optional.empty()));
                 }
-                Optional<Asset> cached = cache.get(resource);
+                Asset cached = cache.get(resource);
                 if (cached != null) {
-                    return CompletableFuture.completedFuture(answer(request, cached));
+                    return CompletableFuture.completedFuture(answer(request, Optional.of(cached)));
                 }
-                return CompletableFuture.supplyAsync(() -> answer(request, load(resource, cacheControl)), work);
+                return OffLoop.answer(request, () -> answer(request, load(resource, cacheControl)), work);
             }
         };
     }
 
+    /**
+     * Only files found are kept: they are the jar's, so a bounded set. A miss is not remembered, or a client could
+     * fill memory by asking for endless safe-looking names; it is looked up again (on {@code work}) each time.
+     */
     private Optional<Asset> load(String resource, String cacheControl) {
-        return cache.computeIfAbsent(resource, name -> read(name, cacheControl));
+        Asset cached = cache.get(resource);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<Asset> found = read(resource, cacheControl);
+        found.ifPresent(asset -> cache.putIfAbsent(resource, asset));
+        return found;
+    }
+
+    /** How many files are held in memory; for tests. */
+    int cachedFiles() {
+        return cache.size();
     }
 
     private Optional<Asset> read(String resource, String cacheControl) {

@@ -16,26 +16,51 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * {@code GET /v1/stats} (per-model usage, percentiles and windows: what the monitor polls) and
  * {@code GET|POST /v1/history} (each client's own history; the reference shared one list among all clients).
+ *
+ * <p>Threading: the stats report is built on {@code work}, never on the event loop — it merges every model's
+ * histograms under their lock and walks every client — and the caller writes it back on its own loop; a full
+ * {@code work} queue answers 503 {@code server_busy}. History is small and answered on the loop.
  */
 public final class StatsRoutes {
     private final StatsReport report;
     private final History history;
     private final ClientQuotas clients;
     private final ModelRouter upstreams;
+    private final Executor work;
 
-    public StatsRoutes(StatsReport report, History history, ClientQuotas clients, ModelRouter upstreams) {
+    /** @param work where the stats report is built */
+    public StatsRoutes(StatsReport report, History history, ClientQuotas clients, ModelRouter upstreams,
+                       Executor work) {
         this.report = report;
         this.history = history;
         this.clients = clients;
         this.upstreams = upstreams;
+        this.work = work;
+    }
+
+    /** {@code GET /v1/stats}, built on {@code work}. */
+    public LocalRoute stats() {
+        return new LocalRoute() {
+            @Override
+            public FullHttpResponse respond(LocalRequest request) {
+                return buildStats(request);
+            }
+
+            @Override
+            public CompletionStage<FullHttpResponse> respondAsync(LocalRequest request) {
+                return OffLoop.answer(request, () -> buildStats(request), work);
+            }
+        };
     }
 
     /** Per-model usage, then per upstream (requests, errors, failovers away) and per configured client key. */
-    public FullHttpResponse stats(LocalRequest request) {
+    FullHttpResponse buildStats(LocalRequest request) {
         ObjectNode body = report.build();
         ArrayNode ups = body.putArray("upstreams");
         for (Upstream u : upstreams.upstreams()) {

@@ -30,7 +30,7 @@ class DeployFilesTest {
     void shellScriptsPassShellcheck() throws Exception {
         assumeTrue(onPath("shellcheck"), "shellcheck is not installed (.ci/run installs it)");
         ScriptHarness.Result result = ScriptHarness.run(ROOT, Map.of(), "shellcheck", "--severity=style",
-                "scripts/tools.sh", "scripts/watchdog.sh", "scripts/start");
+                "scripts/tools.sh", "scripts/watchdog.sh", "scripts/start", "scripts/fuzz.sh");
         assertThat(result.exit()).as(result.printed()).isZero();
     }
 

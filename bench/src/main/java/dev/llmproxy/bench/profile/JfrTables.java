@@ -49,6 +49,7 @@ public final class JfrTables {
         long nativeSamples = 0;
         Duration gc = Duration.ZERO;
         long gcCount = 0;
+        Map<Long, long[]> perThread = new HashMap<>(); // thread id -> {first, last} allocated bytes
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
             switch (e.getEventType().getName()) {
                 case "jdk.ObjectAllocationSample" -> {
@@ -63,6 +64,13 @@ public final class JfrTables {
                     hotMethods.merge(topFrame(e.getStackTrace()), 1L, Long::sum);
                 }
                 case "jdk.NativeMethodSample" -> nativeSamples++;
+                case "jdk.ThreadAllocationStatistics" -> {
+                    long bytes = e.getLong("allocated");
+                    long[] range = perThread.computeIfAbsent(e.getThread("thread").getJavaThreadId(),
+                            t -> new long[] {bytes, bytes});
+                    range[0] = Math.min(range[0], bytes);
+                    range[1] = Math.max(range[1], bytes);
+                }
                 case "jdk.GarbageCollection" -> {
                     gc = gc.plus(e.getDuration("sumOfPauses"));
                     gcCount++;
@@ -72,11 +80,17 @@ public final class JfrTables {
                 }
             }
         }
+        long exact = 0;
+        for (long[] range : perThread.values()) {
+            exact += range[1] - range[0];
+        }
         StringBuilder md = new StringBuilder();
         md.append("#### ").append(label).append("\n\n");
-        md.append(String.format(Locale.ROOT, "%d requests; allocated %.1f MB in all, **%.1f KB per request**;"
-                        + " %d Java samples, %d native samples (native / Java %.2f); %d GCs, %.0f ms of pauses"
-                        + " (%.2f µs per request).%n%n", requests, allocated / 1e6, allocated / 1024.0 / requests,
+        md.append(String.format(Locale.ROOT, "%d requests; allocated **%.1f KB per request** (every thread's"
+                        + " allocation counter from the recording's start to its end: %.1f MB; the sampled estimate"
+                        + " below: %.1f KB per request); %d Java samples, %d native samples (native / Java %.2f);"
+                        + " %d GCs, %.0f ms of pauses (%.2f µs per request).%n%n", requests, exact / 1024.0 / requests,
+                exact / 1e6, allocated / 1024.0 / requests,
                 javaSamples, nativeSamples, javaSamples == 0 ? Double.NaN : (double) nativeSamples / javaSamples,
                 gcCount, gc.toNanos() / 1e6, gc.toNanos() / 1e3 / requests));
         md.append("| Allocated type | share | bytes per request |\n|---|---:|---:|\n");

@@ -123,8 +123,9 @@ public final class Admission {
         return call;
     }
 
-    /** Drops token buckets that are full again; run periodically. */
+    /** Drops token buckets that are full again and per-model breakers with nothing to remember; run periodically. */
     public void evictIdle() {
+        breakers.evictHealthy();
         if (clientBuckets != null) {
             clientBuckets.evictIdle();
         }

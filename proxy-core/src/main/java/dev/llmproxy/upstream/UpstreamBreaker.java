@@ -4,9 +4,9 @@ import java.time.Duration;
 
 /**
  * One upstream's circuit breaker: {@code threshold} consecutive faults with no answer (refused, lost connection,
- * timeout, an unreadable response) open it for
- * {@code openFor}; then one request is let through as a probe, whose success closes it and whose fault opens it
- * again. While open, a route skips the upstream and a lone upstream is answered 503 at once. Any answer, a 5xx
+ * timeout, an unreadable response) open it, for 1 s at first (at most {@code openFor}); then one request is let
+ * through as a probe, whose success closes it and whose fault opens it again for twice as long, up to
+ * {@code openFor}: a brief outage costs seconds, a long one is probed once per {@code openFor}. While open, a route skips the upstream and a lone upstream is answered 503 at once. Any answer, a 5xx
  * included, shows the upstream is up: a model's own failures open that model's breaker in admission, not this one.
  *
  * <p>Threading: any event loop; each method holds this object's lock for a few steps.
@@ -17,6 +17,8 @@ public final class UpstreamBreaker {
 
     private final int threshold;
     private final long openNanos;
+    private final long firstOpenNanos;
+    private long periodNanos;
     private int consecutiveFaults;
     private long openUntilNanos;
     private boolean open;
@@ -26,6 +28,7 @@ public final class UpstreamBreaker {
     public UpstreamBreaker(int threshold, Duration openFor) {
         this.threshold = threshold;
         this.openNanos = openFor.toNanos();
+        this.firstOpenNanos = Math.min(openNanos, java.util.concurrent.TimeUnit.SECONDS.toNanos(1));
     }
 
     /** 0 when a request may go (the probe, when half-open), else how long until the breaker lets one through. */
@@ -53,9 +56,10 @@ public final class UpstreamBreaker {
     public synchronized void fault(long nowNanos) {
         consecutiveFaults++;
         if (threshold > 0 && (probing || consecutiveFaults >= threshold)) {
+            periodNanos = probing ? Math.min(openNanos, 2 * periodNanos) : open ? periodNanos : firstOpenNanos;
             open = true;
             probing = false;
-            openUntilNanos = nowNanos + openNanos;
+            openUntilNanos = nowNanos + periodNanos;
         }
     }
 

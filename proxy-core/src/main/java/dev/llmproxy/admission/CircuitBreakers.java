@@ -32,6 +32,7 @@ public final class CircuitBreakers {
     private final CircuitBreaker other;
     private final int maxOtherModels;
     private final int threshold;
+    private final Duration firstOpenFor;
     private final Duration openFor;
     private final NanoClock clock;
     private final AtomicLong lastSweepNanos;
@@ -42,16 +43,28 @@ public final class CircuitBreakers {
 
     public CircuitBreakers(Set<String> knownIds, int threshold, Duration openFor, NanoClock clock,
                            int maxOtherModels) {
-        Map<String, CircuitBreaker> breakers = new HashMap<>();
-        for (String id : knownIds) {
-            breakers.put(id, new CircuitBreaker(threshold, openFor, clock));
-        }
-        this.byModel = Map.copyOf(breakers);
-        this.other = new CircuitBreaker(threshold, openFor, clock);
-        this.maxOtherModels = maxOtherModels;
+        this(knownIds, threshold, openFor.compareTo(CircuitBreaker.FIRST_OPEN_FOR) < 0 ? openFor
+                : CircuitBreaker.FIRST_OPEN_FOR, openFor, clock, maxOtherModels);
+    }
+
+    /**
+     * @param firstOpenFor   each breaker's first open period (see {@link CircuitBreaker})
+     * @param openFor        its longest open period
+     * @param maxOtherModels how many ids outside {@code knownIds} get a breaker of their own
+     */
+    public CircuitBreakers(Set<String> knownIds, int threshold, Duration firstOpenFor, Duration openFor,
+                           NanoClock clock, int maxOtherModels) {
         this.threshold = threshold;
+        this.firstOpenFor = firstOpenFor;
         this.openFor = openFor;
         this.clock = clock;
+        Map<String, CircuitBreaker> breakers = new HashMap<>();
+        for (String id : knownIds) {
+            breakers.put(id, newBreaker());
+        }
+        this.byModel = Map.copyOf(breakers);
+        this.other = newBreaker();
+        this.maxOtherModels = maxOtherModels;
         this.lastSweepNanos = new AtomicLong(clock.nanoTime() - SWEEP_INTERVAL_NANOS);
     }
 
@@ -71,7 +84,11 @@ public final class CircuitBreakers {
         if (others.size() >= maxOtherModels && !madeRoom()) {
             return other;
         }
-        return others.computeIfAbsent(modelId, id -> new CircuitBreaker(threshold, openFor, clock));
+        return others.computeIfAbsent(modelId, id -> newBreaker());
+    }
+
+    private CircuitBreaker newBreaker() {
+        return new CircuitBreaker(threshold, firstOpenFor, openFor, clock);
     }
 
     /** The overflow breaker shared by ids beyond the table's bound. */

@@ -185,6 +185,30 @@ class FaultSuiteIT {
         await().atMost(WAIT).until(() -> gauge("upstream_active_current") == 0);
     }
 
+    @org.junit.jupiter.api.Test
+    void aTwoSecondOutageCostsSecondsOfRefusalsNotTheBreakersFullMinute() throws Exception {
+        upstream = FaultyUpstream.start();
+        upstream.script((head, c) -> FaultSuiteITReplies.healthy(Mode.UNARY, c));
+        proxy = ProxyUnderTest.start(Map.of("OPENAI_BASE_URL", upstream.baseUrl().toString(), "OPENAI_API_KEY", "k",
+                "CIRCUIT_BREAKER_THRESHOLD", "2", "IO_THREADS", "1")); // CIRCUIT_BREAKER_TIMEOUT_MS: 60 s
+        String chat = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        assertThat(proxy.postJson("/v1/chat/completions", chat).statusCode()).isEqualTo(200);
+
+        upstream.stopListening();
+        upstream.closeConnections();
+        await().atMost(WAIT).until(() -> proxy.postJson("/v1/chat/completions", chat).statusCode() == 503);
+        Thread.sleep(2000); // the rest of the outage
+        upstream.listenAgain();
+
+        long back = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> proxy.postJson("/v1/chat/completions", chat).statusCode() == 200);
+        assertThat(Duration.ofNanos(System.nanoTime() - back))
+                .as("short first open periods and probes, not 60 s of 503s").isLessThan(Duration.ofSeconds(30));
+        JsonNode health = Json.MAPPER.readTree(proxy.get("/health").body());
+        assertThat(health.at("/upstreams/0/breaker").asText()).isEqualTo("closed");
+    }
+
     /** Returns which scripted request (1, 2, …) meets the fault; the ones before it are answered properly. */
     private static int faultyRequest(Fault fault) {
         return switch (fault) {

@@ -99,6 +99,13 @@ public final class FaultyUpstream implements AutoCloseable {
         server.close();
     }
 
+    /** Closes every open connection (FIN), as an upstream that goes down does. */
+    public void closeConnections() throws IOException {
+        for (Connection c : open) {
+            c.close();
+        }
+    }
+
     /** Listens again on the same port after {@link #stopListening}. */
     public void listenAgain() throws IOException {
         ServerSocket again = listen(port);

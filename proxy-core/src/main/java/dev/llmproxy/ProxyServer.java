@@ -187,7 +187,8 @@ public final class ProxyServer implements AutoCloseable {
                 PerEventLoopUpstreamPool pool = newPool(target, options, transports, resolver);
                 built.add(new Upstream(built.size(), spec, options, pool,
                         catalogOf(spec, base, config.models().catalogUrl(), catalogHttp, known),
-                        new UpstreamBreaker(config.admission().breakerThreshold(), config.admission().breakerOpen())));
+                        new UpstreamBreaker(config.admission().breakerThreshold(), config.admission().breakerFirstOpen(),
+                                config.admission().breakerOpen())));
                 if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
                     log.warn("upstream {}: GitHub Models was retired on 2026-07-30 and answers 410 Gone; its requests "
                             + "will fail with upstream_retired. Configure another upstream (see README, Upstreams)",

@@ -72,7 +72,7 @@ public final class Admission {
         this.models = new ModelQuotas(catalog, config.plan(), config.quotaPacing(), budget, nanos);
         this.quota = new QuotaTracker(ids, wall, nanos::nanoTime);
         this.breakers = new CircuitBreakers(new java.util.HashSet<>(ids), config.breakerThreshold(),
-                config.breakerOpen(), nanos);
+                config.breakerFirstOpen(), config.breakerOpen(), nanos, CircuitBreakers.MAX_OTHER_MODELS);
         this.adaptive = config.adaptive() ? new AdaptiveLimits(config.ratePerMinute(), ids, wall, nanos::nanoTime) : null;
         this.daily = new DailyUsage(ids, wall);
     }
@@ -134,8 +134,9 @@ public final class Admission {
         return call;
     }
 
-    /** Drops token buckets that are full again; run periodically. */
+    /** Drops token buckets that are full again and per-model breakers with nothing to remember; run periodically. */
     public void evictIdle() {
+        breakers.evictHealthy();
         if (clientBuckets != null) {
             clientBuckets.evictIdle();
         }

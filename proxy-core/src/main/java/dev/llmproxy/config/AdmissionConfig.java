@@ -25,7 +25,9 @@ import java.time.Duration;
  * @param retryDelay         backoff base
  * @param retryAfterMax      longest upstream Retry-After waited out before a retry
  * @param breakerThreshold   consecutive upstream faults that open a model's breaker
- * @param breakerOpen        how long an open breaker rejects before a probe
+ * @param breakerOpen        the longest time an open breaker rejects before a probe
+ * @param breakerFirstOpen   how long a breaker that just opened rejects before its first probe (doubled per failed
+ *                           probe, up to {@code breakerOpen})
  * @param adaptive           adaptive per-model limit bookkeeping on
  */
 public record AdmissionConfig(
@@ -47,5 +49,6 @@ public record AdmissionConfig(
         Duration retryAfterMax,
         int breakerThreshold,
         Duration breakerOpen,
+        Duration breakerFirstOpen,
         boolean adaptive) {
 }

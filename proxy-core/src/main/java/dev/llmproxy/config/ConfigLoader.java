@@ -351,7 +351,23 @@ public final class ConfigLoader {
                     millis(Setting.RETRY_AFTER_MAX_MS),
                     (int) integer(Setting.CIRCUIT_BREAKER_THRESHOLD),
                     millis(Setting.CIRCUIT_BREAKER_TIMEOUT_MS),
+                    breakerFirstOpen(),
                     bool(Setting.ADAPTIVE_RATE_LIMITS));
+        }
+
+        /** The first open period, which the longest one bounds (an explicit longer one is an error). */
+        private Duration breakerFirstOpen() {
+            Duration first = millis(Setting.CIRCUIT_BREAKER_FIRST_OPEN_MS);
+            Duration longest = millis(Setting.CIRCUIT_BREAKER_TIMEOUT_MS);
+            if (first.compareTo(longest) > 0 && raw(Setting.CIRCUIT_BREAKER_FIRST_OPEN_MS).isEmpty()) {
+                return longest; // a short CIRCUIT_BREAKER_TIMEOUT_MS alone shortens the first period too
+            }
+            if (first.compareTo(longest) > 0) {
+                problems.add(Setting.CIRCUIT_BREAKER_FIRST_OPEN_MS.envName() + ": " + first.toMillis()
+                        + " (expected: at most CIRCUIT_BREAKER_TIMEOUT_MS, " + longest.toMillis() + ")");
+                return longest;
+            }
+            return first;
         }
 
         private RedisConfig redis() {

@@ -122,7 +122,11 @@ public enum Setting {
     CIRCUIT_BREAKER_THRESHOLD("10", "Consecutive upstream faults (5xx, connect failure, timeout) that open a"
             + " model's breaker.",
             Rule.integer(1, 1_000_000)),
-    CIRCUIT_BREAKER_TIMEOUT_MS("60000", "How long an open breaker answers 503 before one probe request may pass.",
+    CIRCUIT_BREAKER_TIMEOUT_MS("60000", "The longest time an open breaker answers 503 before one probe request may"
+            + " pass (each failed probe doubles the pause, from CIRCUIT_BREAKER_FIRST_OPEN_MS up to this).",
+            Rule.millis(1)),
+    CIRCUIT_BREAKER_FIRST_OPEN_MS("1000", "How long a breaker that has just opened answers 503 before its first probe;"
+            + " at most CIRCUIT_BREAKER_TIMEOUT_MS (unset: 1000 or that, whichever is shorter).",
             Rule.millis(1)),
     ADAPTIVE_RATE_LIMITS("true", "Track an observed requests-per-minute guess per model from upstream 429s"
             + " (GET /v1/rate-limits/observed).",

@@ -5,6 +5,7 @@ import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.upstream.PoolExhaustedException;
 import dev.llmproxy.upstream.UpstreamHandler;
+import dev.llmproxy.upstream.UpstreamHttpCodec;
 import dev.llmproxy.upstream.UpstreamListener;
 import dev.llmproxy.upstream.UpstreamPool;
 import io.netty.buffer.ByteBuf;
@@ -319,6 +320,11 @@ public final class ProxyExchange implements UpstreamListener {
         if (isEventStream(h)) {
             record.stream(true);
             sseTail = new SseTail();
+            if (!clientSentHead && mayHaveBody(head.status())) {
+                // an event stream goes out chunked whatever the upstream's framing: a failure can then still end it
+                // with an error event and a proper end, and the meter may drop the usage event it caused
+                h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            }
             h.set("X-Accel-Buffering", "no");
             if (!h.contains(HttpHeaderNames.CACHE_CONTROL)) {
                 h.set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
@@ -556,7 +562,7 @@ public final class ProxyExchange implements UpstreamListener {
             if (clientBlockedSinceNanos == 0) {
                 clientBlockedSinceNanos = now;
             }
-            if (now - clientBlockedSinceNanos < Math.max(2 * limit, CLIENT_STALL_FLOOR_NANOS)) {
+            if (now - clientBlockedSinceNanos < clientStallLimitNanos()) {
                 timer = clientChannel.eventLoop().schedule(this::checkIdle, limit, TimeUnit.NANOSECONDS);
                 return;
             }
@@ -665,7 +671,10 @@ public final class ProxyExchange implements UpstreamListener {
             return;
         }
         boolean requestFullyWritten = requestWrite != null && requestWrite.isDone() && requestWrite.isSuccess();
-        if (upstreamKeepAlive && requestFullyWritten && ch.isActive()) {
+        UpstreamHttpCodec codec = UpstreamHttpCodec.of(ch);
+        // bytes past the end of the response (a body longer than its Content-Length) would start the next one
+        boolean inStep = codec != null && !codec.holdsUnreadBytes();
+        if (upstreamKeepAlive && requestFullyWritten && ch.isActive() && inStep) {
             pool.release(ch);
         } else {
             UpstreamHandler.of(ch).unbind();
@@ -695,7 +704,8 @@ public final class ProxyExchange implements UpstreamListener {
 
     /**
      * After the head went out the status cannot change: an event stream gets a final {@code data: {"error":…}} event
-     * and a proper end; any other body is cut (the client sees a truncated response), and the connection closes.
+     * and a proper end, and a keep-alive client keeps its connection; any other body is cut (the client sees a
+     * truncated response) by closing the connection, once what was queued for the client is written.
      */
     private void abortMidStream(ProxyError error) {
         if (finished) {
@@ -720,11 +730,13 @@ public final class ProxyExchange implements UpstreamListener {
         } else {
             held.release();
         }
+        ChannelFuture last;
+        boolean terminated; // the body ends as its framing says, so the client can tell the end from a cut
         if (ownEnd != null && chunkedOrCloseDelimited) {
             record.addBytesOut(ownEnd.readableBytes());
             clientChannel.write(new DefaultHttpContent(ownEnd), clientChannel.voidPromise());
-            clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-                    .addListener(f -> clientChannel.close());
+            last = clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            terminated = true;
         } else if (sseTail != null && chunkedOrCloseDelimited) {
             if (ownEnd != null) {
                 ownEnd.release();
@@ -735,16 +747,42 @@ public final class ProxyExchange implements UpstreamListener {
             buf.writeBytes(terminator).writeBytes(event);
             record.addBytesOut(buf.readableBytes());
             clientChannel.write(new DefaultHttpContent(buf), clientChannel.voidPromise());
-            clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-                    .addListener(f -> clientChannel.close());
+            last = clientChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            terminated = true;
         } else {
             if (ownEnd != null) {
                 ownEnd.release();
             }
-            clientChannel.flush();
-            clientChannel.close();
+            last = clientChannel.writeAndFlush(new DefaultHttpContent(Unpooled.EMPTY_BUFFER));
+            terminated = false;
         }
-        client.exchangeDone(false);
+        // a stream that ended properly leaves a keep-alive connection open for the client's next request; a cut
+        // body (or a close-delimited one) can only end with the connection
+        endAfterWrite(last, terminated && clientKeepAlive && !clientFramingCloseDelimited);
+    }
+
+    /**
+     * Hands the client connection on once {@code last} is written: closing it earlier would drop what is still
+     * queued behind a slow client (the final error event). A client that does not take it for as long as a stalled
+     * reader may stay is let go.
+     */
+    private void endAfterWrite(ChannelFuture last, boolean reusable) {
+        if (last.isDone()) {
+            client.exchangeDone(reusable && last.isSuccess());
+            return;
+        }
+        ScheduledFuture<?> giveUp = clientChannel.eventLoop().schedule(() -> {
+            clientChannel.close();
+        }, clientStallLimitNanos(), TimeUnit.NANOSECONDS);
+        last.addListener(f -> {
+            giveUp.cancel(false);
+            client.exchangeDone(reusable && f.isSuccess());
+        });
+    }
+
+    /** How long a client that reads nothing may hold its connection: two idle periods, at least a minute. */
+    private long clientStallLimitNanos() {
+        return Math.max(2 * streamIdleTimeout.toNanos(), CLIENT_STALL_FLOOR_NANOS);
     }
 
     /** The shutdown grace is over: end now, with the envelope if nothing was sent, else with a final error event. */

@@ -134,9 +134,10 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
                 Channel ch;
                 while ((ch = idle.pollFirst()) != null) {
                     idleCount = idle.size();
-                    if (ch.isActive()) {
+                    if (ch.isActive() && inStep(ch)) {
                         return loop.newSucceededFuture(ch);
                     }
+                    ch.close();
                 }
             }
             Promise<Channel> promise = loop.newPromise();
@@ -153,6 +154,12 @@ public final class PerEventLoopUpstreamPool implements UpstreamPool {
                 return loop.newFailedFuture(new PoolExhaustedException(waiters.size()));
             }
             return promise;
+        }
+
+        /** False when bytes arrived on the idle connection that no response owns: it is out of step. */
+        boolean inStep(Channel ch) {
+            UpstreamHttpCodec codec = UpstreamHttpCodec.of(ch);
+            return codec == null || !codec.holdsUnreadBytes();
         }
 
         void connect(Promise<Channel> promise) {

@@ -5,7 +5,6 @@ import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
@@ -51,7 +50,7 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<SocketC
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(64 * 1024)
                 .setMaxChunkSize(MAX_READ_BYTES);
-        p.addLast(PipelineNames.HTTP_CODEC, new HttpClientCodec(decoder, false, false));
+        p.addLast(PipelineNames.HTTP_CODEC, new UpstreamHttpCodec(decoder));
         p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         p.addLast(PipelineNames.UPSTREAM_RESPONSE, new UpstreamHandler());
     }

@@ -25,7 +25,54 @@ class CircuitBreakerTest {
     private static final long SECOND = Duration.ofSeconds(1).toNanos();
 
     private final FakeNanoClock clock = new FakeNanoClock();
-    private final CircuitBreaker breaker = new CircuitBreaker(3, OPEN_FOR, clock);
+    /** A fixed period, for the basic cycle; {@link #aBriefOutageCostsSecondsAndEachFailedProbeDoublesThePause} escalates. */
+    private final CircuitBreaker breaker = new CircuitBreaker(3, OPEN_FOR, OPEN_FOR, clock);
+
+    @Test
+    void aBriefOutageCostsSecondsAndEachFailedProbeDoublesThePause() {
+        CircuitBreaker escalating = new CircuitBreaker(1, Duration.ofSeconds(60), clock);
+        escalating.onFailure();
+        assertThat(escalating.tryPass()).as("the first open period is a second, not the minute")
+                .isEqualTo(new Pass(Verdict.REJECT, SECOND));
+        long[] pauses = new long[8];
+        for (int i = 0; i < pauses.length; i++) {
+            pauses[i] = escalating.tryPass().retryAfterNanos();
+            clock.advanceNanos(pauses[i]);
+            assertThat(escalating.tryPass().verdict()).isEqualTo(Verdict.PROBE);
+            escalating.onFailure(); // the upstream is still down
+        }
+        assertThat(pauses).containsExactly(SECOND, 2 * SECOND, 4 * SECOND, 8 * SECOND, 16 * SECOND, 32 * SECOND,
+                60 * SECOND, 60 * SECOND);
+
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(escalating.tryPass().verdict()).isEqualTo(Verdict.PROBE);
+        escalating.onSuccess();
+        escalating.onFailure();
+        assertThat(escalating.tryPass().retryAfterNanos()).as("a success starts the next outage short again")
+                .isEqualTo(SECOND);
+    }
+
+    @Test
+    void aTwoSecondOutageIsOverForClientsWithinSeconds() {
+        CircuitBreaker b = new CircuitBreaker(1, Duration.ofSeconds(60), clock);
+        long outageEnds = clock.nanoTime() + 2 * SECOND;
+        long start = clock.nanoTime();
+        b.onFailure(); // the outage begins
+        while (true) {
+            Pass pass = b.tryPass();
+            if (pass.permitted()) {
+                if (clock.nanoTime() >= outageEnds) {
+                    b.onSuccess();
+                    break;
+                }
+                b.onFailure();
+            } else {
+                clock.advanceNanos(pass.retryAfterNanos());
+            }
+        }
+        assertThat(clock.nanoTime() - start).as("back in service").isLessThanOrEqualTo(4 * SECOND);
+        assertThat(b.state()).isEqualTo(State.CLOSED);
+    }
 
     @Test
     void staysClosedWhileFaultsAreNotConsecutive() {
@@ -121,6 +168,8 @@ class CircuitBreakerTest {
     void rejectsNonsenseConfiguration() {
         assertThatThrownBy(() -> new CircuitBreaker(0, OPEN_FOR, clock)).hasMessage("threshold: 0 (expected: >= 1)");
         assertThatThrownBy(() -> new CircuitBreaker(1, Duration.ZERO, clock)).hasMessageContaining("(expected:");
+        assertThatThrownBy(() -> new CircuitBreaker(1, Duration.ofSeconds(2), Duration.ofSeconds(1), clock))
+                .hasMessageStartingWith("firstOpenFor: PT2S (expected:");
     }
 
     @Test

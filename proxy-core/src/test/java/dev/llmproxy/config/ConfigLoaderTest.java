@@ -62,7 +62,18 @@ class ConfigLoaderTest {
         AdmissionConfig a = ConfigLoader.load(Map.of(), Map.of(), Map.of()).admission();
         assertThat(a).isEqualTo(new AdmissionConfig(true, 30, 30, 100_000, 100, false, false, true, 8, 100,
                 Duration.ofSeconds(45), dev.llmproxy.openai.GitHubModelsPlan.FREE, false, 2, Duration.ofMillis(500),
-                Duration.ofSeconds(10), 10, Duration.ofSeconds(60), true));
+                Duration.ofSeconds(10), 10, Duration.ofSeconds(60), Duration.ofSeconds(1), true));
+    }
+
+    @Test
+    void theBreakersFirstOpenPeriodIsBoundedByItsLongest() {
+        assertThat(fromEnv("CIRCUIT_BREAKER_TIMEOUT_MS", "400").admission().breakerFirstOpen())
+                .as("unset, it follows a shorter longest period").isEqualTo(Duration.ofMillis(400));
+        assertThat(fromEnv("CIRCUIT_BREAKER_FIRST_OPEN_MS", "5000").admission().breakerFirstOpen())
+                .isEqualTo(Duration.ofSeconds(5));
+        ConfigException e = problemsFromEnv("CIRCUIT_BREAKER_FIRST_OPEN_MS", "5000", "CIRCUIT_BREAKER_TIMEOUT_MS", "2000");
+        assertThat(e.problems()).containsExactly(
+                "CIRCUIT_BREAKER_FIRST_OPEN_MS: 5000 (expected: at most CIRCUIT_BREAKER_TIMEOUT_MS, 2000)");
     }
 
     @Test

@@ -71,6 +71,48 @@ class SlowReaderIT {
                 .isEqualTo("closed");
     }
 
+    @Test
+    void theFinalErrorEventReachesAClientThatWasNotReadingWhenTheUpstreamFailed() throws Exception {
+        upstream = FakeUpstream.start(false);
+        StringBuilder event = new StringBuilder("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"");
+        event.append("x".repeat(8 * 1024)).append("\"}}]}\n\n");
+        byte[] one = event.toString().getBytes(StandardCharsets.UTF_8);
+        int events = 200; // 1.6 MB: more than the client's socket takes while it does not read
+        upstream.handler((request, exchange) -> exchange
+                .startStream(200, Map.of("content-type", "text/event-stream"))
+                .thenRun(() -> sendThen(exchange, one, events, exchange::close)));
+        proxy = ProxyUnderTest.start(upstream, Map.of());
+        String body = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        try (RawHttpClient client = RawHttpClient.connectSlowReader(proxy.baseUrl(), 16 * 1024)) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: p\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length(), body.getBytes(StandardCharsets.UTF_8));
+            Thread.sleep(3000); // not reading while the upstream sends everything and closes mid-stream
+            ResponseHead head = client.readHead(Duration.ofSeconds(10));
+            assertThat(head.status()).isEqualTo(200);
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            try {
+                byte[] piece;
+                while ((piece = client.readBodyChunk(Duration.ofSeconds(10))) != null) {
+                    got.write(piece);
+                }
+            } catch (java.io.EOFException e) {
+                // the connection was closed under the body: what arrived is checked below
+            }
+            String text = got.toString(StandardCharsets.UTF_8);
+            assertThat(text.substring(Math.max(0, text.length() - 400)))
+                    .as("the stream ends with the proxy's error event, even though it was queued behind the client")
+                    .contains("data: {\"error\":");
+        }
+    }
+
+    private static void sendThen(FakeUpstream.Exchange exchange, byte[] event, int left, Runnable then) {
+        if (left == 0) {
+            then.run();
+            return;
+        }
+        exchange.sendChunk(event).thenRun(() -> sendThen(exchange, event, left - 1, then));
+    }
+
     private static void send(FakeUpstream.Exchange exchange, byte[] event, int left) {
         if (left == 0) {
             exchange.end();

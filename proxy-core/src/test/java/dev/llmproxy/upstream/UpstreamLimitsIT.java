@@ -173,7 +173,8 @@ class UpstreamLimitsIT {
                     models: [m2]
                 routes:
                   fast: [a/m1, b/m2]
-                """.formatted(closed, b.baseUrl()), "CIRCUIT_BREAKER_THRESHOLD", "2");
+                """.formatted(closed, b.baseUrl()), "CIRCUIT_BREAKER_THRESHOLD", "2",
+                "CIRCUIT_BREAKER_FIRST_OPEN_MS", "60000"); // no probe during the test, however slow the machine
         for (int i = 0; i < 5; i++) {
             HttpResponse<String> r = proxy.postJson("/v1/chat/completions", chat("fast"));
             assertThat(r.statusCode()).isEqualTo(200);

@@ -186,6 +186,16 @@ class ProxyExchangeTest {
             }
 
             @Override
+            public int openConnections() {
+                return upstream.isOpen() ? 1 : 0;
+            }
+
+            @Override
+            public int idleConnections() {
+                return 0;
+            }
+
+            @Override
             public UpstreamTarget target() {
                 return UpstreamTarget.of(URI.create("http://127.0.0.1:9/v1"));
             }

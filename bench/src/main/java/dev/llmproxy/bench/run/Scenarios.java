@@ -660,4 +660,11 @@ final class Scenarios {
         }
         throw new java.io.IOException("no VmRSS in /proc/" + pid + "/status");
     }
+
+    // ---------------------------------------------------------------- redis: a client key's limits shared in Redis
+
+    /** {@link RedisScenario}: two more proxies (limits in-process, limits in Redis) against the same upstream. */
+    void redis() throws Exception {
+        new RedisScenario(o, generator, report, target(Target.DIRECT).port()).run();
+    }
 }

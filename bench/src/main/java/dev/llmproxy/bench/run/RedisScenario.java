@@ -6,6 +6,7 @@ import dev.llmproxy.bench.load.LoadPlan;
 import dev.llmproxy.bench.load.LoadResult;
 import dev.llmproxy.bench.load.RequestSpec;
 import dev.llmproxy.config.ClientKeyDigest;
+import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -37,6 +39,7 @@ final class RedisScenario {
     private static final String KEY = "bench-client-key-0123456789";
     static final String LOCAL = "client key, in-process";
     static final String SHARED = "client key, in Redis";
+    private static final int ROUNDS = 4;
 
     private final BenchOptions o;
     private final LoadGenerator generator;
@@ -78,23 +81,27 @@ final class RedisScenario {
             Target shared = startProxy(SHARED, config, Map.of("REDIS_URL", "redis://127.0.0.1:" + redisPort,
                     "REDIS_KEY_PREFIX", "bench-" + System.nanoTime() + ":"), dir.resolve("proxy-redis.log"), started);
 
-            Map<String, LoadResult> one = new LinkedHashMap<>();
-            Map<String, LoadResult> open = new LinkedHashMap<>();
             for (Target t : List.of(local, shared)) {
                 Duration warm = o.jitWarmup.isZero() ? Duration.ofSeconds(15) : o.jitWarmup;
                 generator.run(t.name() + " JIT warm-up", spec(t), LoadPlan.closed(16, warm, Duration.ZERO)
                         .withThreads(o.clientThreads));
             }
-            // interleaved, so that a noisy moment of the machine does not fall on one side only
-            for (Target t : List.of(local, shared)) {
-                one.put(t.name(), generator.run(t.name() + " unary concurrency 1", spec(t),
-                        LoadPlan.closed(1, o.concurrencyOneDuration, Duration.ZERO).withThreads(1)
-                                .withTimeouts(o.stallTimeout, o.drainTimeout)));
+            // in alternating rounds, so that a noisy moment of the machine does not fall on one side only
+            Map<String, Round> one = rounds();
+            Map<String, Round> open = rounds();
+            for (int round = 0; round < ROUNDS; round++) {
+                for (Target t : List.of(local, shared)) {
+                    one.get(t.name()).add(generator.run(t.name() + " unary concurrency 1, round " + (round + 1),
+                            spec(t), LoadPlan.closed(1, o.concurrencyOneDuration.dividedBy(ROUNDS), Duration.ZERO)
+                                    .withThreads(1).withTimeouts(o.stallTimeout, o.drainTimeout)));
+                }
             }
-            for (Target t : List.of(local, shared)) {
-                generator.run(t.name() + " warm-up", spec(t), open(o.warmup));
-                open.put(t.name(), generator.run(t.name() + " unary " + o.rate.intValue() + " rps", spec(t),
-                        open(o.duration)));
+            for (int round = 0; round < ROUNDS; round++) {
+                for (Target t : List.of(local, shared)) {
+                    generator.run(t.name() + " warm-up", spec(t), open(o.warmup));
+                    open.get(t.name()).add(generator.run(t.name() + " unary " + o.rate.intValue() + " rps, round "
+                            + (round + 1), spec(t), open(o.duration.dividedBy(ROUNDS))));
+                }
             }
             section("redis-c1", "Client key's limits in Redis vs in-process: unary, 0 ms upstream, concurrency 1",
                     one);
@@ -145,7 +152,27 @@ final class RedisScenario {
         return Target.proxied(name, port, proxy.pid());
     }
 
-    private void section(String key, String title, Map<String, LoadResult> results) throws IOException {
+    private static Map<String, Round> rounds() {
+        Map<String, Round> m = new LinkedHashMap<>();
+        m.put(LOCAL, new Round());
+        m.put(SHARED, new Round());
+        return m;
+    }
+
+    /** One side's rounds merged: latencies, successes, statuses. */
+    private static final class Round {
+        final Histogram latency = new Histogram(600_000_000L, 3); // microseconds, as LoadResult records them
+        long ok;
+        final Map<Integer, Long> statuses = new TreeMap<>();
+
+        void add(LoadResult r) {
+            latency.add(r.latency);
+            ok += r.ok;
+            r.statuses.forEach((status, n) -> statuses.merge(status, n, Long::sum));
+        }
+    }
+
+    private void section(String key, String title, Map<String, Round> results) throws IOException {
         List<List<String>> rows = new ArrayList<>();
         ObjectNode json = report.scenariosJson.putObject(key).put("title", title);
         for (double pc : new double[] {50, 90, 99, 99.9}) {
@@ -158,8 +185,8 @@ final class RedisScenario {
             Report.put(p, "redis_ms", shared);
             Report.put(p, "added_ms", shared - local);
         }
-        for (Map.Entry<String, LoadResult> e : results.entrySet()) {
-            LoadResult r = e.getValue();
+        for (Map.Entry<String, Round> e : results.entrySet()) {
+            Round r = e.getValue();
             json.put(e.getKey().equals(LOCAL) ? "in_process_ok" : "redis_ok", r.ok);
             report.hgrm(key + "-" + (e.getKey().equals(LOCAL) ? "in-process" : "redis"), r.latency);
             if (r.ok == 0 || r.statuses.keySet().stream().anyMatch(s -> s != 200)) {

@@ -199,6 +199,27 @@ class ReplicasSharedLimitsIT {
     }
 
     @Test
+    void onePausesSightingByOneReplicaPausesTheOthers() throws Exception {
+        upstream = FakeUpstream.start(false);
+        AtomicInteger calls = new AtomicInteger();
+        upstream.handler((request, exchange) -> exchange.respond(200, calls.incrementAndGet() == 1
+                ? Map.of("content-type", "application/json", "x-ratelimit-remaining-requests", "0",
+                        "x-ratelimit-reset-requests", "3s")
+                : Map.of("content-type", "application/json"),
+                FakeUpstream.chatCompletion("hi").getBytes(StandardCharsets.UTF_8)));
+        List<ProxyUnderTest> replicas = three("", "", "UPSTREAM_QUEUE_TIMEOUT_MS", "500");
+
+        assertThat(chat(replicas.get(0)).statusCode()).as("the upstream's last request until its reset").isEqualTo(200);
+        HttpResponse<String> held = chat(replicas.get(1));
+        assertThat(held.statusCode()).as("the other replica never saw that answer").isEqualTo(429);
+        assertThat(code(held)).as("the proxy's upstream_rate_limited").isEqualTo("rate_limit");
+        assertThat(calls.get()).as("refused before any upstream call").isEqualTo(1);
+
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250))
+                .until(() -> chat(replicas.get(2)).statusCode() == 200);
+    }
+
+    @Test
     void aClientKeysRpmHoldsAcrossThreeReplicas() throws Exception {
         upstream = FakeUpstream.start(false);
         upstream.handler(FakeUpstream.json(200, FakeUpstream.chatCompletion("hi")));

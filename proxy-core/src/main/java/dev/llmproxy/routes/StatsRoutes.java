@@ -27,7 +27,16 @@ public final class StatsRoutes {
     private final ClientQuotas clients;
     private final ModelRouter upstreams;
 
+    /** The replicas' totals ({@code REDIS_URL}), or null. */
+    private final ClusterTotals cluster;
+
     public StatsRoutes(StatsReport report, History history, ClientQuotas clients, ModelRouter upstreams) {
+        this(report, history, clients, upstreams, null);
+    }
+
+    public StatsRoutes(StatsReport report, History history, ClientQuotas clients, ModelRouter upstreams,
+                       ClusterTotals cluster) {
+        this.cluster = cluster;
         this.report = report;
         this.history = history;
         this.clients = clients;
@@ -64,6 +73,10 @@ public final class StatsRoutes {
             limits.put("rpd", s.limits().rpd());
             limits.put("concurrency", s.limits().concurrency());
             limits.put("monthly_tokens", s.limits().monthlyTokens());
+        }
+        ObjectNode totals = cluster == null ? null : cluster.current();
+        if (totals != null) {
+            body.set("cluster", totals.deepCopy());
         }
         return Responses.json(request.version(), HttpResponseStatus.OK, body);
     }

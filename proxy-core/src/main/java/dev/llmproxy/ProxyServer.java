@@ -6,6 +6,9 @@ import dev.llmproxy.client.ClientAuth;
 import dev.llmproxy.client.ClientChannelInitializer;
 import dev.llmproxy.client.ClientConnections;
 import dev.llmproxy.client.ClientServices;
+import dev.llmproxy.cluster.RedisTimings;
+import dev.llmproxy.config.ClientSpec;
+import io.netty.channel.EventLoop;
 import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.client.ClientQuotas;
 import dev.llmproxy.client.ClientConnectionLimiter;
@@ -38,6 +41,8 @@ import dev.llmproxy.metrics.LiveGauges;
 import dev.llmproxy.metrics.ProxyMetrics;
 import dev.llmproxy.metrics.RequestSample;
 import dev.llmproxy.routes.MetricsRoute;
+import dev.llmproxy.routes.ClusterTotals;
+import dev.llmproxy.routes.SharedLimitsCollector;
 import dev.llmproxy.routes.UpstreamsAndClientsCollector;
 import dev.llmproxy.routes.StaticRoutes;
 import dev.llmproxy.routes.StatsRoutes;
@@ -102,6 +107,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final Duration FIRST_LIST_WAIT = Duration.ofSeconds(3);
     /** How long start-up waits for Redis ({@code REDIS_URL}) before serving with local limits meanwhile. */
     private static final Duration REDIS_FIRST_CONNECT = Duration.ofSeconds(2);
+    /** How often a replica writes its totals to Redis and reads the others' for the monitor. */
+    private static final Duration CLUSTER_TOTALS_EVERY = Duration.ofSeconds(2);
 
     private static final WriteBufferWaterMark CLIENT_WATER_MARK = new WriteBufferWaterMark(32 * 1024, 128 * 1024);
 
@@ -180,6 +187,14 @@ public final class ProxyServer implements AutoCloseable {
             HttpClient catalogHttp = CatalogRefresher.httpClient(config.upstream().connectTimeout(),
                     config.upstream().trustedCaFile());
             KnownModels known = KnownModels.bundled();
+            // before the upstreams: their gates share each upstream's limits through it
+            if (config.redis().enabled()) {
+                shared = SharedLimits.start(config.redis(), ioGroup);
+                if (!shared.awaitConnected(REDIS_FIRST_CONNECT)) {
+                    log.warn("Redis at {} did not answer within {} ms; limits stay local ({}) until it does",
+                            config.redis(), REDIS_FIRST_CONNECT.toMillis(), config.redis().failureMode().wireName());
+                }
+            }
             for (UpstreamSpec spec : config.upstreams().upstreams()) {
                 UpstreamOptions options = config.upstreamOptions(spec);
                 URI base = spec.baseUrl().orElseThrow();
@@ -188,7 +203,8 @@ public final class ProxyServer implements AutoCloseable {
                 built.add(new Upstream(built.size(), spec, options, pool,
                         catalogOf(spec, base, config.models().catalogUrl(), catalogHttp, known),
                         new UpstreamBreaker(config.admission().breakerThreshold(), config.admission().breakerFirstOpen(),
-                                config.admission().breakerOpen())));
+                                config.admission().breakerOpen()),
+                        shared));
                 if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
                     log.warn("upstream {}: GitHub Models was retired on 2026-07-30 and answers 410 Gone; its requests "
                             + "will fail with upstream_retired. Configure another upstream (see README, Upstreams)",
@@ -227,16 +243,22 @@ public final class ProxyServer implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
             // token counting of large prompts and check-context bodies: CPU work that must not hold an event loop
             work = WorkPool.create(Math.max(2, config.server().ioThreads()));
-            if (config.redis().enabled()) {
-                shared = SharedLimits.start(config.redis(), ioGroup);
-                if (!shared.awaitConnected(REDIS_FIRST_CONNECT)) {
-                    log.warn("Redis at {} did not answer within {} ms; limits stay local ({}) until it does",
-                            config.redis(), REDIS_FIRST_CONNECT.toMillis(), config.redis().failureMode().wireName());
-                }
+            ClusterTotals cluster = null;
+            if (shared != null) {
+                cluster = new ClusterTotals(shared, upstreams,
+                        config.upstreams().clients().stream().map(ClientSpec::name).toList(), connections::inFlight,
+                        RedisTimings.withLeaseTtl(config.redis().leaseTtl()).replicaTtl().toMillis());
+                EventLoop loop = ioGroup.next();
+                ClusterTotals refreshed = cluster;
+                loop.scheduleAtFixedRate(() -> refreshed.refresh(loop), 0, CLUSTER_TOTALS_EVERY.toMillis(),
+                        TimeUnit.MILLISECONDS);
             }
             ClientServices services = clientServices(config, upstreams, new TokenCounter(), admission, ttsPool,
-                    connections, Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work, shared);
+                    connections, Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work, shared, cluster);
             metrics.registry().register(new UpstreamsAndClientsCollector(upstreams, services.clientQuotas(), limiter));
+            if (shared != null) {
+                metrics.registry().register(new SharedLimitsCollector(shared));
+            }
 
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(acceptGroup, ioGroup)
@@ -362,6 +384,15 @@ public final class ProxyServer implements AutoCloseable {
                                                 Admission admission, UpstreamPool ttsPool,
                                                 ClientConnections connections, Clock clock, Telemetry telemetry,
                                                 Executor work, SharedLimits shared) {
+        return clientServices(config, upstreams, tokens, admission, ttsPool, connections, clock, telemetry, work,
+                shared, null);
+    }
+
+    /** {@link #clientServices} with the replicas' totals for {@code /v1/stats} ({@code REDIS_URL}; else null). */
+    public static ClientServices clientServices(ProxyConfig config, ModelRouter upstreams, TokenCounter tokens,
+                                                Admission admission, UpstreamPool ttsPool,
+                                                ClientConnections connections, Clock clock, Telemetry telemetry,
+                                                Executor work, SharedLimits shared, ClusterTotals cluster) {
         LiveCatalog catalog = upstreams.combined();
         HealthRoutes health = new HealthRoutes(clock, upstreams, config.upstreams().demo(),
                 connections::draining, connections::inFlight, shared);
@@ -378,9 +409,9 @@ public final class ProxyServer implements AutoCloseable {
         local.put(Route.RATE_LIMITS_DAILY, request -> Responses.json(request.version(),
                 HttpResponseStatus.OK, admission.dailyReport()));
         local.put(Route.METRICS, new MetricsRoute(telemetry.metrics(), telemetry.executor()));
-        ClientQuotas quotas = new ClientQuotas(config.upstreams().clients(), System.nanoTime());
+        ClientQuotas quotas = new ClientQuotas(config.upstreams().clients(), System.nanoTime(), shared);
         StatsRoutes statsRoutes = new StatsRoutes(new StatsReport(telemetry.stats(), clock), new History(),
-                quotas, upstreams, work);
+                quotas, upstreams, work, cluster);
         local.put(Route.STATS, statsRoutes.stats());
         local.put(Route.HISTORY, statsRoutes::history);
         ModelAdvisor advisor = new ModelAdvisor(catalog);
@@ -446,6 +477,11 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** Requests being served right now. */
+    /** The limits this replica shares with others through Redis, or null without {@code REDIS_URL}. */
+    public SharedLimits sharedLimits() {
+        return shared;
+    }
+
     public int inFlight() {
         return connections.inFlight();
     }

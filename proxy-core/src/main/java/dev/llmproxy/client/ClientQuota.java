@@ -66,15 +66,7 @@ public final class ClientQuota {
     }
 
     /** Takes one request of every limit, or none of them. */
-    public Decision tryAdmit(long nowNanos, long epochMillis) {
-        return tryAdmit(nowNanos, epochMillis, false);
-    }
-
-    /**
-     * @param rateShared the per-minute limits ({@code rpm}, {@code tpm}) were checked in the replicas' shared store:
-     *                   only the others are checked here
-     */
-    public synchronized Decision tryAdmit(long nowNanos, long epochMillis, boolean rateShared) {
+    public synchronized Decision tryAdmit(long nowNanos, long epochMillis) {
         refill(nowNanos);
         roll(epochMillis);
         if (limits.monthlyTokens() > 0 && tokensThisMonth >= limits.monthlyTokens()) {
@@ -93,25 +85,40 @@ public final class ClientQuota {
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' has " + inFlight + " requests in flight, its limit"), TimeUnit.SECONDS.toNanos(1));
         }
-        if (!rateShared && requests.limited() && requests.left() < 1) {
+        if (requests.limited() && requests.left() < 1) {
             rejectedTotal++;
             long wait = requests.waitFor(1);
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' is over its limit of " + limits.rpm() + " requests per minute"), wait);
         }
-        if (!rateShared && tokens.limited() && tokens.left() <= 0) {
+        if (tokens.limited() && tokens.left() <= 0) {
             rejectedTotal++;
             long wait = tokens.waitFor(1);
             return new Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT, "The client key '" + spec.name()
                     + "' is over its limit of " + limits.tpm() + " tokens per minute"), wait);
         }
-        if (!rateShared) {
-            requests.take(1);
-        }
+        requests.take(1);
         inFlight++;
         requestsToday++;
         requestsTotal++;
         return Decision.ADMITTED;
+    }
+
+    /**
+     * Counts a request the replicas' shared limits admitted ({@code REDIS_URL}): nothing is checked here, the
+     * numbers are this replica's part for {@code /v1/stats} and the monitor. {@link #settle} it like any other.
+     */
+    public synchronized void countAdmitted(long nowNanos, long epochMillis) {
+        refill(nowNanos);
+        roll(epochMillis);
+        inFlight++;
+        requestsToday++;
+        requestsTotal++;
+    }
+
+    /** Counts a request the replicas' shared limits refused. */
+    public synchronized void countRejected() {
+        rejectedTotal++;
     }
 
     /** The admitted request ended, having used {@code tokens} (0 when unknown). */

@@ -7,11 +7,7 @@ import dev.llmproxy.admission.AdmittedCall;
 import dev.llmproxy.bridge.ChatDialect;
 import dev.llmproxy.bridge.messages.MessagesRequestBridge;
 import dev.llmproxy.bridge.responses.ResponsesRequestBridge;
-import dev.llmproxy.cluster.BucketDecision;
-import dev.llmproxy.cluster.BucketSpec;
-import dev.llmproxy.config.ClientLimits;
 import dev.llmproxy.config.ClientSpec;
-import dev.llmproxy.config.RedisFailureMode;
 import dev.llmproxy.exchange.ClientLeg;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.exchange.HopByHopHeaders;
@@ -31,7 +27,9 @@ import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.openai.RequestProfile;
 import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.FailoverReason;
+import dev.llmproxy.upstream.GateEntry;
 import dev.llmproxy.upstream.Hop;
+import dev.llmproxy.upstream.SharedUpstreamGate;
 import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.upstream.UpstreamGate;
 import dev.llmproxy.upstream.UpstreamPool;
@@ -50,7 +48,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -105,8 +102,8 @@ final class ForwardedRequest implements ClientLeg {
     private ProxyExchange exchange;
     /** The client's quota once this request was admitted by it (settled when the request ends), or null. */
     private ClientQuota quota;
-    /** The shared store's verdict on the client's per-minute limits for this request, or null (not asked). */
-    private BucketDecision sharedDecision;
+    /** The client's admission by the limits the replicas share (settled when the request ends), or null. */
+    private SharedClientPass sharedPass;
     /** How long a {@code queue} client's request has waited for its own limits so far. */
     private long queuedNanos;
     /** Where the request goes: the hops its model resolved to, the one in use, and what a failover rebuilds from. */
@@ -119,6 +116,8 @@ final class ForwardedRequest implements ClientLeg {
     private UpstreamGate gateHeld;
     private long gateEstimate;
     private long gateWaitedNanos;
+    /** The shared gate's entry of the current hop ({@code REDIS_URL}): its answer, then the pass it holds. */
+    private GateEntry gateEntry;
     /** A body waiting for a limit's delay to pass (a scheduled continuation owns it until then), or null. */
     private ByteBuf parkedBody;
     /** The status of the current attempt's response head, 0 before one: the reason of a failover that follows. */
@@ -202,32 +201,21 @@ final class ForwardedRequest implements ClientLeg {
         }
         if (client != null && quota == null) {
             ClientQuota candidate = services.clientQuotas().of(client);
-            ClientLimits limits = client.limits();
-            boolean rateShared = false;
-            ClientQuota.Decision decision = null;
-            if (services.shared() != null && (limits.rpm() > 0 || limits.tpm() > 0)) {
-                if (sharedDecision == null) {
-                    checkShared(operation, requested, raw, converter); // continues here with its verdict
+            ClientQuota.Decision decision;
+            if (services.clientQuotas().shared() != null) {
+                if (sharedPass == null) {
+                    admitShared(operation, requested, raw, converter); // continues here with its pass
                     return;
                 }
-                switch (sharedDecision.verdict()) {
-                    case ALLOWED -> rateShared = true;
-                    case UNAVAILABLE -> {
-                        if (services.config().redis().failureMode() == RedisFailureMode.CLOSED) {
-                            raw.release();
-                            record.model(requested.clientModel(), labelOf(requested.clientModel()));
-                            sendError(ProxyError.of(ErrorKind.LIMITS_UNAVAILABLE));
-                            return;
-                        }
-                        // local: this replica's own buckets stand in while Redis is away
-                    }
-                    default -> decision = new ClientQuota.Decision(ProxyError.of(ErrorKind.CLIENT_RATE_LIMIT,
-                            "The client key '" + client.name() + "' is over its per-minute limit across the replicas"),
-                            Math.max(TimeUnit.MILLISECONDS.toNanos(1), sharedDecision.retryAfterNanos()));
+                decision = sharedPass.decision();
+                if (decision.admitted()) {
+                    candidate.countAdmitted(System.nanoTime(), System.currentTimeMillis());
+                } else {
+                    candidate.countRejected();
+                    sharedPass = null;
                 }
-            }
-            if (decision == null) {
-                decision = candidate.tryAdmit(System.nanoTime(), System.currentTimeMillis(), rateShared);
+            } else {
+                decision = candidate.tryAdmit(System.nanoTime(), System.currentTimeMillis());
             }
             if (!decision.admitted()) {
                 long wait = decision.retryAfterNanos();
@@ -235,7 +223,6 @@ final class ForwardedRequest implements ClientLeg {
                         && wait <= services.config().admission().queueTimeout().toNanos() - queuedNanos) {
                     // queue: try again when the limit allows, within the queue's time bound
                     queuedNanos += wait;
-                    sharedDecision = null;
                     parkedBody = raw; // released with the request if it ends before the wait does
                     executor().schedule(() -> {
                         if (parkedBody == raw && !ended) {
@@ -296,51 +283,25 @@ final class ForwardedRequest implements ClientLeg {
                         held, withSuggestions, error, failure)));
     }
 
-    /** The client's rate-limit headers as the shared buckets stood when the request was admitted. */
-    private void sharedRateHeaders(HttpHeaders h) {
-        ClientLimits limits = client.limits();
-        List<BucketDecision.BucketState> states = sharedDecision.buckets();
-        int i = 0;
-        if (limits.rpm() > 0 && i < states.size()) {
-            BucketDecision.BucketState rpm = states.get(i++);
-            h.set("x-ratelimit-limit-requests", rpm.limit());
-            h.set("x-ratelimit-remaining-requests", rpm.remaining());
-            h.set("x-ratelimit-reset-requests", ClientQuota.duration(rpm.resetNanos()));
-        }
-        if (limits.tpm() > 0 && i < states.size()) {
-            BucketDecision.BucketState tpm = states.get(i);
-            h.set("x-ratelimit-limit-tokens", tpm.limit());
-            h.set("x-ratelimit-remaining-tokens", tpm.remaining());
-            h.set("x-ratelimit-reset-tokens", ClientQuota.duration(tpm.resetNanos()));
-        }
-    }
-
     /** The metrics label of a model id: the id when an upstream lists it, else {@code other}. */
     private String labelOf(String model) {
         return services.catalog().current().find(model).map(CatalogModel::id).orElse("other");
     }
 
     /**
-     * Asks the replicas' shared store for the client's per-minute buckets (one Redis round trip on this event loop,
-     * answered within {@code REDIS_TIMEOUT_MS} whatever happens), then continues {@link #forward} with the verdict.
-     * Tokens are charged when the response ends ({@link #finish}), so the check itself costs none.
+     * Asks the replicas' shared store for the client's limits (one Redis round trip on this event loop, answered
+     * within {@code REDIS_TIMEOUT_MS} whatever happens), then continues {@link #forward} with the pass.
      */
-    private void checkShared(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw,
+    private void admitShared(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw,
                              ResponseConverter converter) {
-        ClientLimits limits = client.limits();
-        List<BucketSpec> specs = new ArrayList<>(2);
-        if (limits.rpm() > 0) {
-            specs.add(BucketSpec.perMinute("client:" + client.name() + ":rpm", limits.rpm(), limits.rpm(), 1));
-        }
-        if (limits.tpm() > 0) {
-            specs.add(BucketSpec.perMinute("client:" + client.name() + ":tpm", limits.tpm(), limits.tpm(), 0));
-        }
-        services.shared().buckets().admit(executor(), List.of(), specs).addListener(f -> {
+        services.clientQuotas().shared().admit(executor(), client).addListener(f -> {
+            SharedClientPass pass = (SharedClientPass) f.getNow();
             if (ended) {
-                raw.release(); // the client left while Redis answered
+                pass.abandon(); // the client left while Redis answered
+                raw.release();
                 return;
             }
-            sharedDecision = f.isSuccess() ? (BucketDecision) f.getNow() : BucketDecision.UNAVAILABLE;
+            sharedPass = pass;
             forward(operation, requested, raw, converter);
         });
     }
@@ -389,6 +350,13 @@ final class ForwardedRequest implements ClientLeg {
             sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
             return;
         }
+        UpstreamGate gate = upstream.gate(prepared.upstreamModel());
+        long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
+        boolean another = hopPrepared != null && hop + 1 < hops.size();
+        if (gate.shared() != null && gateEntry == null) {
+            enterShared(gate.shared(), estimate, another, operation, prepared, upstreamBody, converter);
+            return; // continues here with the entry
+        }
         HttpHeaders headers = new DefaultHttpHeaders();
         HopByHopHeaders.copyRequestHeaders(request.headers(), headers);
         headers.remove("x-api-key"); // a Messages client's proxy key
@@ -404,6 +372,7 @@ final class ForwardedRequest implements ClientLeg {
         // an upstream that keeps failing is skipped (a route moves on) or answered 503 at once, until its probe
         long breakerOpen = upstream.breaker().tryPass(System.nanoTime());
         if (breakerOpen > 0) {
+            abandonGateEntry();
             upstreamBody.release();
             ProxyError unavailable = ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + upstream.name()
                     + " keeps failing; requests to it are paused")
@@ -414,10 +383,21 @@ final class ForwardedRequest implements ClientLeg {
             return;
         }
         // the upstream's own limits, declared and learned: wait for them, or move on to the next hop
-        UpstreamGate gate = upstream.gate(prepared.upstreamModel());
-        long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
-        boolean another = hopPrepared != null && hop + 1 < hops.size();
-        long wait = gate.tryEnter(estimate, System.nanoTime(), another);
+        long wait;
+        if (gateEntry != null) {
+            wait = gateEntry.waitNanos();
+            ProxyError refused = gateEntry.error();
+            if (wait > 0 || refused != null) {
+                gateEntry = null; // holds nothing
+            }
+            if (refused != null) {
+                upstreamBody.release();
+                sendError(refused);
+                return;
+            }
+        } else {
+            wait = gate.tryEnter(estimate, System.nanoTime(), another);
+        }
         if (wait > 0) {
             if (another) {
                 upstreamBody.release();
@@ -469,12 +449,44 @@ final class ForwardedRequest implements ClientLeg {
         return 0;
     }
 
-    /** Gives the current hop's gate pass back, charging what the request used. */
+    /** Gives the current hop's gate pass back (the shared gate's entry or the local one), charging what it used. */
     private void leaveGate() {
+        if (gateEntry != null) {
+            gateEntry.leave(record.totalTokens());
+            gateEntry = null;
+            gateHeld = null;
+        }
         if (gateHeld != null) {
             gateHeld.leave(gateEstimate, record.totalTokens(), System.nanoTime());
             gateHeld = null;
         }
+    }
+
+    /** Gives back a shared gate's entry the hop will not use (its upstream's breaker is open). */
+    private void abandonGateEntry() {
+        if (gateEntry != null) {
+            gateEntry.abandon();
+            gateEntry = null;
+        }
+    }
+
+    /**
+     * Asks the replicas' shared gate of the upstream for a pass (one Redis round trip on this event loop, answered
+     * within {@code REDIS_TIMEOUT_MS}), then continues {@link #send} with the entry.
+     */
+    private void enterShared(SharedUpstreamGate gate, long estimate, boolean another, Operation operation,
+                             OpenAiRequests.Prepared prepared, ByteBuf upstreamBody, ResponseConverter converter) {
+        int forHop = hop;
+        gate.enter(executor(), estimate, another).addListener(f -> {
+            GateEntry entry = (GateEntry) f.getNow();
+            if (ended || hop != forHop) {
+                entry.abandon(); // the client left while Redis answered
+                upstreamBody.release();
+                return;
+            }
+            gateEntry = entry;
+            send(operation, prepared, upstreamBody, converter);
+        });
     }
 
     /** The bridged client request translated again for {@code next}'s upstream, whose chat dialect may differ. */
@@ -613,6 +625,9 @@ final class ForwardedRequest implements ClientLeg {
         judgedStatus = status; // the reason of a failover that follows
         if (gateHeld != null) {
             gateHeld.learn(status, headers, System.nanoTime());
+            if (gateHeld.shared() != null) {
+                gateHeld.shared().learn(executor(), status, headers); // one replica's sighting pauses all
+            }
         }
         // the upstream answered: it is up, whatever it said about this model (a model's 5xx is its own breaker's)
         hops.get(hop).upstream().breaker().success();
@@ -715,8 +730,8 @@ final class ForwardedRequest implements ClientLeg {
 
     /** The proxy's headers about this request: the client's limits, the upstream that served it and failovers. */
     void addHeaders(HttpHeaders responseHeaders) {
-        if (quota != null && sharedDecision != null && sharedDecision.verdict() == BucketDecision.Verdict.ALLOWED) {
-            sharedRateHeaders(responseHeaders);
+        if (quota != null && sharedPass != null) {
+            sharedPass.addHeaders(responseHeaders);
         } else if (quota != null) {
             quota.addHeaders(responseHeaders, System.nanoTime());
         }
@@ -730,7 +745,8 @@ final class ForwardedRequest implements ClientLeg {
 
     /**
      * The request ended: what it holds goes back — a parked body, the gate's pass, the upstream's count of calls in
-     * progress — and the client's quota is settled with the tokens used (charged to the shared buckets too).
+     * progress — and the client's quota is settled with the tokens used (with {@code REDIS_URL}, the shared pass too:
+     * exact usage charged, its concurrency lease released).
      */
     void finish() {
         ended = true;
@@ -745,14 +761,12 @@ final class ForwardedRequest implements ClientLeg {
         if (quota != null) {
             long used = record.totalTokens();
             quota.settle(used, System.nanoTime(), System.currentTimeMillis());
-            ClientLimits limits = quota.spec().limits();
-            if (sharedDecision != null && sharedDecision.verdict() == BucketDecision.Verdict.ALLOWED
-                    && limits.tpm() > 0 && used > 0) {
-                services.shared().buckets().charge(executor(), List.of(BucketSpec.perMinute(
-                        "client:" + quota.name() + ":tpm", limits.tpm(), limits.tpm(), used)));
+            if (sharedPass != null) {
+                sharedPass.settle(used);
             }
             quota = null;
         }
+        sharedPass = null;
         if (itemBody != null) {
             itemBody.release();
             itemBody = null;

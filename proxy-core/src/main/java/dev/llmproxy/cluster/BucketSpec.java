@@ -41,6 +41,11 @@ public record BucketSpec(String name, long rate, Duration period, long burst, lo
         return new BucketSpec(name, rate, Duration.ofMinutes(1), burst, cost);
     }
 
+    /** The same bucket, taking {@code newCost} (e.g. a refund, or the exact usage charged after a response). */
+    public BucketSpec withCost(long newCost) {
+        return new BucketSpec(name, rate, period, burst, newCost);
+    }
+
     long periodMicros() {
         return period.toNanos() / 1_000;
     }

@@ -41,6 +41,10 @@ final class RedisKeys {
     }
 
     /** The sorted set of live replicas. */
+    String replicaTotals() {
+        return prefix + "replica-totals";
+    }
+
     String replicas() {
         return prefix + "replicas";
     }

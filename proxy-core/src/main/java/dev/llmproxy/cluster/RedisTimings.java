@@ -23,6 +23,18 @@ public record RedisTimings(Duration connectTimeout, Duration reconnectMaxDelay, 
     public static final RedisTimings DEFAULT = new RedisTimings(Duration.ofSeconds(2), Duration.ofSeconds(2),
             Duration.ofMillis(500), Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(5));
 
+    /**
+     * The default timings with leases and registrations living {@code leaseTtl} ({@code REDIS_LEASE_TTL_MS}) and
+     * renewed every third of it, so they survive two missed heartbeats.
+     */
+    public static RedisTimings withLeaseTtl(Duration leaseTtl) {
+        if (leaseTtl.equals(DEFAULT.leaseTtl)) {
+            return DEFAULT;
+        }
+        return new RedisTimings(DEFAULT.connectTimeout, DEFAULT.reconnectMaxDelay, DEFAULT.probeInterval, leaseTtl,
+                leaseTtl, leaseTtl.dividedBy(3));
+    }
+
     public RedisTimings {
         positive("connectTimeout", connectTimeout);
         positive("reconnectMaxDelay", reconnectMaxDelay);

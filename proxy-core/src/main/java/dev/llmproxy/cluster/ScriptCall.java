@@ -31,6 +31,11 @@ abstract class ScriptCall<T> extends RedisCall<T> {
         return commands.evalsha(script.sha(), script.output(), keys, args);
     }
 
+    /** Whether the script went to Redis (false when the call was answered "unavailable" without trying). */
+    final boolean sent() {
+        return commands != null;
+    }
+
     @Override
     final boolean retried(Throwable failure) {
         if (!(failure instanceof RedisNoScriptException) || evalSent) {

@@ -142,7 +142,12 @@ public final class SharedLeases {
 
         @Override
         LeaseGrant unavailable() {
-            // A timed-out acquire may still have added the lease in Redis: nobody renews it, so it expires.
+            // A timed-out acquire may still add the lease in Redis: a removal sent after it on the same connection
+            // runs after it, so the slot is not kept from others for a whole time to live (if the connection is
+            // gone, so is the removal, and the lease, never renewed, expires)
+            if (sent()) {
+                new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).sendEvenIfDown(connector);
+            }
             return LeaseGrant.UNAVAILABLE;
         }
     }

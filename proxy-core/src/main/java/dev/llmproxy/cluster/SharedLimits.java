@@ -44,6 +44,7 @@ public final class SharedLimits implements AutoCloseable {
     private final SharedCounters counters;
     private final UpstreamSignals upstreams;
     private final ReplicaRegistry replicas;
+    private final ReplicaTotals totals;
     private volatile boolean closed;
     private ScheduledFuture<?> heartbeatTask;
     private ScheduledFuture<?> probeTask;
@@ -63,6 +64,7 @@ public final class SharedLimits implements AutoCloseable {
         this.counters = new SharedCounters(connector, health, keys, wallClock);
         this.upstreams = new UpstreamSignals(connector, health, keys, clock);
         this.replicas = new ReplicaRegistry(connector, health, keys, clock, timings, replicaId);
+        this.totals = new ReplicaTotals(connector, health, keys, timings, replicaId);
         health.onRecovered(this::recovered);
     }
 
@@ -73,7 +75,7 @@ public final class SharedLimits implements AutoCloseable {
      * @param group the proxy's I/O event loops (from {@code Transports.best()}); they also run the Redis connection
      */
     public static SharedLimits start(RedisConfig config, EventLoopGroup group) {
-        return start(config, group, RedisTimings.DEFAULT, SharedClock.server(), Clock.systemUTC());
+        return start(config, group, RedisTimings.withLeaseTtl(config.leaseTtl()), SharedClock.server(), Clock.systemUTC());
     }
 
     /** {@link #start(RedisConfig, EventLoopGroup)} with other timings and clocks (tests). */
@@ -132,6 +134,11 @@ public final class SharedLimits implements AutoCloseable {
 
     public ReplicaRegistry replicas() {
         return replicas;
+    }
+
+    /** Each replica's own totals, for the monitor. */
+    public ReplicaTotals totals() {
+        return totals;
     }
 
     public RedisHealth health() {

@@ -13,10 +13,13 @@
  *   <li>{@link dev.llmproxy.cluster.UpstreamSignals} — pauses and the limits upstreams advertise.</li>
  *   <li>{@link dev.llmproxy.cluster.ReplicaRegistry} — live replicas, for {@code /health} and the {@code local}
  *       failure mode.</li>
+ *   <li>{@link dev.llmproxy.cluster.ReplicaTotals} — each replica's own totals, for the monitor's cluster view.</li>
  *   <li>{@link dev.llmproxy.cluster.RedisHealth} — up or down, since when, the last error, call counters.</li>
  * </ul>
  *
  * <h2>Calling it from admission</h2>
+ * The request path does so in two places: {@code client.SharedClientAdmission} for a client key's limits and
+ * {@code upstream.SharedUpstreamGate} for an upstream's; the sketch below is what they do.
  * Every operation is one round trip, takes the caller's {@link io.netty.util.concurrent.EventExecutor} (the
  * client channel's event loop) and returns a Netty {@link io.netty.util.concurrent.Future} whose listeners run on
  * that loop. The future never fails: when Redis is down, slow or unreachable it succeeds with an "unavailable" value

@@ -387,7 +387,7 @@ public final class ConfigLoader {
                 problem(Setting.REDIS_FAILURE_MODE, modeValue);
                 mode = RedisFailureMode.LOCAL;
             }
-            return new RedisConfig(url, prefix, millis(Setting.REDIS_TIMEOUT_MS), mode);
+            return new RedisConfig(url, prefix, millis(Setting.REDIS_TIMEOUT_MS), mode, millis(Setting.REDIS_LEASE_TTL_MS));
         }
 
         private TtsConfig tts(boolean demo) {

@@ -15,15 +15,24 @@ import java.util.Optional;
  * @param keyPrefix      put before every key, so deployments can share one Redis
  * @param commandTimeout longest wait for one command before the call counts as "Redis unavailable"
  * @param failureMode    what the proxy does while Redis is unavailable
+ * @param leaseTtl       a concurrency lease (and a replica's registration) expires this long after its last renewal
  */
 public record RedisConfig(Optional<String> url, String keyPrefix, Duration commandTimeout,
-                          RedisFailureMode failureMode) {
+                          RedisFailureMode failureMode, Duration leaseTtl) {
+
+    /** What {@code REDIS_LEASE_TTL_MS} is unless set. */
+    public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(15);
+
+    public RedisConfig(Optional<String> url, String keyPrefix, Duration commandTimeout, RedisFailureMode failureMode) {
+        this(url, keyPrefix, commandTimeout, failureMode, DEFAULT_LEASE_TTL);
+    }
 
     public RedisConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(commandTimeout, "commandTimeout");
         Objects.requireNonNull(failureMode, "failureMode");
+        Objects.requireNonNull(leaseTtl, "leaseTtl");
     }
 
     /** True when {@code REDIS_URL} is set, i.e. limits are shared through Redis. */
@@ -39,6 +48,7 @@ public record RedisConfig(Optional<String> url, String keyPrefix, Duration comma
     @Override
     public String toString() {
         return "RedisConfig[url=" + (url.isPresent() ? "(set)" : "(none)") + ", keyPrefix=" + keyPrefix
-                + ", commandTimeout=" + commandTimeout + ", failureMode=" + failureMode.wireName() + "]";
+                + ", commandTimeout=" + commandTimeout + ", failureMode=" + failureMode.wireName()
+                + ", leaseTtl=" + leaseTtl + "]";
     }
 }

@@ -178,6 +178,10 @@ public enum Setting {
     REDIS_TIMEOUT_MS("200", "Longest wait for one Redis command; a request never waits longer on Redis, it gets"
             + " the REDIS_FAILURE_MODE answer instead.",
             Rule.millis(10, 60_000)),
+    REDIS_LEASE_TTL_MS("15000", "A concurrency slot held in Redis expires this long after its replica last renewed it"
+            + " (replicas renew every third of it): the longest a crashed replica's slots stay taken. Also how long a"
+            + " silent replica still counts as alive.",
+            Rule.millis(300, 600_000)),
     REDIS_FAILURE_MODE("local", "While Redis is unreachable or slow: local = in-process limits divided by the"
             + " last known replica count; closed = refuse limited requests with 503 limits_unavailable.",
             Rule.text("one of local, closed"));

@@ -34,9 +34,16 @@ public final class StatsRoutes {
     private final ModelRouter upstreams;
     private final Executor work;
 
-    /** @param work where the stats report is built */
+    /** The replicas' totals ({@code REDIS_URL}), or null. */
+    private final ClusterTotals cluster;
+
+    /**
+     * @param work    where the stats report is built
+     * @param cluster the replicas' totals ({@code REDIS_URL}), or null
+     */
     public StatsRoutes(StatsReport report, History history, ClientQuotas clients, ModelRouter upstreams,
-                       Executor work) {
+                       Executor work, ClusterTotals cluster) {
+        this.cluster = cluster;
         this.report = report;
         this.history = history;
         this.clients = clients;
@@ -89,6 +96,10 @@ public final class StatsRoutes {
             limits.put("rpd", s.limits().rpd());
             limits.put("concurrency", s.limits().concurrency());
             limits.put("monthly_tokens", s.limits().monthlyTokens());
+        }
+        ObjectNode totals = cluster == null ? null : cluster.current();
+        if (totals != null) {
+            body.set("cluster", totals.deepCopy());
         }
         return Responses.json(request.version(), HttpResponseStatus.OK, body);
     }

@@ -1,5 +1,6 @@
 package dev.llmproxy.upstream;
 
+import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.config.UpstreamAuth;
 import dev.llmproxy.config.UpstreamKind;
 import dev.llmproxy.config.UpstreamOptions;
@@ -31,6 +32,7 @@ public final class Upstream {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     private final UpstreamBreaker breaker;
+    private final SharedLimits shared;
 
     /** An upstream whose breaker is off (tests that only resolve and read upstreams). */
     public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog) {
@@ -39,6 +41,13 @@ public final class Upstream {
 
     public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog,
                     UpstreamBreaker breaker) {
+        this(index, spec, options, pool, catalog, breaker, null);
+    }
+
+    /** @param shared the limits replicas share through Redis ({@code REDIS_URL}), or null */
+    public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog,
+                    UpstreamBreaker breaker, SharedLimits shared) {
+        this.shared = shared;
         this.breaker = breaker;
         this.index = index;
         this.spec = spec;
@@ -47,7 +56,7 @@ public final class Upstream {
         this.catalog = catalog;
         this.apiKey = spec.sentApiKey();
         this.display = pool.target().display();
-        this.upstreamGate = new UpstreamGate(spec.limits(), System.nanoTime());
+        this.upstreamGate = newGate("upstream:" + spec.name());
     }
 
     /**
@@ -61,9 +70,14 @@ public final class Upstream {
         }
         UpstreamGate gate = modelGates.get(model);
         if (gate == null && modelGates.size() < 10_000) {
-            gate = modelGates.computeIfAbsent(model, m -> new UpstreamGate(spec.limits(), System.nanoTime()));
+            gate = modelGates.computeIfAbsent(model, m -> newGate("upstream:" + spec.name() + ":" + m));
         }
         return gate != null ? gate : upstreamGate;
+    }
+
+    private UpstreamGate newGate(String scope) {
+        return new UpstreamGate(spec.limits(), System.nanoTime(),
+                shared == null ? null : new SharedUpstreamGate(shared, spec.limits(), scope));
     }
 
     public int index() {

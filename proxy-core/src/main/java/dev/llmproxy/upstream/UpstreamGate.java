@@ -26,11 +26,28 @@ public final class UpstreamGate {
     /** Until when a 429's or 503's retry-after asks for a pause: a route skips the upstream meanwhile. */
     private long retryAfterUntilNanos;
 
+    /** The same limits kept across replicas in Redis, or null when this gate alone keeps them. */
+    private final SharedUpstreamGate shared;
+
     public UpstreamGate(UpstreamLimits limits, long nowNanos) {
+        this(limits, nowNanos, null);
+    }
+
+    /** @param shared the replicas' gate for the same scope ({@code REDIS_URL}), which then decides; or null */
+    public UpstreamGate(UpstreamLimits limits, long nowNanos, SharedUpstreamGate shared) {
+        this.shared = shared;
         this.limits = limits;
         this.requests = new MinuteAllowance(limits.rpm());
         this.tokens = new MinuteAllowance(limits.tpm());
         this.updatedNanos = nowNanos;
+    }
+
+    /**
+     * The gate every replica shares for this scope: when present, requests enter through it ({@link
+     * SharedUpstreamGate#enter}) and this gate's own numbers are not consulted. Null without {@code REDIS_URL}.
+     */
+    public SharedUpstreamGate shared() {
+        return shared;
     }
 
     /**

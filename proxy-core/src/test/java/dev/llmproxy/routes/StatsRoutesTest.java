@@ -32,7 +32,7 @@ class StatsRoutesTest {
     private static StatsRoutes routes(Executor work) {
         return new StatsRoutes(new StatsReport(new UsageStats(NanoClock.system()), Clock.systemUTC()), new History(),
                 new ClientQuotas(List.of(), System.nanoTime()), new ModelRouter(List.of(), List.of(),
-                Optional.empty()), work);
+                Optional.empty()), work, null);
     }
 
     @Test

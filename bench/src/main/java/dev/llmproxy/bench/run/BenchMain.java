@@ -138,8 +138,9 @@ public final class BenchMain implements Callable<Integer> {
                             case "sse" -> s.sse();
                             case "audio" -> s.audio();
                             case "soak" -> s.soak();
+                            case "redis" -> s.redis();
                             default -> throw new IllegalArgumentException("--scenarios: " + name
-                                    + " (expected: unary, frontier, sse, audio, soak)");
+                                    + " (expected: unary, frontier, sse, audio, soak, redis)");
                         }
                     } catch (IllegalArgumentException e) {
                         throw e;
@@ -195,7 +196,7 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    private static List<String> split(String args) {
+    static List<String> split(String args) {
         return args.isBlank() ? List.of() : Arrays.asList(args.trim().split("\\s+"));
     }
 

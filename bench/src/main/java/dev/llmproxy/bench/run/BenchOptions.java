@@ -59,8 +59,13 @@ final class BenchOptions {
     Integer nginxWorkers;
 
     @Option(names = "--scenarios", paramLabel = "LIST", split = ",",
-            description = "Which scenarios, comma separated, from: unary, frontier, sse, audio, soak. Default: all.")
+            description = "Which scenarios, comma separated, from: unary, frontier, sse, audio, soak, redis. Default:"
+                    + " all but redis.")
     List<String> scenarios = new ArrayList<>(List.of("unary", "frontier", "sse", "audio", "soak"));
+
+    @Option(names = "--redis", description = "Add the redis scenario: a client key's limits kept in a local"
+            + " redis-server (REDIS_URL) against the same limits in-process; needs redis-server on the PATH.")
+    boolean redis;
 
     @Option(names = "--client-threads", paramLabel = "N", defaultValue = "1",
             description = "Event loops of the load generator. Default: ${DEFAULT-VALUE}.")
@@ -188,6 +193,9 @@ final class BenchOptions {
             throw new IllegalArgumentException("MODE: " + mode + " (expected: quick or full)");
         }
         boolean f = full();
+        if (redis && !scenarios.contains("redis")) {
+            scenarios.add("redis");
+        }
         jitWarmup = or(jitWarmup, Duration.ofSeconds(f ? 20 : 3));
         warmup = or(warmup, Duration.ofSeconds(f ? 5 : 1));
         rate = or(rate, f ? 1000.0 : 500.0);

@@ -559,4 +559,11 @@ final class Scenarios {
     static String human(Duration d) {
         return d.toSeconds() % 60 == 0 && d.toSeconds() >= 60 ? d.toMinutes() + " min" : d.toSeconds() + " s";
     }
+
+    // ---------------------------------------------------------------- redis: a client key's limits shared in Redis
+
+    /** {@link RedisScenario}: two more proxies (limits in-process, limits in Redis) against the same upstream. */
+    void redis() throws Exception {
+        new RedisScenario(o, generator, report, target(Target.DIRECT).port()).run();
+    }
 }

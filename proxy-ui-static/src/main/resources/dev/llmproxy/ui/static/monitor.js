@@ -261,6 +261,7 @@
     renderModels(stats.usage || {}, limits);
     renderUpstreams(stats.upstreams, health);
     renderClients(stats.clients);
+    renderCluster(stats.cluster, stats.clients);
   }
 
   function parseHeader(headers, name) {
@@ -425,6 +426,53 @@
       || (limited(limits.rpd) && num(client.requests_today) >= limits.rpd);
     if (exhausted) tr.classList.add('limited');
     return tr;
+  }
+
+  /**
+   * The replicas sharing limits through Redis (`cluster` of /v1/stats, present only with REDIS_URL): one row per live
+   * replica as each last wrote it (requests and errors since it started, in flight), their sum, and each client key's
+   * shared totals (what its rpd and monthly budget are checked against). Hidden without `cluster`.
+   */
+  function renderCluster(cluster, clients) {
+    const panel = $('replicas-panel');
+    if (!cluster || !Array.isArray(cluster.replicas)) {
+      panel.hidden = true;
+      return;
+    }
+    panel.hidden = false;
+    $('replicas-note').textContent = cluster.redis_up === false
+      ? 'Redis unavailable: totals as last read' : 'sharing limits through Redis';
+    const rows = cluster.replicas.filter((r) => r && typeof r.replica === 'string').map((r) => {
+      const tr = document.createElement('tr');
+      tr.dataset.replica = r.replica;
+      cell(tr, r.replica + (r.self ? ' (this one)' : ''), 'replica');
+      cell(tr, count(r.requests), 'num requests');
+      cell(tr, count(r.errors), 'num errors');
+      cell(tr, count(r.in_flight), 'num in-flight');
+      return tr;
+    });
+    const totals = cluster.totals || {};
+    const sum = document.createElement('tr');
+    sum.className = 'totals';
+    cell(sum, 'All ' + count(totals.replicas) + ' replicas', 'replica');
+    cell(sum, count(totals.requests), 'num requests');
+    cell(sum, count(totals.errors), 'num errors');
+    cell(sum, count(totals.in_flight), 'num in-flight');
+    $('replicas-body').replaceChildren(...rows, sum);
+    const limitsByName = {};
+    for (const c of Array.isArray(clients) ? clients : []) {
+      if (c && typeof c.name === 'string') limitsByName[c.name] = c.limits || {};
+    }
+    const shared = (Array.isArray(cluster.clients) ? cluster.clients : []).filter((c) => c && typeof c.name === 'string');
+    $('cluster-clients-body').replaceChildren(...shared.map((c) => {
+      const limits = limitsByName[c.name] || {};
+      const tr = document.createElement('tr');
+      tr.dataset.client = c.name;
+      cell(tr, c.name, 'client');
+      cell(tr, ofLimit(c.requests_today, limits.rpd), 'num requests-today');
+      cell(tr, ofLimit(c.tokens_this_month, limits.monthly_tokens), 'num tokens-month');
+      return tr;
+    }));
   }
 
   /** A declared client limit: 0 (or absent) means none. */

@@ -672,8 +672,9 @@ public final class ProxyExchange implements UpstreamListener {
         }
         boolean requestFullyWritten = requestWrite != null && requestWrite.isDone() && requestWrite.isSuccess();
         UpstreamHttpCodec codec = UpstreamHttpCodec.of(ch);
-        // bytes past the end of the response (a body longer than its Content-Length) would start the next one
-        boolean inStep = codec != null && !codec.holdsUnreadBytes();
+        // bytes past the end of the response (a body longer than its Content-Length) would start the next one; a
+        // channel without the codec (torn down, or a test's) has nothing known unread, and isActive says the rest
+        boolean inStep = codec == null || !codec.holdsUnreadBytes();
         if (upstreamKeepAlive && requestFullyWritten && ch.isActive() && inStep) {
             pool.release(ch);
         } else {

@@ -2,6 +2,7 @@ package dev.llmproxy.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.routes.OffLoop;
 import dev.llmproxy.bridge.ChatDialect;
 import dev.llmproxy.bridge.RandomIds;
 import dev.llmproxy.bridge.messages.AnthropicError;
@@ -36,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.IntConsumer;
 
 /**
@@ -153,7 +155,14 @@ final class BridgedEndpoints {
     /** Counts the prompt's tokens off the event loop (a long prompt costs milliseconds), then continues there. */
     private void countThen(ForwardedRequest to, MessagesCall call, String upstreamModel, IntConsumer next) {
         MessagesTokenCounter counter = new MessagesTokenCounter(services.tokens());
-        CompletableFuture.supplyAsync(() -> counter.count(call, upstreamModel), services.work())
+        CompletableFuture<Integer> counted;
+        try {
+            counted = CompletableFuture.supplyAsync(() -> counter.count(call, upstreamModel), services.work());
+        } catch (RejectedExecutionException e) {
+            to.sendError(OffLoop.busy()); // the work queue is full: 503 server_busy
+            return;
+        }
+        counted
                 .whenComplete((tokens, failure) -> to.executor().execute(() -> {
                     if (to.ended()) {
                         return; // the client left meanwhile

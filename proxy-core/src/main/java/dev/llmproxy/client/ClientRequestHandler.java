@@ -1,5 +1,6 @@
 package dev.llmproxy.client;
 
+import dev.llmproxy.routes.OffLoop;
 import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.exchange.LegacyCompletionConverter;
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -353,9 +355,15 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
             return;
         }
         ExchangeRecord forRequest = record;
-        CompletableFuture.supplyAsync(() -> services.bodyDecoder().decode(coding, raw, ctx.alloc()), services.work())
-                .whenComplete((decoded, failure) -> ctx.executor().execute(() ->
-                        afterDecode(forRequest, decoded, failure)));
+        try {
+            CompletableFuture.supplyAsync(() -> services.bodyDecoder().decode(coding, raw, ctx.alloc()),
+                            services.work())
+                    .whenComplete((decoded, failure) -> ctx.executor().execute(() ->
+                            afterDecode(forRequest, decoded, failure)));
+        } catch (RejectedExecutionException e) {
+            raw.release();
+            sendError(OffLoop.busy()); // the work queue is full: 503 server_busy, never an unbounded backlog
+        }
     }
 
     private void afterDecode(ExchangeRecord forRequest, DecodedBody decoded, Throwable failure) {

@@ -2,6 +2,7 @@ package dev.llmproxy.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.routes.OffLoop;
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.AdmittedCall;
 import dev.llmproxy.bridge.ChatDialect;
@@ -50,6 +51,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -278,9 +280,14 @@ final class ForwardedRequest implements ClientLeg {
         }
         // a large prompt may need tokenizing: milliseconds of CPU, done off the event loop
         ByteBuf held = upstreamBody;
-        CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, bytes), services.work())
-                .whenComplete((error, failure) -> executor().execute(() -> afterPromptCheck(operation, prepared,
-                        held, withSuggestions, error, failure)));
+        try {
+            CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, bytes), services.work())
+                    .whenComplete((error, failure) -> executor().execute(() -> afterPromptCheck(operation, prepared,
+                            held, withSuggestions, error, failure)));
+        } catch (RejectedExecutionException e) {
+            held.release();
+            sendError(OffLoop.busy()); // the work queue is full: 503 server_busy, never an unbounded backlog
+        }
     }
 
     /** The metrics label of a model id: the id when an upstream lists it, else {@code other}. */

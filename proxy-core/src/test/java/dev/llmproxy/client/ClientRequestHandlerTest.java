@@ -87,6 +87,8 @@ class ClientRequestHandlerTest {
             "{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     private final ScriptedPool pool = new ScriptedPool();
+    /** Where CPU work goes (decoding, token counting): here at once, unless a test fills the queue. */
+    private java.util.concurrent.Executor work = Runnable::run;
     private final List<ByteBuf> inbound = new ArrayList<>();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     private final EmbeddedChannel decoder = new EmbeddedChannel(new HttpResponseDecoder(),
@@ -116,6 +118,54 @@ class ClientRequestHandlerTest {
         assertThat(answer.headers.get("content-type")).startsWith("application/json");
         assertThat(answer.code()).isEqualTo("not_found");
         assertThat(channel.isOpen()).isTrue();
+        assertThat(pool.acquires).isEmpty();
+    }
+
+    @Test
+    void aFullWorkQueueAnswers503ServerBusyForALargePromptAndNothingGoesUpstream() {
+        work = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("full");
+        };
+        start("MAX_REQUEST_BODY_BYTES", "200000");
+        // over the size checked inline: the prompt's token check goes to the work pool
+        write(chatRequest(padded("{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}]}", 40_000)));
+
+        Answer answer = single();
+        assertThat(answer.status).isEqualTo(503);
+        assertThat(answer.code()).isEqualTo("server_busy");
+        assertThat(answer.headers.get("retry-after")).isEqualTo("1");
+        assertThat(pool.acquires).isEmpty();
+        assertThat(channel.isOpen()).as("a busy answer keeps the connection").isTrue();
+    }
+
+    @Test
+    void aFullWorkQueueAnswers503ServerBusyForALargeCompressedBody() throws Exception {
+        work = task -> {
+            throw new java.util.concurrent.RejectedExecutionException("full");
+        };
+        start("MAX_REQUEST_BODY_BYTES", "200000");
+        byte[] json = padded("{\"model\":\"openai/gpt-4o-mini\",\"messages\":[]}", 100_000)
+                .getBytes(StandardCharsets.UTF_8);
+        java.util.Random random = new java.util.Random(7);
+        for (int i = json.length - 60_000; i < json.length - 2; i++) {
+            json[i] = (byte) ('a' + random.nextInt(26)); // incompressible: the gzip stays over the inline size
+        }
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(json);
+        }
+        byte[] head = ("POST /v1/chat/completions HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/json\r\n"
+                + "Content-Encoding: gzip\r\nContent-Length: " + gz.size() + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        ByteBuf request = Unpooled.buffer().writeBytes(head).writeBytes(gz.toByteArray());
+        inbound.add(request);
+        channel.writeInbound(request);
+        channel.runPendingTasks();
+
+        Answer answer = single();
+        assertThat(answer.status).isEqualTo(503);
+        assertThat(answer.code()).isEqualTo("server_busy");
         assertThat(pool.acquires).isEmpty();
     }
 
@@ -486,7 +536,7 @@ class ClientRequestHandlerTest {
         ClientServices services = ProxyServer.clientServices(config, upstreams, TOKENS, admission,
                 pool, connections, Clock.systemUTC(),
                 new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()), new UsageStats(NanoClock.system()),
-                        Runnable::run), Runnable::run, null);
+                        Runnable::run), work, null);
 
         // the pipeline of ClientChannelInitializer, on a channel that reads only when asked
         channel = new EmbeddedChannel(false, false);

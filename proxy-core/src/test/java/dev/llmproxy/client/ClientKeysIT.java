@@ -296,14 +296,7 @@ class ClientKeysIT {
     @Test
     void aQueueingClientWaitsForItsSlotInsteadOfBeingRefused() throws Exception {
         start("    limits: {concurrency: 1}\n    over_limit: queue");
-        CompletableFuture<FakeUpstream.Exchange> held = new CompletableFuture<>();
-        upstream.handler((request, exchange) -> {
-            if (!held.isDone()) {
-                held.complete(exchange);
-            } else {
-                exchange.respondJson(200, FakeUpstream.chatCompletion("second"));
-            }
-        });
+        CompletableFuture<FakeUpstream.Exchange> held = holdFirstThenAnswer("second");
 
         CompletableFuture<HttpResponse<String>> slow = chatAsync("llama3.2:3b");
         upstream.awaitRequest(WAIT);
@@ -322,14 +315,7 @@ class ClientKeysIT {
     @Test
     void aQueueingClientThatLeavesWhileWaitingForItsLimitIsNeverSentUpstream() throws Exception {
         start("    limits: {concurrency: 1}\n    over_limit: queue");
-        CompletableFuture<FakeUpstream.Exchange> held = new CompletableFuture<>();
-        upstream.handler((request, exchange) -> {
-            if (!held.isDone()) {
-                held.complete(exchange);
-            } else {
-                exchange.respondJson(200, FakeUpstream.chatCompletion("later"));
-            }
-        });
+        CompletableFuture<FakeUpstream.Exchange> held = holdFirstThenAnswer("later");
         CompletableFuture<HttpResponse<String>> slow = chatAsync("llama3.2:3b");
         upstream.awaitRequest(WAIT);
 
@@ -389,5 +375,18 @@ class ClientKeysIT {
             assertThat(b == null || b.path("requests_total").asLong() == 0).as(stats.body()).isTrue();
         });
         assertThat(upstream.requests()).hasSize(2);
+    }
+
+    /** The upstream keeps the first request unanswered (the test answers it) and later ones get {@code content}. */
+    private CompletableFuture<FakeUpstream.Exchange> holdFirstThenAnswer(String content) {
+        CompletableFuture<FakeUpstream.Exchange> held = new CompletableFuture<>();
+        upstream.handler((request, exchange) -> {
+            if (!held.isDone()) {
+                held.complete(exchange);
+            } else {
+                exchange.respondJson(200, FakeUpstream.chatCompletion(content));
+            }
+        });
+        return held;
     }
 }

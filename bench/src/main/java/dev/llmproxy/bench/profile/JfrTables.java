@@ -21,7 +21,9 @@ import java.util.Map;
  * weights, which JFR scales to stand for all allocation) and the classes that allocate most, the hottest methods
  * (top frames of {@code jdk.ExecutionSample}), how often threads were sampled in native code against Java, and GC time.
  *
- * <pre>{@code java -cp bench/target/llm-bench.jar dev.llmproxy.bench.profile.JfrTables recording.jfr REQUESTS [LABEL]}</pre>
+ * <pre>{@code
+ * java -cp bench/target/llm-bench.jar dev.llmproxy.bench.profile.JfrTables recording.jfr REQUESTS [LABEL]
+ * }</pre>
  */
 public final class JfrTables {
     private static final int TOP = 12;

@@ -33,7 +33,7 @@ record ProxyGauges(double seconds, long rssKb, double heapBytes, double clientCo
                 sum(metrics, "upstream_connections_idle"));
     }
 
-    /** Nothing in flight: no client connection but the scrape's, no slot held or awaited, every upstream connection idle. */
+    /** Nothing in flight: no client connection but the scrape's, no slot held or awaited, all upstream ones idle. */
     boolean quiet() {
         return clientConnections <= 0 && upstreamActive == 0 && upstreamQueue == 0 && upstreamOpen == upstreamIdle;
     }

@@ -50,8 +50,8 @@ final class Soak {
     }
 
     private RequestSpec chat(String model, boolean stream, Map<String, String> headers) {
-        String json = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello to the bench.\"}],"
-                + "\"max_tokens\":" + Scenarios.SSE_TOKENS
+        String json = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"Say hello to the bench.\"}],\"max_tokens\":" + Scenarios.SSE_TOKENS
                 + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "") + "}";
         RequestSpec spec = RequestSpec.post("127.0.0.1", proxy.port(), proxy.chatPath(), headers, json);
         return stream ? spec.streamingWith(Scenarios.SSE_TOKENS) : spec;

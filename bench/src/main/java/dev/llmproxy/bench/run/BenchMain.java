@@ -138,9 +138,10 @@ public final class BenchMain implements Callable<Integer> {
                             case "sse" -> s.sse();
                             case "audio" -> s.audio();
                             case "soak" -> s.soak();
+                            case "slow" -> s.slowStreams();
                             case "redis" -> s.redis();
                             default -> throw new IllegalArgumentException("--scenarios: " + name
-                                    + " (expected: unary, frontier, sse, audio, soak, redis)");
+                                    + " (expected: unary, frontier, sse, slow, audio, soak, redis)");
                         }
                     } catch (IllegalArgumentException e) {
                         throw e;

@@ -59,9 +59,9 @@ final class BenchOptions {
     Integer nginxWorkers;
 
     @Option(names = "--scenarios", paramLabel = "LIST", split = ",",
-            description = "Which scenarios, comma separated, from: unary, frontier, sse, audio, soak, redis. Default:"
-                    + " all but redis.")
-    List<String> scenarios = new ArrayList<>(List.of("unary", "frontier", "sse", "audio", "soak"));
+            description = "Which scenarios, comma separated, from: unary, frontier, sse, slow, audio, soak,"
+                    + " redis. Default: all but redis.")
+    List<String> scenarios = new ArrayList<>(List.of("unary", "frontier", "sse", "slow", "audio", "soak"));
 
     @Option(names = "--redis", description = "Add the redis scenario: a client key's limits kept in a local"
             + " redis-server (REDIS_URL) against the same limits in-process; needs redis-server on the PATH.")
@@ -165,6 +165,16 @@ final class BenchOptions {
             description = "Audio scenario: downloads at once in the concurrent leg. Default: ${DEFAULT-VALUE}.")
     int audioConcurrency;
 
+    @Option(names = "--slow-streams", paramLabel = "N",
+            description = "Slow-streams scenario: streams held open at once, one event a second (quick 1000, full"
+                    + " 9000: each stream takes two of the proxy's file descriptors, and machines here allow 20000).")
+    Integer slowStreams;
+
+    @Option(names = "--slow-stream-length", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Slow-streams scenario: how long each stream lasts, one event a second (quick 20s, full"
+                    + " 30s).")
+    Duration slowStreamLength;
+
     @Option(names = "--soak", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Soak scenario: how long the proxy is held under load (quick 20s, full 3m).")
     Duration soak;
@@ -215,6 +225,8 @@ final class BenchOptions {
         audioSeconds = or(audioSeconds, f ? 3000 : 300);
         audioDownloads = or(audioDownloads, f ? 6 : 2);
         soak = or(soak, f ? Duration.ofMinutes(3) : Duration.ofSeconds(20));
+        slowStreams = or(slowStreams, f ? 9000 : 1000);
+        slowStreamLength = or(slowStreamLength, Duration.ofSeconds(f ? 30 : 20));
         soakRate = or(soakRate, f ? 500.0 : 300.0);
         rssEvery = or(rssEvery, Duration.ofSeconds(f ? 10 : 4));
         nginxWorkers = or(nginxWorkers, Runtime.getRuntime().availableProcessors());

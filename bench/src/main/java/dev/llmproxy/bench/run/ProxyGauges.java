@@ -13,22 +13,24 @@ import java.nio.charset.StandardCharsets;
  *
  * @param seconds            since the soak began
  * @param rssKb              VmRSS of the proxy JVM
- * @param heapBytes          {@code jvm_memory_bytes_used{area="heap"}}
+ * @param heapBytes          {@code jvm_memory_bytes_used{area="heap"}}: live data and garbage not yet collected
+ * @param heapAfterGcBytes   {@code jvm_memory_pool_collection_used_bytes}, all pools: the heap as the last
+ *                           collection of each pool left it — what the proxy holds on to
  * @param clientConnections  {@code http_open_connections}, less the scrape's own connection
  * @param upstreamActive     {@code upstream_active_current}
  * @param upstreamQueue      {@code upstream_queue_length}
  * @param upstreamOpen       {@code upstream_connections_open}, all upstreams
  * @param upstreamIdle       {@code upstream_connections_idle}, all upstreams
  */
-record ProxyGauges(double seconds, long rssKb, double heapBytes, double clientConnections, double upstreamActive,
-                   double upstreamQueue, double upstreamOpen, double upstreamIdle) {
+record ProxyGauges(double seconds, long rssKb, double heapBytes, double heapAfterGcBytes, double clientConnections,
+                   double upstreamActive, double upstreamQueue, double upstreamOpen, double upstreamIdle) {
 
     /** Reads both; a connection of its own per reading, closed by the proxy after the answer. */
     static ProxyGauges read(double seconds, long pid, int port) throws IOException {
         long rss = Soak.rssKb(pid);
         String metrics = scrape(port);
         return new ProxyGauges(seconds, rss, sum(metrics, "jvm_memory_bytes_used{area=\"heap\""),
-                sum(metrics, "http_open_connections") - 1, sum(metrics, "upstream_active_current"),
+                sum(metrics, "jvm_memory_pool_collection_used_bytes"), sum(metrics, "http_open_connections") - 1, sum(metrics, "upstream_active_current"),
                 sum(metrics, "upstream_queue_length"), sum(metrics, "upstream_connections_open"),
                 sum(metrics, "upstream_connections_idle"));
     }
@@ -44,6 +46,10 @@ record ProxyGauges(double seconds, long rssKb, double heapBytes, double clientCo
 
     double heapMb() {
         return heapBytes / (1024.0 * 1024.0);
+    }
+
+    double heapAfterGcMb() {
+        return heapAfterGcBytes / (1024.0 * 1024.0);
     }
 
     private static String scrape(int port) throws IOException {

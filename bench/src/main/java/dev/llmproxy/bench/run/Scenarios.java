@@ -552,6 +552,10 @@ final class Scenarios {
 
     // ---------------------------------------------------------------- soak
 
+    void slowStreams() throws Exception {
+        new SlowStreams(o, target(Target.PROXY), report, proxyPid).run();
+    }
+
     void soak() throws Exception {
         new Soak(o, target(Target.PROXY), generator, report, proxyPid).run();
     }

@@ -86,9 +86,10 @@ final class Soak {
                     synchronized (samples) {
                         samples.add(g);
                     }
-                    System.err.printf(Locale.ROOT, "  [soak %4.0fs] RSS %.0f MB, heap %.0f MB, client connections"
-                                    + " %.0f, slots %.0f (+%.0f waiting), upstream connections %.0f (%.0f idle)%n",
-                            g.seconds(), g.rssMb(), g.heapMb(), g.clientConnections(), g.upstreamActive(),
+                    System.err.printf(Locale.ROOT, "  [soak %4.0fs] RSS %.0f MB, heap %.0f MB (%.0f after GC), client"
+                                    + " connections %.0f, slots %.0f (+%.0f waiting), upstream connections %.0f (%.0f"
+                                    + " idle)%n",
+                            g.seconds(), g.rssMb(), g.heapMb(), g.heapAfterGcMb(), g.clientConnections(), g.upstreamActive(),
                             g.upstreamQueue(), g.upstreamOpen(), g.upstreamIdle());
                     Thread.sleep(o.rssEvery.toMillis());
                 }
@@ -150,6 +151,8 @@ final class Soak {
         double rssGrowth = slope(secondHalf, ProxyGauges::rssMb);
         double heapPlateau = secondHalf.stream().mapToDouble(ProxyGauges::heapMb).max().orElse(Double.NaN);
         double heapGrowth = slope(secondHalf, ProxyGauges::heapMb);
+        double liveMax = secondHalf.stream().mapToDouble(ProxyGauges::heapAfterGcMb).max().orElse(Double.NaN);
+        double liveGrowth = slope(secondHalf, ProxyGauges::heapAfterGcMb);
         double maxConnections = samples.stream().mapToDouble(ProxyGauges::clientConnections).max().orElse(0);
         double maxSlots = samples.stream().mapToDouble(ProxyGauges::upstreamActive).max().orElse(0);
         double maxUpstream = samples.stream().mapToDouble(ProxyGauges::upstreamOpen).max().orElse(0);
@@ -177,6 +180,8 @@ final class Soak {
         Report.put(json, "rss_growth_mb_per_min", rssGrowth);
         Report.put(json, "heap_plateau_mb", heapPlateau);
         Report.put(json, "heap_growth_mb_per_min", heapGrowth);
+        Report.put(json, "heap_after_gc_max_mb", liveMax);
+        Report.put(json, "heap_after_gc_growth_mb_per_min", liveGrowth);
 
         StringBuilder md = new StringBuilder("### Soak: mixed load, gauges every ").append(o.rssEvery.toSeconds())
                 .append(" s\n\n");
@@ -195,6 +200,10 @@ final class Soak {
                         List.of("Heap in use", Markdown.num(heapPlateau, 0) + " MB", signed(heapGrowth) + " MB/min",
                                 Markdown.num(samples.stream().mapToDouble(ProxyGauges::heapMb).max().orElse(0), 0)
                                         + " MB", Markdown.num(end.heapMb(), 0) + " MB"),
+                        List.of("Heap after the last GC", Markdown.num(liveMax, 0) + " MB", signed(liveGrowth)
+                                        + " MB/min", Markdown.num(samples.stream()
+                                        .mapToDouble(ProxyGauges::heapAfterGcMb).max().orElse(0), 0) + " MB",
+                                Markdown.num(end.heapAfterGcMb(), 0) + " MB"),
                         List.of("Client connections", "", "", Markdown.num(maxConnections, 0),
                                 Markdown.num(end.clientConnections(), 0)),
                         List.of("Upstream slots in use / waiting", "", "", Markdown.num(maxSlots, 0),
@@ -228,7 +237,7 @@ final class Soak {
             }
         }
         rows.add(row(end));
-        md.append(Markdown.table(List.of("t (s)", "RSS MB", "Heap MB", "Client connections", "Slots", "Waiting",
+        md.append(Markdown.table(List.of("t (s)", "RSS MB", "Heap MB", "After GC MB", "Client connections", "Slots", "Waiting",
                 "Upstream open", "Upstream idle"), rows));
         report.section(md.toString());
         report.capacityRow("Soak " + Scenarios.human(o.soak), "proxy RSS plateau (mixed load)", "MB", Double.NaN,
@@ -247,6 +256,7 @@ final class Soak {
         Report.put(n, "t_s", g.seconds());
         Report.put(n, "rss_mb", g.rssMb());
         Report.put(n, "heap_mb", g.heapMb());
+        Report.put(n, "heap_after_gc_mb", g.heapAfterGcMb());
         Report.put(n, "client_connections", g.clientConnections());
         Report.put(n, "upstream_active", g.upstreamActive());
         Report.put(n, "upstream_queue", g.upstreamQueue());
@@ -257,6 +267,7 @@ final class Soak {
 
     private static List<String> row(ProxyGauges g) {
         return List.of(Markdown.num(g.seconds(), 0), Markdown.num(g.rssMb(), 0), Markdown.num(g.heapMb(), 0),
+                Markdown.num(g.heapAfterGcMb(), 0),
                 Markdown.num(g.clientConnections(), 0), Markdown.num(g.upstreamActive(), 0),
                 Markdown.num(g.upstreamQueue(), 0), Markdown.num(g.upstreamOpen(), 0),
                 Markdown.num(g.upstreamIdle(), 0));

@@ -48,13 +48,15 @@ class SlowReaderIT {
         upstream.handler((request, exchange) -> exchange
                 .startStream(200, Map.of("content-type", "text/event-stream"))
                 .thenRun(() -> send(exchange, one, events)));
-        proxy = ProxyUnderTest.start(upstream, Map.of("UPSTREAM_STREAM_IDLE_TIMEOUT_MS", "1500",
+        proxy = ProxyUnderTest.start(upstream, Map.of("UPSTREAM_STREAM_IDLE_TIMEOUT_MS", "3000",
                 "CIRCUIT_BREAKER_THRESHOLD", "1"));
         String body = "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         try (RawHttpClient client = RawHttpClient.connectSlowReader(proxy.baseUrl(), 16 * 1024)) {
             client.send("POST /v1/chat/completions HTTP/1.1\r\nHost: p\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length(), body.getBytes(StandardCharsets.UTF_8));
-            Thread.sleep(4000); // not reading: more than two idle periods
+            // not reading: more than two idle periods (3 s each: on a loaded machine the fake upstream itself can
+            // pause for over a second between writes, which a shorter period would call an upstream stall)
+            Thread.sleep(7000);
             ResponseHead head = client.readHead(Duration.ofSeconds(10));
             assertThat(head.status()).isEqualTo(200);
             ByteArrayOutputStream got = new ByteArrayOutputStream();

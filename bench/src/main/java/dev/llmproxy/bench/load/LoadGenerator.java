@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: {@link #run} blocks the calling thread (not an event loop) until the run ends; one run at a time.
  */
 public final class LoadGenerator implements AutoCloseable {
+    private static final String THREAD_PREFIX = "bench-load-client";
+    private static final long CLOSE_WAIT_SECONDS = 15;
+
     private final EventLoopGroup group;
     private final Transports transports;
     private final int threads;
@@ -37,7 +40,7 @@ public final class LoadGenerator implements AutoCloseable {
     public LoadGenerator(int threads, PrintStream progressOut) {
         this.threads = threads;
         this.transports = Transports.best();
-        this.group = transports.newGroup(threads, "bench-load-client");
+        this.group = transports.newGroup(threads, THREAD_PREFIX);
         this.progressOut = progressOut;
     }
 
@@ -110,8 +113,26 @@ public final class LoadGenerator implements AutoCloseable {
         return h;
     }
 
+    /**
+     * Stops the event loops, waiting at most {@link #CLOSE_WAIT_SECONDS}: a loop that does not end by then is reported
+     * with its stack on standard error and left behind (its threads are daemons), so a stuck loop never hangs the
+     * bench's report.
+     */
     @Override
     public void close() {
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(CLOSE_WAIT_SECONDS,
+                TimeUnit.SECONDS)) {
+            return;
+        }
+        System.err.println("bench: a load generator's event loop did not stop within " + CLOSE_WAIT_SECONDS
+                + " s; leaving it behind. Its threads:");
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().startsWith(THREAD_PREFIX)) {
+                System.err.println("  " + thread.getName() + " (" + thread.getState() + ")");
+                for (StackTraceElement frame : stack) {
+                    System.err.println("      at " + frame);
+                }
+            }
+        });
     }
 }

@@ -2,8 +2,6 @@ package dev.llmproxy.bench.run;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,51 +13,72 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A server the bench starts in its own process (the demo upstream, the proxy, nginx): its output goes to a log file
- * in the results directory, and {@link #awaitLine} waits for the line that says where it listens. {@link #close}
- * stops it (SIGTERM, then SIGKILL after a grace period); a JVM shutdown hook does the same if the bench dies.
+ * A server the bench starts in its own process (the demo upstream, the proxy, nginx): its output goes straight to a
+ * log file in the results directory (not through a pipe to the bench, so the server neither blocks nor loses its log
+ * if the bench dies), and {@link #awaitLine} waits for the line that says where it listens. {@link #close} stops it
+ * (SIGTERM, then SIGKILL after a grace period); a JVM shutdown hook does the same if the bench dies.
  *
- * <p>Threading: one reader thread per process copies its output; the rest is called from the bench's main thread.
+ * <p>Threading: one watcher thread per process reads the log until the ready line appears or the process exits; the
+ * rest is called from the bench's main thread.
  */
 final class ChildProcess implements AutoCloseable {
+    private static final long WATCH_PAUSE_MS = 20;
+
     private final String name;
     private final Process process;
     private final CompletableFuture<Matcher> match = new CompletableFuture<>();
     private final Thread hook;
 
-    private ChildProcess(String name, Process process, Path log, Pattern ready) throws IOException {
+    private ChildProcess(String name, Process process, Path log, Pattern ready) {
         this.name = name;
         this.process = process;
-        PrintWriter out = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true);
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    out.println(line);
-                    if (ready != null && !match.isDone()) {
-                        Matcher m = ready.matcher(line);
-                        if (m.find()) {
-                            match.complete(m);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // the process went away; its exit is noticed by awaitLine or close
-            } finally {
-                out.close();
-                match.completeExceptionally(new IOException(name + " exited before it was ready (see " + log + ")"));
-            }
-        }, "bench-child-" + name);
-        reader.setDaemon(true);
-        reader.start();
+        if (ready != null) {
+            Thread watcher = new Thread(() -> watch(log, ready), "bench-child-" + name);
+            watcher.setDaemon(true);
+            watcher.start();
+        }
         hook = new Thread(this::kill, "bench-stop-" + name);
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
+    /** Reads {@code log} as it grows until a line matches {@code ready}; fails the match when the process exits first. */
+    private void watch(Path log, Pattern ready) {
+        try (BufferedReader in = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+            StringBuilder partial = new StringBuilder();
+            while (true) {
+                boolean exited = !process.isAlive();
+                int c;
+                while ((c = in.read()) >= 0) {
+                    if (c != '\n') {
+                        partial.append((char) c);
+                        continue;
+                    }
+                    Matcher m = ready.matcher(partial);
+                    if (m.find()) {
+                        match.complete(m);
+                        return;
+                    }
+                    partial.setLength(0);
+                }
+                if (exited) {
+                    break;
+                }
+                Thread.sleep(WATCH_PAUSE_MS);
+            }
+        } catch (IOException e) {
+            match.completeExceptionally(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        match.completeExceptionally(new IOException(name + " exited before it was ready (see " + log + ")"));
+    }
+
     static ChildProcess start(String name, List<String> command, Map<String, String> env, Path log, Pattern ready)
             throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        Files.deleteIfExists(log);
+        Files.createFile(log);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
         Process process = builder.start();
         String pids = System.getProperty("llm.bench.pids");

@@ -8,6 +8,8 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -105,6 +107,10 @@ public final class ProxyMetrics implements RequestObserver {
     private final LatencyRecorder httpDurationRecorder;
     private final LatencyRecorder queueWaitRecorder;
 
+    /** Children by model and by route, so a request resolves each label once (see {@link ModelSeries}). */
+    private final ConcurrentMap<String, ModelSeries> models = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, RouteSeries> routes = new ConcurrentHashMap<>();
+
     /** Metrics on {@link System#nanoTime()} with {@value LatencyRecorder#DEFAULT_WINDOW_MINUTES}-minute quantiles. */
     public ProxyMetrics(LiveGauges gauges) {
         this(gauges, System::nanoTime);
@@ -181,14 +187,15 @@ public final class ProxyMetrics implements RequestObserver {
     @Override
     public void onRequest(RequestSample s) {
         String route = s.route() == null ? OTHER : s.route();
-        String model = s.model() == null ? NO_MODEL : s.model();
+        ModelSeries model = modelSeries(s.model() == null ? NO_MODEL : s.model());
+        RouteSeries routeSeries = routeSeries(route);
 
         requests.labels(methodLabel(s.method()), route, statusLabel(s.status())).inc();
         if (s.status() >= 500) {
             errors.inc();
         }
         if (s.upstream429Kind() != null) {
-            model429.labels(model).inc();
+            model.rateLimited().inc();
             upstream429.labels(upstream429KindLabel(s.upstream429Kind())).inc();
         } else if (s.status() == 429) {
             rateLimitExceeded.inc();
@@ -198,7 +205,7 @@ public final class ProxyMetrics implements RequestObserver {
             httpDuration.observe(s.durationNanos() / NANOS_PER_SECOND);
             httpDurationRecorder.record(s.durationNanos());
             if (s.model() != null) {
-                modelDurationQuantiles.labels(model).record(s.durationNanos());
+                model.durationRecorder().record(s.durationNanos());
             }
         }
         if (s.queueWaitNanos() >= 0) {
@@ -206,33 +213,63 @@ public final class ProxyMetrics implements RequestObserver {
             queueWaitRecorder.record(s.queueWaitNanos());
         }
         if (s.ttftNanos() >= 0) {
-            ttft.labels(model).observe(s.ttftNanos() / NANOS_PER_SECOND);
-            ttftQuantiles.labels(model).record(s.ttftNanos());
+            model.ttft().observe(s.ttftNanos() / NANOS_PER_SECOND);
+            model.ttftRecorder().record(s.ttftNanos());
         }
         if (s.upstreamFirstByteNanos() >= 0) {
-            upstreamFirstByte.labels(route).observe(s.upstreamFirstByteNanos() / NANOS_PER_SECOND);
+            routeSeries.upstreamFirstByte().observe(s.upstreamFirstByteNanos() / NANOS_PER_SECOND);
         }
         if (s.upstreamNanos() >= 0) {
-            upstreamDuration.labels(model).observe(s.upstreamNanos() / NANOS_PER_SECOND);
-            upstreamQuantiles.labels(model).record(s.upstreamNanos());
+            model.upstreamDuration().observe(s.upstreamNanos() / NANOS_PER_SECOND);
+            model.upstreamRecorder().record(s.upstreamNanos());
         }
 
-        String source = s.tokensEstimated() ? "estimate" : "usage";
         if (s.promptTokens() >= 0) {
             promptTokens.inc(s.promptTokens());
-            tokens.labels(model, "prompt", source).inc(s.promptTokens());
+            model.promptTokens(s.tokensEstimated()).inc(s.promptTokens());
         }
         if (s.completionTokens() >= 0) {
             completionTokens.inc(s.completionTokens());
-            tokens.labels(model, "completion", source).inc(s.completionTokens());
+            model.completionTokens(s.tokensEstimated()).inc(s.completionTokens());
         }
 
         if (s.abortedAt() != null) {
             upstreamCancelled.labels(s.abortedAt().label()).inc();
         }
         if (s.bytesOut() > 0) {
-            responseBytes.labels(route).inc(s.bytesOut());
+            routeSeries.responseBytes().inc(s.bytesOut());
         }
+    }
+
+    /**
+     * The model's children, kept for the next request; beyond {@link LatencyFamily#MAX_CHILDREN} models (labels are
+     * label-safe, so only a misconfigured catalog gets there) resolved again each time, as before they were kept.
+     */
+    private ModelSeries modelSeries(String model) {
+        ModelSeries series = models.get(model);
+        if (series != null) {
+            return series;
+        }
+        series = new ModelSeries(model, tokens, model429, ttft, upstreamDuration, modelDurationQuantiles,
+                ttftQuantiles, upstreamQuantiles);
+        if (models.size() >= LatencyFamily.MAX_CHILDREN) {
+            return series;
+        }
+        ModelSeries raced = models.putIfAbsent(model, series);
+        return raced != null ? raced : series;
+    }
+
+    private RouteSeries routeSeries(String route) {
+        RouteSeries series = routes.get(route);
+        if (series != null) {
+            return series;
+        }
+        series = new RouteSeries(route, responseBytes, upstreamFirstByte);
+        if (routes.size() >= LatencyFamily.MAX_CHILDREN) {
+            return series;
+        }
+        RouteSeries raced = routes.putIfAbsent(route, series);
+        return raced != null ? raced : series;
     }
 
     /** One gap between consecutive upstream body chunks of a response; called per chunk on the event loop. */

@@ -89,6 +89,30 @@ class ProxyMetricsTest {
     }
 
     @Test
+    void keepsEachModelsAndRoutesSeriesApartOverManyRequests() {
+        ScrapedSamples before = scrape();
+
+        for (int i = 0; i < 3; i++) {
+            metrics.onRequest(request().model(GPT4O).tokens(10, 1, true).ttft(ms(100)).bytes(5).build());
+            metrics.onRequest(request().model(MINI).tokens(20, 2, false).upstream(ms(700)).build());
+            metrics.onRequest(request().model(GPT4O).route("/v1/embeddings").tokens(30, 3, false).bytes(7).build());
+        }
+
+        ScrapedSamples after = scrape();
+        assertDelta(before, after, 30, "tokens_total", "model", GPT4O, "kind", "prompt", "source", "estimate");
+        assertDelta(before, after, 90, "tokens_total", "model", GPT4O, "kind", "prompt", "source", "usage");
+        assertDelta(before, after, 9, "tokens_total", "model", GPT4O, "kind", "completion", "source", "usage");
+        assertDelta(before, after, 60, "tokens_total", "model", MINI, "kind", "prompt", "source", "usage");
+        assertThat(after.has("tokens_total", "model", MINI, "kind", "prompt", "source", "estimate")).isFalse();
+        assertDelta(before, after, 3, "time_to_first_token_seconds_count", "model", GPT4O);
+        assertThat(after.has("time_to_first_token_seconds_count", "model", MINI)).isFalse();
+        assertDelta(before, after, 3, "upstream_duration_seconds_count", "model", MINI);
+        assertDelta(before, after, 15, "response_bytes_total", "route", CHAT);
+        assertDelta(before, after, 21, "response_bytes_total", "route", "/v1/embeddings");
+        assertThat(after.get("model_request_duration_quantile_seconds_count", "model", GPT4O)).isEqualTo(6);
+    }
+
+    @Test
     void countsEachLocal429OnceAndNeverAsAnUpstream429() {
         ScrapedSamples before = scrape();
 

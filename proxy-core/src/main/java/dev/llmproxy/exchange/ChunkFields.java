@@ -13,11 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The fields {@link StreamMeter} needs from one chat-completions stream chunk, read token by token from the event's
- * bytes — no string of the whole event, no tree — and everything else skipped: whether it carries an {@code error},
- * its {@code usage} (the one small subtree that becomes a tree), how many {@code choices} it has and the text they
- * generated ({@code delta.content}, {@code reasoning_content}, {@code refusal}, tool-call names and arguments, a
- * legacy {@code text}). A textual top-level {@code type} marks a Responses API event, which the meter reads whole.
+ * The fields {@link StreamMeter} needs from one stream event, read token by token from the event's bytes — no string
+ * of the whole event, no tree — and everything else skipped: whether it carries an {@code error}, its {@code usage}
+ * (the one small subtree that becomes a tree), how many {@code choices} it has and the text they generated
+ * ({@code delta.content}, {@code reasoning_content}, {@code refusal}, tool-call names and arguments, a legacy
+ * {@code text}). A textual top-level {@code type} marks a Responses API event: then its textual {@code delta} and
+ * the {@code usage} inside its {@code response} are read too.
  *
  * <p>Threading: one instance per meter, reused for each event, confined to the exchange's event loop.
  */
@@ -35,7 +36,12 @@ final class ChunkFields {
     boolean error;
     /** The {@code usage} value, or null when absent or JSON null. */
     JsonNode usage;
-    boolean responsesEvent;
+    /** A Responses API event's {@code type}, or null for a chat chunk. */
+    String type;
+    /** A Responses API event's textual {@code delta}, or null. */
+    String delta;
+    /** The {@code usage} inside a Responses API event's {@code response} object, or null. */
+    JsonNode responseUsage;
     int choices;
     /** A choice generated something: non-empty text or a tool call. */
     boolean generated;
@@ -48,7 +54,9 @@ final class ChunkFields {
     boolean read(byte[] bytes, int offset, int length) {
         error = false;
         usage = null;
-        responsesEvent = false;
+        type = null;
+        delta = null;
+        responseUsage = null;
         choices = NO_CHOICES;
         generated = false;
         texts.clear();
@@ -65,10 +73,9 @@ final class ChunkFields {
                         p.skipChildren();
                     }
                     case "usage" -> usage = value == JsonToken.VALUE_NULL ? null : SUBTREE.readTree(p);
-                    case "type" -> {
-                        responsesEvent |= value == JsonToken.VALUE_STRING;
-                        p.skipChildren();
-                    }
+                    case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "delta" -> delta = value == JsonToken.VALUE_STRING ? p.getText() : skip(p);
+                    case "response" -> readResponse(p, value);
                     case "choices" -> readChoices(p, value);
                     default -> p.skipChildren();
                 }
@@ -76,6 +83,27 @@ final class ChunkFields {
             return p.nextToken() == null; // anything after the object: not one JSON value, as a tree read says
         } catch (IOException e) {
             return false; // not JSON: nothing to read, and the bytes pass as they are
+        }
+    }
+
+    private static String skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return null;
+    }
+
+    private void readResponse(JsonParser p, JsonToken value) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("usage") && v != JsonToken.VALUE_NULL) {
+                responseUsage = SUBTREE.readTree(p);
+            } else {
+                p.skipChildren();
+            }
         }
     }
 

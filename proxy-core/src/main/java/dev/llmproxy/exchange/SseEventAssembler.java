@@ -202,35 +202,17 @@ public final class SseEventAssembler {
      * Null when the event has no data line. Reads without moving the buffer's indexes.
      */
     public static String data(ByteBuf event) {
-        final int end = event.writerIndex();
-        String first = null;
+        long line = nextDataLine(event, event.readerIndex());
+        if (line == NO_DATA) {
+            return null;
+        }
+        String first = value(event, line);
         StringBuilder joined = null;
-        int i = event.readerIndex();
-        while (i < end) {
-            int eol = event.forEachByte(i, end - i, ByteProcessor.FIND_CRLF);
-            int lineEnd = eol < 0 ? end : eol;
-            if (isDataLine(event, i, lineEnd)) {
-                int valueStart = Math.min(i + 5, lineEnd); // after "data:"
-                if (valueStart < lineEnd && event.getByte(valueStart) == ' ') {
-                    valueStart++;
-                }
-                String value = event.toString(valueStart, lineEnd - valueStart, StandardCharsets.UTF_8);
-                if (first == null) {
-                    first = value;
-                } else {
-                    if (joined == null) {
-                        joined = new StringBuilder(first);
-                    }
-                    joined.append('\n').append(value);
-                }
+        while ((line = nextDataLine(event, (int) line)) != NO_DATA) {
+            if (joined == null) {
+                joined = new StringBuilder(first);
             }
-            if (eol < 0) {
-                break;
-            }
-            i = eol + 1;
-            if (event.getByte(eol) == CR && i < end && event.getByte(i) == LF) {
-                i++;
-            }
+            joined.append('\n').append(value(event, line));
         }
         return joined != null ? joined.toString() : first;
     }
@@ -246,21 +228,29 @@ public final class SseEventAssembler {
      * otherwise. Reads without moving the buffer's indexes.
      */
     public static long dataLine(ByteBuf event) {
+        long first = nextDataLine(event, event.readerIndex());
+        if (first == NO_DATA) {
+            return NO_DATA;
+        }
+        return nextDataLine(event, (int) first) == NO_DATA ? first : SEVERAL_DATA_LINES;
+    }
+
+    /**
+     * The first data line from index {@code from} (a line's start, or the line ending of the previous one) to the
+     * event's end: its value as {@code start << 32 | end}, or {@link #NO_DATA}.
+     */
+    private static long nextDataLine(ByteBuf event, int from) {
         final int end = event.writerIndex();
-        long found = NO_DATA;
-        int i = event.readerIndex();
+        int i = from;
         while (i < end) {
             int eol = event.forEachByte(i, end - i, ByteProcessor.FIND_CRLF);
             int lineEnd = eol < 0 ? end : eol;
             if (isDataLine(event, i, lineEnd)) {
-                if (found != NO_DATA) {
-                    return SEVERAL_DATA_LINES;
-                }
-                int valueStart = Math.min(i + 5, lineEnd);
+                int valueStart = Math.min(i + 5, lineEnd); // after "data:"
                 if (valueStart < lineEnd && event.getByte(valueStart) == ' ') {
                     valueStart++;
                 }
-                found = ((long) valueStart << 32) | lineEnd;
+                return ((long) valueStart << 32) | lineEnd;
             }
             if (eol < 0) {
                 break;
@@ -270,7 +260,12 @@ public final class SseEventAssembler {
                 i++;
             }
         }
-        return found;
+        return NO_DATA;
+    }
+
+    private static String value(ByteBuf event, long line) {
+        int start = (int) (line >>> 32);
+        return event.toString(start, (int) line - start, StandardCharsets.UTF_8);
     }
 
     /** {@code data} alone or {@code data:…}; not {@code database:} or {@code :data} (a comment). */

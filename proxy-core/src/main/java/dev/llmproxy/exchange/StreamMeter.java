@@ -1,8 +1,6 @@
 package dev.llmproxy.exchange;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.TokenCounter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -240,8 +238,8 @@ public final class StreamMeter implements AutoCloseable {
     // ---------------------------------------------------------------- accounting
 
     /**
-     * Reads one event; returns whether it is a usage-only event. An event with one data line (every chat chunk) is
-     * read from its bytes by {@link ChunkFields}; a Responses API event, or data split over several lines, as a tree.
+     * Reads one event; returns whether it is a usage-only event. Its data is read from its bytes by
+     * {@link ChunkFields}: in place when it is one line (every chat chunk), else joined first.
      */
     private boolean account(ByteBuf event) {
         long line = SseEventAssembler.dataLine(event);
@@ -249,7 +247,13 @@ public final class StreamMeter implements AutoCloseable {
             return false;
         }
         if (line == SseEventAssembler.SEVERAL_DATA_LINES) {
-            return accountTree(SseEventAssembler.data(event));
+            String data = SseEventAssembler.data(event);
+            if (SseEventAssembler.isDone(data)) {
+                doneSeen = true;
+                return false;
+            }
+            byte[] joined = data.getBytes(StandardCharsets.UTF_8);
+            return fields.read(joined, 0, joined.length) && accountFields();
         }
         int start = (int) (line >>> 32);
         int length = (int) line - start;
@@ -274,12 +278,11 @@ public final class StreamMeter implements AutoCloseable {
         if (scratch.length > SCRATCH_KEPT) {
             scratch = new byte[512]; // a rare large event: its copy is not kept for the rest of the stream
         }
-        if (!json) {
-            return false;
-        }
-        if (fields.responsesEvent) {
-            return accountTree(new String(bytes, offset, length, StandardCharsets.UTF_8));
-        }
+        return json && accountFields();
+    }
+
+    /** What the event just read means for the stream; whether it is a usage-only event. */
+    private boolean accountFields() {
         if (fields.error) {
             errorSeen = true;
             return false;
@@ -287,6 +290,10 @@ public final class StreamMeter implements AutoCloseable {
         Usage reported = Usage.fromUpstream(fields.usage);
         if (reported != null) {
             upstreamUsage = reported;
+        }
+        if (fields.type != null) {
+            readResponsesEvent(fields.type); // a Responses API stream, passed through natively
+            return false;
         }
         if (fields.choices > 0) {
             for (int i = 0; i < fields.texts.size(); i++) {
@@ -313,97 +320,25 @@ public final class StreamMeter implements AutoCloseable {
         return true;
     }
 
-    /** The same reading from a tree: Responses API events and data split over several lines. */
-    private boolean accountTree(String data) {
-        if (data == null) {
-            return false;
-        }
-        if (SseEventAssembler.isDone(data)) {
-            doneSeen = true;
-            return false;
-        }
-        JsonNode chunk;
-        try {
-            chunk = Json.MAPPER.readTree(data);
-        } catch (JsonProcessingException e) {
-            return false; // not JSON: nothing to read, and the bytes pass as they are
-        }
-        if (chunk == null || !chunk.isObject()) {
-            return false;
-        }
-        JsonNode error = chunk.get("error");
-        if (error != null && !error.isNull()) {
-            errorSeen = true;
-            return false;
-        }
-        JsonNode usage = chunk.get("usage");
-        Usage reported = Usage.fromUpstream(usage);
-        if (reported != null) {
-            upstreamUsage = reported;
-        }
-        JsonNode type = chunk.get("type");
-        if (type != null && type.isTextual()) {
-            readResponsesEvent(type.textValue(), chunk); // a Responses API stream, passed through natively
-            return false;
-        }
-        JsonNode choices = chunk.get("choices");
-        if (choices != null && choices.isArray() && !choices.isEmpty()) {
-            readChoices(choices);
-            return false;
-        }
-        boolean choicesAbsent = choices == null || choices.isNull() || choices.isArray();
-        return choicesAbsent && usage != null && !usage.isNull();
-    }
-
     /** Usage from {@code response.completed} (or failed/incomplete), generated text from the output deltas. */
-    private void readResponsesEvent(String type, JsonNode event) {
+    private void readResponsesEvent(String type) {
         if (type.endsWith(".delta") && (type.equals("response.output_text.delta")
                 || type.equals("response.function_call_arguments.delta") || type.equals("response.refusal.delta")
                 || type.equals("response.reasoning_text.delta"))) {
-            if (capture(event.get("delta")) && firstTokenNanos < 0) {
-                firstTokenNanos = nanoTime.getAsLong();
+            if (fields.delta != null && !fields.delta.isEmpty()) {
+                generated.append(fields.delta);
+                if (firstTokenNanos < 0) {
+                    firstTokenNanos = nanoTime.getAsLong();
+                }
             }
             return;
         }
         if (type.equals("response.completed") || type.equals("response.incomplete") || type.equals("response.failed")) {
-            Usage reported = Usage.fromUpstream(event.path("response").get("usage"));
+            Usage reported = Usage.fromUpstream(fields.responseUsage);
             if (reported != null) {
                 upstreamUsage = reported;
             }
         }
-    }
-
-    private void readChoices(JsonNode choices) {
-        boolean generatedAny = false;
-        for (JsonNode choice : choices) {
-            JsonNode delta = choice.get("delta");
-            if (delta != null && delta.isObject()) {
-                generatedAny |= capture(delta.get("content"));
-                generatedAny |= capture(delta.get("reasoning_content"));
-                generatedAny |= capture(delta.get("refusal"));
-                JsonNode toolCalls = delta.get("tool_calls");
-                if (toolCalls != null && toolCalls.isArray() && !toolCalls.isEmpty()) {
-                    generatedAny = true;
-                    for (JsonNode call : toolCalls) {
-                        JsonNode function = call.path("function");
-                        capture(function.get("name"));
-                        capture(function.get("arguments"));
-                    }
-                }
-            }
-            generatedAny |= capture(choice.get("text")); // a legacy completions chunk
-        }
-        if (generatedAny && firstTokenNanos < 0) {
-            firstTokenNanos = nanoTime.getAsLong();
-        }
-    }
-
-    private boolean capture(JsonNode text) {
-        if (text == null || !text.isTextual() || text.textValue().isEmpty()) {
-            return false;
-        }
-        generated.append(text.textValue());
-        return true;
     }
 
     // ---------------------------------------------------------------- forwarding (stripping only)

@@ -33,7 +33,7 @@ class ChunkFieldsTest {
                 + "\"function\":{\"name\":\"get\",\"arguments\":\"{\\\"a\\\":1}\"}}]}}]}")).isTrue();
         assertThat(fields.generated).isTrue();
         assertThat(fields.texts).containsExactly("get", "{\"a\":1}");
-        assertThat(fields.responsesEvent).as("a nested type is not the event's").isFalse();
+        assertThat(fields.type).as("a nested type is not the event's").isNull();
     }
 
     @Test
@@ -59,7 +59,7 @@ class ChunkFieldsTest {
     void anErrorIsSeenAndItsOwnFieldsAreNotTakenForTheEvents() {
         assertThat(read("{\"error\":{\"message\":\"boom\",\"type\":\"server_error\",\"usage\":1}}")).isTrue();
         assertThat(fields.error).isTrue();
-        assertThat(fields.responsesEvent).isFalse();
+        assertThat(fields.type).isNull();
         assertThat(fields.usage).isNull();
         assertThat(read("{\"error\":null,\"choices\":[]}")).isTrue();
         assertThat(fields.error).isFalse();
@@ -68,9 +68,24 @@ class ChunkFieldsTest {
     @Test
     void aTextualTypeMarksAResponsesEvent() {
         assertThat(read("{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}")).isTrue();
-        assertThat(fields.responsesEvent).isTrue();
+        assertThat(fields.type).isEqualTo("response.output_text.delta");
+        assertThat(fields.delta).isEqualTo("x");
         assertThat(read("{\"type\":3,\"choices\":[]}")).isTrue();
-        assertThat(fields.responsesEvent).isFalse();
+        assertThat(fields.type).isNull();
+        assertThat(fields.delta).as("reset for each event").isNull();
+    }
+
+    @Test
+    void aResponsesEventsUsageIsReadFromItsResponseAndNothingElseOfIt() {
+        assertThat(read("{\"type\":\"response.completed\",\"response\":{\"id\":\"r1\",\"output\":[{\"usage\":1}],"
+                + "\"usage\":{\"input_tokens\":5,\"output_tokens\":2}},\"sequence_number\":3}")).isTrue();
+        assertThat(fields.responseUsage.path("input_tokens").asInt()).isEqualTo(5);
+        assertThat(fields.usage).as("no top-level usage").isNull();
+        assertThat(read("{\"type\":\"response.created\",\"response\":{\"usage\":null}}")).isTrue();
+        assertThat(fields.responseUsage).isNull();
+        assertThat(read("{\"type\":\"response.created\",\"response\":\"odd\",\"delta\":{\"a\":1}}")).isTrue();
+        assertThat(fields.responseUsage).isNull();
+        assertThat(fields.delta).as("a delta that is not text").isNull();
     }
 
     @Test
@@ -89,7 +104,7 @@ class ChunkFieldsTest {
         assertThat(read("{}")).isTrue();
         assertThat(fields.error).isFalse();
         assertThat(fields.usage).isNull();
-        assertThat(fields.responsesEvent).isFalse();
+        assertThat(fields.type).isNull();
         assertThat(fields.choices).isEqualTo(ChunkFields.NO_CHOICES);
         assertThat(fields.texts).isEmpty();
         assertThat(fields.generated).isFalse();

@@ -121,6 +121,22 @@ class StreamMeterTest {
     }
 
     @Test
+    void anEventWhoseDataSpansSeveralLinesIsReadJoined() {
+        String stream = "data: {\"choices\":[{\"index\":0,\n"
+                + "data: \"delta\":{\"content\":\"Hi\"}}]}\n\n"
+                + "data: {\"choices\":[],\n"
+                + "data: \"usage\":{\"prompt_tokens\":4,\"completion_tokens\":1,\"total_tokens\":5}}\n\n"
+                + "data: [DONE]\n\n";
+        long[] clock = {5};
+        StreamMeter meter = new StreamMeter(false, () -> clock[0]++, 10_000);
+        assertThat(string(meter.onChunk(chunk(utf8(stream)), alloc))).isEqualTo(stream);
+        assertThat(meter.usage(counter, MODEL, MESSAGES)).isEqualTo(new Usage(4, 1, false));
+        assertThat(meter.firstTokenNanos()).as("the content in the first event").isEqualTo(5);
+        assertThat(meter.doneSeen()).isTrue();
+        meter.close();
+    }
+
+    @Test
     void aChunkOfWholeEventsWithNothingToDropIsForwardedItself() {
         StreamMeter meter = new StreamMeter(true, () -> 0, 10_000);
         ByteBuf whole = chunk(utf8(ROLE + CONTENT_1));

@@ -116,6 +116,29 @@ public final class SharedLeases {
         return new RenewCall(health, executor, k, a.toArray(String[]::new), groups).send(connector);
     }
 
+    /** A lease of {@code scope} not yet in Redis: {@link RequestChecks#lease} sends it with a request's checks. */
+    SharedLease newLease(String scope) {
+        return new SharedLease(this, scope, idPrefix + sequence.incrementAndGet());
+    }
+
+    /** Redis granted {@code lease}: the heartbeat renews it from now on. */
+    void granted(SharedLease lease) {
+        held.add(lease);
+    }
+
+    /** {@code lease} is released through a {@link RequestCharges}: no longer renewed. */
+    void forget(SharedLease lease) {
+        held.remove(lease);
+    }
+
+    String key(SharedLease lease) {
+        return keys.leases(lease.scope());
+    }
+
+    long ttlMicros() {
+        return ttlMicros;
+    }
+
     Future<Boolean> released(SharedLease lease) {
         held.remove(lease);
         return new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).send(connector);

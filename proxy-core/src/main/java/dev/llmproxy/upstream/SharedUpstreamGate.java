@@ -63,8 +63,16 @@ public final class SharedUpstreamGate {
      * @param honourRetryAfter whether a 429's retry-after pause holds this request (see {@link UpstreamGate})
      */
     public Future<GateEntry> enter(EventExecutor loop, long estimate, boolean honourRetryAfter) {
+        return entry(loop, estimate, honourRetryAfter).start();
+    }
+
+    /**
+     * An entry not yet sent, for a caller that adds its checks to its own ({@link GateEntry#addTo}): the client's
+     * pass folds the first hop's gate into its one admission script.
+     */
+    public GateEntry entry(EventExecutor loop, long estimate, boolean honourRetryAfter) {
         long cost = tpm == null ? 0 : Math.min(estimate, limits.tpm());
-        return new GateEntry(this, loop, cost, honourRetryAfter).start();
+        return new GateEntry(this, loop, cost, honourRetryAfter);
     }
 
     /**

@@ -246,7 +246,7 @@ public final class SharedClientPass implements GenericFutureListener<Future<Chec
 
     /** A request's one settling call, to which the gate's entry adds its part before {@link #settle} sends it. */
     public RequestCharges charges() {
-        return admission.charges();
+        return admission.charges(loop);
     }
 
     /**
@@ -279,7 +279,7 @@ public final class SharedClientPass implements GenericFutureListener<Future<Chec
 
     /** The request went away before it used its admission: everything it took goes back. Idempotent. */
     public void abandon() {
-        RequestCharges charges = admission.charges();
+        RequestCharges charges = admission.charges(loop);
         if (gateEntry != null) {
             gateEntry.abandon(charges);
             gateEntry = null;

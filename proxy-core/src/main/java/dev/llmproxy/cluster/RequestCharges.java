@@ -1,5 +1,7 @@
 package dev.llmproxy.cluster;
 
+import io.netty.util.concurrent.EventExecutor;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,14 +17,16 @@ public final class RequestCharges {
 
     private final RedisKeys keys;
     private final UsagePeriod period;
+    private final EventExecutor loop;
     final List<String> keyList = new ArrayList<>(6);
     final List<String> argList = new ArrayList<>(16);
     /** Counter additions, kept for Redis's return if the call goes unanswered: name, amount. */
     final List<Object> additions = new ArrayList<>(2);
 
-    RequestCharges(RedisKeys keys, UsagePeriod period) {
+    RequestCharges(RedisKeys keys, UsagePeriod period, EventExecutor loop) {
         this.keys = keys;
         this.period = period;
+        this.loop = loop;
     }
 
     /** Releases {@code lease} (once; a lease already released is skipped). */
@@ -71,5 +75,10 @@ public final class RequestCharges {
 
     UsagePeriod period() {
         return period;
+    }
+
+    /** The request's event loop: the call goes on its connection, after the request's admission script. */
+    EventExecutor loop() {
+        return loop;
     }
 }

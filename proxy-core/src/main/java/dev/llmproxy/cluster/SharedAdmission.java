@@ -2,7 +2,6 @@ package dev.llmproxy.cluster;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 
 import java.time.Clock;
 import java.util.List;
@@ -41,9 +40,9 @@ public final class SharedAdmission {
         return new RequestChecks(keys, leases, UsagePeriod.of(wallClock.instant()));
     }
 
-    /** An empty set of charges for one request. */
-    public RequestCharges charges() {
-        return new RequestCharges(keys, UsagePeriod.of(wallClock.instant()));
+    /** An empty set of charges for one request on {@code loop} (its call goes on that loop's connection). */
+    public RequestCharges charges(EventExecutor loop) {
+        return new RequestCharges(keys, UsagePeriod.of(wallClock.instant()), loop);
     }
 
     /**
@@ -90,10 +89,12 @@ public final class SharedAdmission {
     }
 
     private final class CheckCall extends ScriptCall<CheckResults> {
+        private final EventExecutor executor;
         private final RequestChecks checks;
 
         CheckCall(EventExecutor executor, String[] keys, String[] args, RequestChecks checks) {
             super(health, executor, LuaScript.REQUEST_ADMIT, keys, args);
+            this.executor = executor;
             this.checks = checks;
         }
 
@@ -127,7 +128,7 @@ public final class SharedAdmission {
             // A timed-out check may still have taken its leases in Redis: a removal sent after it on the same
             // connection runs after it, so the slots are not kept from others for a whole time to live
             if (sent()) {
-                RequestCharges undo = charges();
+                RequestCharges undo = charges(executor);
                 for (int i = 0; i < checks.size(); i++) {
                     undo.release(checks.leaseOf(i));
                 }
@@ -143,7 +144,7 @@ public final class SharedAdmission {
         private final RequestCharges charges;
 
         SettleCall(RequestCharges charges) {
-            super(health, ImmediateEventExecutor.INSTANCE, LuaScript.REQUEST_SETTLE,
+            super(health, charges.loop(), LuaScript.REQUEST_SETTLE,
                     charges.keyList.toArray(new String[0]), settleArgs(charges));
             this.charges = charges;
         }

@@ -141,15 +141,18 @@ public final class SharedLeases {
 
     Future<Boolean> released(SharedLease lease) {
         held.remove(lease);
-        return new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).send(connector);
+        return new ReleaseCall(health, ImmediateEventExecutor.INSTANCE, keys.leases(lease.scope()), lease.id())
+                .send(connector);
     }
 
     private final class AcquireCall extends ScriptCall<LeaseGrant> {
         private final SharedLease lease;
+        private final EventExecutor executor;
 
         AcquireCall(RedisHealth health, EventExecutor executor, String[] keys, String[] args, SharedLease lease) {
             super(health, executor, LuaScript.LEASE_ACQUIRE, keys, args);
             this.lease = lease;
+            this.executor = executor;
         }
 
         @Override
@@ -169,7 +172,7 @@ public final class SharedLeases {
             // runs after it, so the slot is not kept from others for a whole time to live (if the connection is
             // gone, so is the removal, and the lease, never renewed, expires)
             if (sent()) {
-                new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).sendEvenIfDown(connector);
+                new ReleaseCall(health, executor, keys.leases(lease.scope()), lease.id()).sendEvenIfDown(connector);
             }
             return LeaseGrant.UNAVAILABLE;
         }
@@ -211,8 +214,8 @@ public final class SharedLeases {
         private final String key;
         private final String id;
 
-        ReleaseCall(RedisHealth health, String key, String id) {
-            super(health, ImmediateEventExecutor.INSTANCE);
+        ReleaseCall(RedisHealth health, EventExecutor executor, String key, String id) {
+            super(health, executor);
             this.key = key;
             this.id = id;
         }

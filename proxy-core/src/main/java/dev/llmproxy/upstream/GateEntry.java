@@ -170,7 +170,7 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
 
     /** The request that went ended having used {@code usedTokens} (0 when unknown): slot back, tokens settled. */
     public void leave(long usedTokens) {
-        RequestCharges charges = gate.shared().admission().charges();
+        RequestCharges charges = gate.shared().admission().charges(loop);
         leave(usedTokens, charges);
         gate.shared().admission().settle(charges);
     }
@@ -194,7 +194,7 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
 
     /** The request went away before it used its pass: everything goes back. */
     public void abandon() {
-        RequestCharges charges = gate.shared().admission().charges();
+        RequestCharges charges = gate.shared().admission().charges(loop);
         abandon(charges);
         gate.shared().admission().settle(charges);
     }

@@ -12,9 +12,8 @@ import java.util.function.BiConsumer;
 
 /**
  * One call to Redis and the hand-off of its result to the caller's event loop. The result is a promise of the
- * caller's {@link EventExecutor}, and the command goes on the caller's loop's own connection: Lettuce completes it on
- * that same loop, so the promise runs the caller's listeners at once, without waking another thread; nothing ever
- * waits. A call never fails: a timeout, a lost
+ * caller's {@link EventExecutor}: Lettuce completes the command on the Redis connection's loop, the promise then
+ * runs the caller's listeners on the caller's loop, and nothing ever waits. A call never fails: a timeout, a lost
  * connection or an unreadable reply completes it with the subclass's "unavailable" value, and a call made while
  * Redis is down is answered that way at once without being sent.
  *
@@ -24,23 +23,21 @@ import java.util.function.BiConsumer;
 abstract class RedisCall<T> implements BiConsumer<Object, Throwable> {
 
     private final RedisHealth health;
-    private final EventExecutor executor;
     private final Promise<T> promise;
 
     RedisCall(RedisHealth health, EventExecutor executor) {
         this.health = health;
-        this.executor = executor;
         this.promise = executor.newPromise();
     }
 
     /** Sends the command, or answers "unavailable" at once while Redis is down or not yet connected. */
     final Future<T> send(RedisConnector connector) {
-        return send(health.admitsCalls() ? connector.commands(executor) : null);
+        return send(health.admitsCalls() ? connector.commands() : null);
     }
 
     /** Sends the command even while Redis is marked down: the probe that finds out it is back. */
     final Future<T> sendEvenIfDown(RedisConnector connector) {
-        return send(connector.commands(executor));
+        return send(connector.commands());
     }
 
     private Future<T> send(RedisAsyncCommands<String, String> commands) {

@@ -15,39 +15,31 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoEventLoop;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Lettuce connections to Redis: one per event loop of the proxy, each with its channel registered on that loop
- * ({@link PinnedEventLoop}), so a request's command is written and its reply read on the request's own thread — no
- * wakeup of another loop per round trip. Each is multiplexed (every caller on its loop pipelines on it; Redis runs
- * commands one at a time anyway), reconnected by Lettuce when it drops, and retried here until its first connect
- * succeeds, so a proxy can start before its Redis does. A caller off the loops (the heartbeat, start-up) uses the
- * first connection that is up.
+ * The one Lettuce connection to Redis: built on the proxy's event loops, multiplexed (every caller pipelines its
+ * commands on it; Redis runs commands one at a time anyway, so more connections would add sockets, not throughput),
+ * reconnected by Lettuce when it drops, and retried here until the first connect succeeds, so a proxy can start
+ * before its Redis does.
  *
  * <p>Choices, each so that a request never waits long on Redis:
  * <ul>
  *   <li>every command has the configured timeout ({@link TimeoutOptions}), enforced by a timer whose tick is a tenth
  *       of it (Lettuce's default tick of 100 ms would stretch a 200 ms timeout by half);
  *   <li>while disconnected, commands are rejected at once instead of queued until the timeout;
- *   <li>at most {@value #REQUEST_QUEUE} commands per connection wait for replies, so a stalled Redis cannot grow
- *       memory;
+ *   <li>at most {@value #REQUEST_QUEUE} commands wait for replies, so a stalled Redis cannot grow memory;
  *   <li>Lettuce's per-command latency recorder is off: the proxy measures what it needs itself.
  * </ul>
  *
- * <p>Threading: {@link #commands} from any thread; {@link #start()} and {@link #close()} from the thread that owns
+ * <p>Threading: {@link #commands()} from any thread; {@link #start()} and {@link #close()} from the thread that owns
  * the proxy's lifecycle (close blocks while Lettuce shuts down; never call it on an event loop).
  */
 final class RedisConnector implements AutoCloseable {
@@ -61,11 +53,14 @@ final class RedisConnector implements AutoCloseable {
     private final EventLoopGroup group;
     private final RedisHealth health;
     private final HashedWheelTimer timer;
-    private final Link[] links;
-    /** Each loop's connection, found by the caller's executor; never changed after construction. */
-    private final IdentityHashMap<EventExecutor, Link> byLoop = new IdentityHashMap<>();
+    private final ClientResources resources;
+    private final RedisClient client;
     private final CompletableFuture<Void> firstConnect = new CompletableFuture<>();
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile RedisAsyncCommands<String, String> commands;
     private volatile boolean closed;
+    /** Only touched by the chain of connect attempts, one at a time. */
+    private Duration retryDelay = FIRST_RETRY;
 
     RedisConnector(RedisConfig config, RedisTimings timings, EventLoopGroup group, RedisHealth health) {
         if (io.lettuce.core.resource.Transports.socketChannelClass() != Transports.best().socketChannel()) {
@@ -84,7 +79,16 @@ final class RedisConnector implements AutoCloseable {
         long tickMillis = Math.max(1, Math.min(100, timeout.toMillis() / 10));
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("llm-proxy-redis-timer", true), tickMillis,
                 TimeUnit.MILLISECONDS);
-        ClientOptions options = ClientOptions.builder()
+        this.resources = DefaultClientResources.builder()
+                .eventLoopGroupProvider(new BorrowedEventLoops(group))
+                .eventExecutorGroup(group)
+                .timer(timer)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), timings.reconnectMaxDelay(), 2,
+                        TimeUnit.MILLISECONDS))
+                .commandLatencyRecorder(CommandLatencyRecorder.disabled())
+                .build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE)
@@ -94,22 +98,12 @@ final class RedisConnector implements AutoCloseable {
                         .keepAlive(true)
                         .tcpNoDelay(true)
                         .build())
-                .build();
-        List<Link> all = new ArrayList<>();
-        for (EventExecutor executor : group) {
-            EventLoopGroup registerOn = executor instanceof IoEventLoop loop ? new PinnedEventLoop(loop) : group;
-            Link link = new Link(registerOn, options);
-            all.add(link);
-            byLoop.put(executor, link);
-        }
-        this.links = all.toArray(new Link[0]);
+                .build());
     }
 
     /** Starts connecting; returns at once. {@link #firstConnect()} completes when a connection is up. */
     void start() {
-        for (Link link : links) {
-            link.connect();
-        }
+        connect();
     }
 
     /** Completes (never exceptionally) once the first connection is established. */
@@ -117,34 +111,55 @@ final class RedisConnector implements AutoCloseable {
         return firstConnect;
     }
 
-    /**
-     * The async commands of {@code caller}'s own connection when {@code caller} is one of the proxy's loops and its
-     * connection is up; else of the first connection that is up; null until one is.
-     */
-    RedisAsyncCommands<String, String> commands(EventExecutor caller) {
-        Link own = byLoop.get(caller);
-        if (own != null) {
-            RedisAsyncCommands<String, String> c = own.commands;
-            if (c != null) {
-                return c;
-            }
-        }
-        for (Link link : links) {
-            RedisAsyncCommands<String, String> c = link.commands;
-            if (c != null) {
-                return c;
-            }
-        }
-        return null;
+    /** The async commands of the connection, or null until the first connect succeeded. */
+    RedisAsyncCommands<String, String> commands() {
+        return commands;
     }
 
-    /** Closes the connections and the clients; blocks up to a few seconds. */
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, failure) -> {
+            if (failure != null) {
+                health.failed(failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure);
+                scheduleRetry();
+                return;
+            }
+            if (closed) {
+                c.closeAsync();
+                return;
+            }
+            connection = c;
+            commands = c.async();
+            LOG.info("Connected to Redis at {}", describe(uri));
+            health.succeeded();
+            firstConnect.complete(null);
+        });
+    }
+
+    private void scheduleRetry() {
+        if (closed) {
+            return;
+        }
+        Duration delay = retryDelay;
+        Duration doubled = delay.multipliedBy(2);
+        retryDelay = doubled.compareTo(timings.reconnectMaxDelay()) > 0 ? timings.reconnectMaxDelay() : doubled;
+        group.next().schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes the connection and the client; blocks up to a few seconds. */
     @Override
     public void close() {
         closed = true;
-        for (Link link : links) {
-            link.close();
+        StatefulRedisConnection<String, String> c = connection;
+        commands = null;
+        if (c != null) {
+            c.close();
         }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
         timer.stop();
     }
 
@@ -158,78 +173,5 @@ final class RedisConnector implements AutoCloseable {
             return sb.append("master ").append(uri.getSentinelMasterId()).toString();
         }
         return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort() + "/" + uri.getDatabase();
-    }
-
-    /** One loop's connection, its client and the resources that register it on that loop. */
-    private final class Link {
-        private final EventLoopGroup registerOn;
-        private final ClientResources resources;
-        private final RedisClient client;
-        private volatile StatefulRedisConnection<String, String> connection;
-        private volatile RedisAsyncCommands<String, String> commands;
-        /** Only touched by the chain of connect attempts, one at a time. */
-        private Duration retryDelay = FIRST_RETRY;
-
-        Link(EventLoopGroup registerOn, ClientOptions options) {
-            this.registerOn = registerOn;
-            this.resources = DefaultClientResources.builder()
-                    .eventLoopGroupProvider(new BorrowedEventLoops(registerOn))
-                    .eventExecutorGroup(group)
-                    .timer(timer)
-                    .reconnectDelay(Delay.exponential(Duration.ofMillis(50), timings.reconnectMaxDelay(), 2,
-                            TimeUnit.MILLISECONDS))
-                    .commandLatencyRecorder(CommandLatencyRecorder.disabled())
-                    .build();
-            this.client = RedisClient.create(resources);
-            client.setOptions(options);
-        }
-
-        void connect() {
-            if (closed) {
-                return;
-            }
-            client.connectAsync(StringCodec.UTF8, uri).whenComplete((c, failure) -> {
-                if (failure != null) {
-                    health.failed(failure instanceof java.util.concurrent.CompletionException
-                            && failure.getCause() != null ? failure.getCause() : failure);
-                    scheduleRetry();
-                    return;
-                }
-                if (closed) {
-                    c.closeAsync();
-                    return;
-                }
-                connection = c;
-                commands = c.async();
-                if (firstConnect.complete(null)) {
-                    LOG.info("Connected to Redis at {} ({} connections, one per event loop)", describe(uri),
-                            links.length);
-                }
-                health.succeeded();
-            });
-        }
-
-        private void scheduleRetry() {
-            if (closed) {
-                return;
-            }
-            Duration delay = retryDelay;
-            Duration doubled = delay.multipliedBy(2);
-            retryDelay = doubled.compareTo(timings.reconnectMaxDelay()) > 0 ? timings.reconnectMaxDelay() : doubled;
-            group.next().schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        void close() {
-            StatefulRedisConnection<String, String> c = connection;
-            commands = null;
-            if (c != null) {
-                c.close();
-            }
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-            if (registerOn instanceof PinnedEventLoop pinned) {
-                pinned.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@ import dev.llmproxy.admission.AdmittedCall;
 import dev.llmproxy.bridge.ChatDialect;
 import dev.llmproxy.bridge.messages.MessagesRequestBridge;
 import dev.llmproxy.bridge.responses.ResponsesRequestBridge;
+import dev.llmproxy.cluster.RequestCharges;
 import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.exchange.ClientLeg;
 import dev.llmproxy.exchange.ExchangeRecord;
@@ -206,7 +207,7 @@ final class ForwardedRequest implements ClientLeg {
             ClientQuota.Decision decision;
             if (services.clientQuotas().shared() != null) {
                 if (sharedPass == null) {
-                    admitShared(operation, requested, raw, converter); // continues here with its pass
+                    admitShared(operation, requested, raw, converter, resolved); // continues here with its pass
                     return;
                 }
                 decision = sharedPass.decision();
@@ -300,8 +301,14 @@ final class ForwardedRequest implements ClientLeg {
      * within {@code REDIS_TIMEOUT_MS} whatever happens), then continues {@link #forward} with the pass.
      */
     private void admitShared(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw,
-                             ResponseConverter converter) {
-        services.clientQuotas().shared().admit(executor(), client).addListener(f -> {
+                             ResponseConverter converter, List<Hop> resolved) {
+        // the first hop's upstream limits go in the same script: one round trip before the upstream call. The
+        // estimate is taken from the body as the client sent it (the model id is rewritten later; a few bytes)
+        Hop first = resolved.get(0);
+        SharedUpstreamGate firstGate = first.upstream().gate(first.model()).shared();
+        GateEntry firstEntry = firstGate == null ? null : firstGate.entry(executor(),
+                raw.readableBytes() / 4 + maxTokens(requested), resolved.size() > 1);
+        services.clientQuotas().shared().admit(executor(), client, firstEntry).addListener(f -> {
             SharedClientPass pass = (SharedClientPass) f.getNow();
             if (ended) {
                 pass.abandon(); // the client left while Redis answered
@@ -360,6 +367,9 @@ final class ForwardedRequest implements ClientLeg {
         UpstreamGate gate = upstream.gate(prepared.upstreamModel());
         long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
         boolean another = hopPrepared != null && hop + 1 < hops.size();
+        if (gate.shared() != null && gateEntry == null && hop == 0 && sharedPass != null) {
+            gateEntry = sharedPass.takeGateEntry(gate.shared()); // judged with the client's limits, if folded
+        }
         if (gate.shared() != null && gateEntry == null) {
             enterShared(gate.shared(), estimate, another, operation, prepared, upstreamBody, converter);
             return; // continues here with the entry
@@ -458,8 +468,17 @@ final class ForwardedRequest implements ClientLeg {
 
     /** Gives the current hop's gate pass back (the shared gate's entry or the local one), charging what it used. */
     private void leaveGate() {
+        leaveGate(null);
+    }
+
+    /** {@link #leaveGate()}, the shared entry's part added to the request's one settling call when given. */
+    private void leaveGate(RequestCharges charges) {
         if (gateEntry != null) {
-            gateEntry.leave(record.totalTokens());
+            if (charges != null) {
+                gateEntry.leave(record.totalTokens(), charges);
+            } else {
+                gateEntry.leave(record.totalTokens());
+            }
             gateEntry = null;
             gateHeld = null;
         }
@@ -761,19 +780,20 @@ final class ForwardedRequest implements ClientLeg {
             parkedBody.release(); // its continuation will find the request gone
             parkedBody = null;
         }
-        leaveGate();
+        // with REDIS_URL the gate's part and the client's go back in one call
+        RequestCharges charges = sharedPass != null ? sharedPass.charges() : null;
+        leaveGate(charges);
         if (hops != null) {
             hops.get(hop).upstream().counters().ended(record.status());
         }
         if (quota != null) {
-            long used = record.totalTokens();
-            quota.settle(used, System.nanoTime(), System.currentTimeMillis());
-            if (sharedPass != null) {
-                sharedPass.settle(used);
-            }
+            quota.settle(record.totalTokens(), System.nanoTime(), System.currentTimeMillis());
             quota = null;
         }
-        sharedPass = null;
+        if (sharedPass != null) {
+            sharedPass.settle(record.totalTokens(), charges);
+            sharedPass = null;
+        }
         if (itemBody != null) {
             itemBody.release();
             itemBody = null;

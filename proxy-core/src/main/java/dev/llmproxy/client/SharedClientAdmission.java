@@ -4,6 +4,7 @@ import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.config.ClientLimits;
 import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.config.RedisFailureMode;
+import dev.llmproxy.upstream.GateEntry;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 
@@ -12,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Admits a client key's request against its limits as every replica together sees them, through Redis
  * ({@code REDIS_URL}): {@code rpm} and {@code tpm} as shared buckets, {@code rpd} and {@code monthly_tokens} as shared
- * day and month counters, {@code concurrency} as shared leases. The checks go out at once (one round trip, whatever
- * the number of limits) and come back as one {@link SharedClientPass} on the request's event loop. While Redis does
+ * day and month counters, {@code concurrency} as shared leases. The checks go out in one script (one round trip, whatever
+ * the number of limits, with the first hop's upstream limits folded in) and come back as one {@link SharedClientPass} on the request's event loop. While Redis does
  * not answer, {@code REDIS_FAILURE_MODE} decides: {@code local} admits against this replica's share of each limit (the
  * limit divided by the replicas last seen alive), {@code closed} refuses with 503 {@code limits_unavailable}.
  *
@@ -28,9 +29,14 @@ public final class SharedClientAdmission {
         this.shared = shared;
     }
 
-    /** Checks {@code client}'s limits in Redis; the pass arrives on {@code loop} within {@code REDIS_TIMEOUT_MS}. */
-    public Future<SharedClientPass> admit(EventExecutor loop, ClientSpec client) {
-        return new SharedClientPass(this, shared, client, loop).start();
+    /**
+     * Checks {@code client}'s limits in Redis, and {@code firstHop}'s upstream limits in the same script when given;
+     * the pass arrives on {@code loop} within {@code REDIS_TIMEOUT_MS}.
+     *
+     * @param firstHop the first hop's gate entry, not yet sent ({@code SharedUpstreamGate.entry}), or null
+     */
+    public Future<SharedClientPass> admit(EventExecutor loop, ClientSpec client, GateEntry firstHop) {
+        return new SharedClientPass(this, shared, client, loop, firstHop).start();
     }
 
     RedisFailureMode failureMode() {

@@ -27,9 +27,11 @@ final class LuaScript {
     static final LuaScript LEARNED_PUBLISH = load("learned-publish.lua", ScriptOutputType.INTEGER);
     static final LuaScript LEARNED_READ = load("learned-read.lua", ScriptOutputType.MULTI);
     static final LuaScript REPLICA_HEARTBEAT = load("replica-heartbeat.lua", ScriptOutputType.INTEGER);
+    static final LuaScript REQUEST_ADMIT = load("request-admit.lua", ScriptOutputType.MULTI);
+    static final LuaScript REQUEST_SETTLE = load("request-settle.lua", ScriptOutputType.INTEGER);
 
     static final LuaScript[] ALL = {GCRA, LEASE_ACQUIRE, LEASE_RENEW, COUNTER_ADD, PAUSE, LEARNED_PUBLISH,
-            LEARNED_READ, REPLICA_HEARTBEAT};
+            LEARNED_READ, REPLICA_HEARTBEAT, REQUEST_ADMIT, REQUEST_SETTLE};
 
     private final String name;
     private final String source;

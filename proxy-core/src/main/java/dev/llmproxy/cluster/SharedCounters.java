@@ -57,6 +57,11 @@ public final class SharedCounters {
                 .send(connector);
     }
 
+    /** Keeps {@code amount} of {@code name}'s usage in {@code period} for Redis's return (it did not answer). */
+    void keep(String name, UsagePeriod period, long amount) {
+        pending.add(name, period, amount);
+    }
+
     /** Usage made while Redis was unavailable and not yet added to it. */
     public long pendingUsage() {
         return pending.pending();

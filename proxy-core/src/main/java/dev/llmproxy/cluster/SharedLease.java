@@ -45,6 +45,15 @@ public final class SharedLease {
         return ImmediateEventExecutor.INSTANCE.newSucceededFuture(Boolean.FALSE);
     }
 
+    /** Marks the lease released, once: true for the one caller that then removes it from Redis. */
+    boolean claimRelease() {
+        return released.compareAndSet(false, true);
+    }
+
+    SharedLeases owner() {
+        return owner;
+    }
+
     /**
      * True when a renewal found the lease gone (it expired while Redis was unreachable for longer than the time to
      * live). The call it guards may go on; its slot no longer counts against the limit.

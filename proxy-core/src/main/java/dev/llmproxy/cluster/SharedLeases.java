@@ -116,17 +116,43 @@ public final class SharedLeases {
         return new RenewCall(health, executor, k, a.toArray(String[]::new), groups).send(connector);
     }
 
+    /** A lease of {@code scope} not yet in Redis: {@link RequestChecks#lease} sends it with a request's checks. */
+    SharedLease newLease(String scope) {
+        return new SharedLease(this, scope, idPrefix + sequence.incrementAndGet());
+    }
+
+    /** Redis granted {@code lease}: the heartbeat renews it from now on. */
+    void granted(SharedLease lease) {
+        held.add(lease);
+    }
+
+    /** {@code lease} is released through a {@link RequestCharges}: no longer renewed. */
+    void forget(SharedLease lease) {
+        held.remove(lease);
+    }
+
+    String key(SharedLease lease) {
+        return keys.leases(lease.scope());
+    }
+
+    long ttlMicros() {
+        return ttlMicros;
+    }
+
     Future<Boolean> released(SharedLease lease) {
         held.remove(lease);
-        return new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).send(connector);
+        return new ReleaseCall(health, ImmediateEventExecutor.INSTANCE, keys.leases(lease.scope()), lease.id())
+                .send(connector);
     }
 
     private final class AcquireCall extends ScriptCall<LeaseGrant> {
         private final SharedLease lease;
+        private final EventExecutor executor;
 
         AcquireCall(RedisHealth health, EventExecutor executor, String[] keys, String[] args, SharedLease lease) {
             super(health, executor, LuaScript.LEASE_ACQUIRE, keys, args);
             this.lease = lease;
+            this.executor = executor;
         }
 
         @Override
@@ -146,7 +172,7 @@ public final class SharedLeases {
             // runs after it, so the slot is not kept from others for a whole time to live (if the connection is
             // gone, so is the removal, and the lease, never renewed, expires)
             if (sent()) {
-                new ReleaseCall(health, keys.leases(lease.scope()), lease.id()).sendEvenIfDown(connector);
+                new ReleaseCall(health, executor, keys.leases(lease.scope()), lease.id()).sendEvenIfDown(connector);
             }
             return LeaseGrant.UNAVAILABLE;
         }
@@ -188,8 +214,8 @@ public final class SharedLeases {
         private final String key;
         private final String id;
 
-        ReleaseCall(RedisHealth health, String key, String id) {
-            super(health, ImmediateEventExecutor.INSTANCE);
+        ReleaseCall(RedisHealth health, EventExecutor executor, String key, String id) {
+            super(health, executor);
             this.key = key;
             this.id = id;
         }

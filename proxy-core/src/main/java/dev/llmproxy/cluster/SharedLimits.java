@@ -45,6 +45,7 @@ public final class SharedLimits implements AutoCloseable {
     private final UpstreamSignals upstreams;
     private final ReplicaRegistry replicas;
     private final ReplicaTotals totals;
+    private final SharedAdmission admission;
     private volatile boolean closed;
     private ScheduledFuture<?> heartbeatTask;
     private ScheduledFuture<?> probeTask;
@@ -65,6 +66,7 @@ public final class SharedLimits implements AutoCloseable {
         this.upstreams = new UpstreamSignals(connector, health, keys, clock);
         this.replicas = new ReplicaRegistry(connector, health, keys, clock, timings, replicaId);
         this.totals = new ReplicaTotals(connector, health, keys, timings, replicaId);
+        this.admission = new SharedAdmission(connector, health, keys, clock, wallClock, leases, counters);
         health.onRecovered(this::recovered);
     }
 
@@ -114,6 +116,11 @@ public final class SharedLimits implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** A request's limits in one script before its upstream call and one after: what the request path uses. */
+    public SharedAdmission admission() {
+        return admission;
     }
 
     public SharedBuckets buckets() {

@@ -5,6 +5,8 @@
  * <h2>Parts</h2>
  * <ul>
  *   <li>{@link dev.llmproxy.cluster.SharedLimits} — starts and stops the rest; one per process.</li>
+ *   <li>{@link dev.llmproxy.cluster.SharedAdmission} — a request's every check in one script, all or none, and what it
+ *       gives back in one more.</li>
  *   <li>{@link dev.llmproxy.cluster.SharedBuckets} — GCRA token buckets (RPM, TPM), several at once, all or none,
  *       with the upstream's pause checked in the same script.</li>
  *   <li>{@link dev.llmproxy.cluster.SharedLeases} — concurrency slots with a time to live, renewed in one batch per
@@ -18,34 +20,34 @@
  * </ul>
  *
  * <h2>Calling it from admission</h2>
- * The request path does so in two places: {@code client.SharedClientAdmission} for a client key's limits and
- * {@code upstream.SharedUpstreamGate} for an upstream's; the sketch below is what they do.
- * Every operation is one round trip, takes the caller's {@link io.netty.util.concurrent.EventExecutor} (the
- * client channel's event loop) and returns a Netty {@link io.netty.util.concurrent.Future} whose listeners run on
+ * The request path does so through {@code client.SharedClientAdmission} (a client key's limits) and
+ * {@code upstream.SharedUpstreamGate} (an upstream's), which add their checks to one {@link
+ * dev.llmproxy.cluster.RequestChecks}: a request makes one round trip before its upstream call and one
+ * fire-and-forget call after it. Every operation takes the caller's {@link io.netty.util.concurrent.EventExecutor}
+ * (the client channel's event loop) and returns a Netty {@link io.netty.util.concurrent.Future} whose listeners run on
  * that loop. The future never fails: when Redis is down, slow or unreachable it succeeds with an "unavailable" value
- * ({@code BucketDecision.Verdict.UNAVAILABLE}, {@code LeaseGrant.Status.UNAVAILABLE}, {@code PeriodCounts.available()
- * == false} …) within {@code REDIS_TIMEOUT_MS}, and at once while Redis is known to be down. Nothing here blocks. A
- * request's admission then reads:
+ * ({@code CheckResults.available() == false} …) within {@code REDIS_TIMEOUT_MS}, and at once while Redis is known to
+ * be down. Nothing here blocks. A request's admission then reads:
  * <pre>{@code
- * shared.buckets().admit(loop, List.of(upstream, upstream + "/" + model), List.of(
- *         BucketSpec.perMinute("client:" + client + ":rpm", rpm, rpm, 1),
- *         BucketSpec.perMinute("client:" + client + ":tpm", tpm, tpm, estimatedTokens),
- *         BucketSpec.perMinute("upstream:" + upstream + ":rpm", upstreamRpm, upstreamRpm, 1)))
- *     .addListener(f -> {
- *         BucketDecision d = (BucketDecision) f.getNow();
- *         switch (d.verdict()) {
- *             case ALLOWED -> acquireSlot();                 // headers from d.buckets()
- *             case LIMITED, PAUSED -> reject429(d.retryAfterNanos());
- *             case EXCEEDS_BURST -> reject429Never();        // the estimate alone exceeds the TPM burst
- *             case UNAVAILABLE -> failureMode();             // local: in-process buckets sized by
- *         }                                                  // replicas().localShare(limit); closed: 503
- *     });                                                    // limits_unavailable
+ * RequestChecks checks = shared.admission().checks();
+ * int rpm = checks.bucket(BucketSpec.perMinute("client:" + client + ":rpm", rpm, rpm, 1));
+ * int day = checks.countRequest("client:" + client + ":requests", rpd);
+ * int slot = checks.lease("client:" + client, concurrency);
+ * checks.pause("upstream:" + upstream);
+ * int upRpm = checks.bucket(BucketSpec.perMinute("upstream:" + upstream + ":rpm", upstreamRpm, upstreamRpm, 1));
+ * shared.admission().check(loop, checks).addListener(f -> {
+ *     CheckResults r = (CheckResults) f.getNow();
+ *     if (!r.available()) failureMode();           // local: in-process limits sized by replicas().localShare(limit);
+ *     else if (r.admitted()) go(r.lease(slot));     // closed: 503 limits_unavailable. Headers from r.value(rpm, 2..3)
+ *     else reject(r.status(...), r.waitNanos(...)); // nothing was taken
+ * });
  * }</pre>
- * then {@code leases().acquire(loop, scope, limit)} for the concurrency slot ({@code FULL}: wait in the local queue
- * and try again when a local slot is released or after a short backoff, until the queue deadline), and after the
- * response: {@code lease.release()}, {@code buckets().charge(…)} with exact tokens minus the estimate,
- * {@code counters().add(…)}, and on {@code retry-after}/{@code x-ratelimit-*} {@code upstreams().pause(…)} /
- * {@code upstreams().publish(…)}. A request gone before its grant arrived releases the lease it was granted.
+ * and after the response, in one call: {@code charges.release(lease)}, {@code charges.charge(tpm.withCost(used))},
+ * {@code charges.add(tokensCounter, used)}, {@code shared.admission().settle(charges)}; on
+ * {@code retry-after}/{@code x-ratelimit-*} {@code upstreams().pause(…)} / {@code upstreams().publish(…)}. A request
+ * gone before its answer arrived gives back what it was granted the same way. {@link dev.llmproxy.cluster.SharedBuckets},
+ * {@link dev.llmproxy.cluster.SharedLeases} and {@link dev.llmproxy.cluster.SharedCounters} remain for single
+ * operations (and the heartbeat's lease renewal).
  *
  * <h2>Consistency</h2>
  * Buckets, leases, pauses and registrations run on Redis's clock ({@code TIME} inside each script), so replicas

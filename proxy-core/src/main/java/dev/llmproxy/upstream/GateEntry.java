@@ -1,8 +1,10 @@
 package dev.llmproxy.upstream;
 
-import dev.llmproxy.cluster.BucketDecision;
 import dev.llmproxy.cluster.BucketSpec;
-import dev.llmproxy.cluster.LeaseGrant;
+import dev.llmproxy.cluster.CheckResults;
+import dev.llmproxy.cluster.RequestCharges;
+import dev.llmproxy.cluster.RequestChecks;
+import dev.llmproxy.cluster.SharedAdmission;
 import dev.llmproxy.cluster.SharedLease;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.ProxyError;
@@ -11,28 +13,32 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.util.concurrent.Promise;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request's pass through a {@link SharedUpstreamGate}: a concurrency lease first (when the upstream declares a
- * concurrency), then the buckets and the pauses in one script; a request that may not go yet gets back whatever it took and a time to wait
- * ({@link #waitNanos()}), one that may go holds its lease until {@link #leave}. Redis not answering makes it the local
- * stand-in's entry, or a refusal ({@link #error()}) in {@code closed} mode.
+ * One request's pass through a {@link SharedUpstreamGate}: the upstream's pauses, buckets and concurrency lease as
+ * checks in a request's one admission script ({@link RequestChecks}) — added to the client's checks when the client's
+ * pass makes the call ({@link #addTo}, {@link #judge}), or sent alone ({@link #start}) for a later hop or a retry. A
+ * request that may not go yet holds nothing and gets a time to wait ({@link #waitNanos()}); one that may go holds its
+ * lease until {@link #leave}. Redis not answering makes it the local stand-in's entry, or a refusal
+ * ({@link #error()}) in {@code closed} mode.
  *
  * <p>Threading: created on the request's event loop, judged and left there.
  */
-public final class GateEntry implements GenericFutureListener<Future<Object>> {
+public final class GateEntry implements GenericFutureListener<Future<CheckResults>> {
 
     private final SharedUpstreamGate gate;
     private final EventExecutor loop;
     private final long tokenCost;
     private final boolean honourRetryAfter;
-    private final Promise<GateEntry> promise;
-    private final List<BucketSpec> specs = new ArrayList<>(2);
-    private Future<BucketDecision> buckets;
-    private Future<LeaseGrant> lease;
+    private Promise<GateEntry> promise;
+    /** The indexes of this entry's checks: pauses from {@code firstCheck}, then rpm, tpm, lease (-1 when absent). */
+    private int firstCheck = -1;
+    private int pauseCount;
+    private int rpmCheck = -1;
+    private int tpmCheck = -1;
+    private int leaseCheck = -1;
 
     private long waitNanos;
     private ProxyError error;
@@ -47,100 +53,109 @@ public final class GateEntry implements GenericFutureListener<Future<Object>> {
         this.loop = loop;
         this.tokenCost = tokenCost;
         this.honourRetryAfter = honourRetryAfter;
-        this.promise = loop.newPromise();
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    Future<GateEntry> start() {
+    /** The gate this entry is for. */
+    public SharedUpstreamGate gate() {
+        return gate;
+    }
+
+    /** Adds this entry's checks to a request's: the pauses that apply, the buckets, the lease. */
+    public void addTo(RequestChecks checks) {
+        List<String> pauses = gate.pauses(honourRetryAfter);
+        firstCheck = checks.size();
+        pauseCount = pauses.size();
+        for (int i = 0; i < pauses.size(); i++) {
+            checks.pause(pauses.get(i));
+        }
         if (gate.rpm() != null) {
-            specs.add(gate.rpm());
+            rpmCheck = checks.bucket(gate.rpm());
         }
         if (gate.tpm() != null) {
-            specs.add(gate.tpm().withCost(tokenCost));
+            tpmCheck = checks.bucket(gate.tpm().withCost(tokenCost));
         }
         int concurrency = gate.limits().concurrency();
-        GenericFutureListener listener = this;
         if (concurrency > 0) {
-            // the slot first: a request waiting for one must not hold the buckets' tokens meanwhile, or the others
-            // would be refused for want of tokens that are only passing through
-            lease = gate.shared().leases().acquire(loop, gate.scope(), concurrency);
-            lease.addListener(listener);
-        } else {
-            askBuckets();
+            leaseCheck = checks.lease(gate.scope(), concurrency);
         }
+    }
+
+    /** Sends this entry's checks alone (a later hop, or a retry after a wait): one round trip. */
+    Future<GateEntry> start() {
+        promise = loop.newPromise();
+        SharedAdmission admission = gate.shared().admission();
+        RequestChecks checks = admission.checks();
+        addTo(checks);
+        admission.check(loop, checks).addListener(this);
         return promise;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void askBuckets() {
-        GenericFutureListener listener = this;
-        buckets = gate.shared().buckets().admit(loop, gate.pauses(honourRetryAfter), specs);
-        buckets.addListener(listener);
-    }
-
     @Override
-    public void operationComplete(Future<Object> future) {
-        if (future == (Object) lease && buckets == null) {
-            LeaseGrant slot = lease.getNow();
-            if (slot != null && slot.granted()) {
-                askBuckets();
-                return;
-            }
-        }
-        judge();
+    public void operationComplete(Future<CheckResults> future) {
+        judge(future.getNow());
         promise.setSuccess(this);
     }
 
-    private void judge() {
-        BucketDecision b = buckets == null ? null : buckets.getNow();
-        LeaseGrant slot = lease == null ? null : lease.getNow();
-        if (slot != null && slot.granted()) {
-            held = slot.lease();
+    /** Whether every one of this entry's checks passed (the request may still be refused by another part's). */
+    public boolean passed(CheckResults r) {
+        if (!r.available()) {
+            return false;
         }
-        boolean unavailable = (lease != null && (slot == null || slot.status() == LeaseGrant.Status.UNAVAILABLE))
-                || (slot == null || slot.granted()) && (b == null || b.verdict() == BucketDecision.Verdict.UNAVAILABLE);
-        if (unavailable) {
-            giveBack(b);
+        for (int i = firstCheck; i < firstCheck + checkCount(); i++) {
+            if (r.status(i) != CheckResults.PASSED) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int checkCount() {
+        return pauseCount + (rpmCheck >= 0 ? 1 : 0) + (tpmCheck >= 0 ? 1 : 0) + (leaseCheck >= 0 ? 1 : 0);
+    }
+
+    /**
+     * Judges the entry from the answer to the checks it was added to: taken when the request was admitted, a wait
+     * when one of its own checks refused, the failure mode when Redis did not answer. Called once.
+     */
+    public void judge(CheckResults r) {
+        if (!r.available()) {
             if (gate.refusesWhileUnavailable()) {
                 error = ProxyError.of(ErrorKind.LIMITS_UNAVAILABLE);
                 return;
             }
             UpstreamGate stand = gate.fallback();
-            long estimate = tokenCost;
-            waitNanos = stand.tryEnter(estimate, System.nanoTime(), honourRetryAfter);
+            waitNanos = stand.tryEnter(tokenCost, System.nanoTime(), honourRetryAfter);
             if (waitNanos == 0) {
                 local = stand;
-                localEstimate = estimate;
+                localEstimate = tokenCost;
                 taken = true;
             }
             return;
         }
-        if (slot != null && !slot.granted()) {
-            waitNanos = SharedUpstreamGate.SLOT_POLL_NANOS; // the buckets were not asked: nothing to give back
+        if (r.admitted()) {
+            taken = true;
+            held = leaseCheck >= 0 ? r.lease(leaseCheck) : null;
             return;
         }
-        if (!b.allowed()) {
-            giveBack(b);
-            waitNanos = b.verdict() == BucketDecision.Verdict.EXCEEDS_BURST ? TimeUnit.SECONDS.toNanos(1)
-                    : Math.max(TimeUnit.MILLISECONDS.toNanos(1), b.retryAfterNanos());
+        if (leaseCheck >= 0 && r.status(leaseCheck) != CheckResults.PASSED) {
+            // a request waiting for a slot holds no tokens meanwhile: others are not refused for want of tokens
+            // that are only passing through
+            waitNanos = SharedUpstreamGate.SLOT_POLL_NANOS;
             return;
         }
-        taken = true;
-    }
-
-    /** Returns what a request that does not go took: the lease, the request and the tokens from the buckets. */
-    private void giveBack(BucketDecision b) {
-        if (held != null) {
-            held.release();
-            held = null;
-        }
-        if (b != null && b.allowed() && !specs.isEmpty()) {
-            List<BucketSpec> refund = new ArrayList<>(specs.size());
-            for (BucketSpec s : specs) {
-                refund.add(s.withCost(-s.cost()));
+        long wait = 0;
+        for (int i = firstCheck; i < firstCheck + checkCount(); i++) {
+            int status = r.status(i);
+            if (status == CheckResults.EXCEEDS_BURST) {
+                waitNanos = TimeUnit.SECONDS.toNanos(1);
+                return;
             }
-            gate.shared().buckets().charge(loop, refund);
+            if (status != CheckResults.PASSED) {
+                wait = Math.max(wait, r.waitNanos(i));
+            }
         }
+        // 0 when only another part's check refused: this entry then holds nothing and is not used
+        waitNanos = passed(r) ? 0 : Math.max(TimeUnit.MILLISECONDS.toNanos(1), wait);
     }
 
     /** 0 when the request may go; else how long until it may try again (nothing is held then). */
@@ -155,6 +170,13 @@ public final class GateEntry implements GenericFutureListener<Future<Object>> {
 
     /** The request that went ended having used {@code usedTokens} (0 when unknown): slot back, tokens settled. */
     public void leave(long usedTokens) {
+        RequestCharges charges = gate.shared().admission().charges(loop);
+        leave(usedTokens, charges);
+        gate.shared().admission().settle(charges);
+    }
+
+    /** {@link #leave(long)}, into a request's one settling call that the caller sends. */
+    public void leave(long usedTokens, RequestCharges into) {
         if (!taken || left) {
             return;
         }
@@ -163,17 +185,22 @@ public final class GateEntry implements GenericFutureListener<Future<Object>> {
             local.leave(localEstimate, usedTokens, System.nanoTime());
             return;
         }
-        if (held != null) {
-            held.release();
-            held = null;
-        }
+        into.release(held);
+        held = null;
         if (usedTokens > 0 && gate.tpm() != null) {
-            gate.shared().buckets().charge(loop, List.of(gate.tpm().withCost(usedTokens - tokenCost)));
+            into.charge(gate.tpm().withCost(usedTokens - tokenCost));
         }
     }
 
     /** The request went away before it used its pass: everything goes back. */
     public void abandon() {
+        RequestCharges charges = gate.shared().admission().charges(loop);
+        abandon(charges);
+        gate.shared().admission().settle(charges);
+    }
+
+    /** {@link #abandon()}, into a settling call that the caller sends. */
+    public void abandon(RequestCharges into) {
         if (!taken || left) {
             return;
         }
@@ -182,6 +209,13 @@ public final class GateEntry implements GenericFutureListener<Future<Object>> {
             local.leave(localEstimate, 0, System.nanoTime());
             return;
         }
-        giveBack(buckets == null ? null : buckets.getNow());
+        into.release(held);
+        held = null;
+        if (gate.rpm() != null) {
+            into.charge(gate.rpm().withCost(-gate.rpm().cost()));
+        }
+        if (gate.tpm() != null) {
+            into.charge(gate.tpm().withCost(-tokenCost));
+        }
     }
 }

@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
  * {@link UpstreamGate}'s twin for replicas that share Redis ({@code REDIS_URL}): one upstream's (or one model's)
  * declared {@code rpm} and {@code tpm} as shared buckets, its {@code concurrency} as shared leases, and the pauses it
  * asks for ({@code x-ratelimit-remaining-*: 0} until the reset, {@code retry-after} on a 429 or 503) published so that
- * one replica's sighting pauses every replica — checked in the same script as the buckets. A request enters with
- * {@link #enter} (an asynchronous {@link GateEntry}: one round trip, within {@code REDIS_TIMEOUT_MS}) and leaves
- * through its entry. While Redis does not answer, {@code REDIS_FAILURE_MODE} decides: {@code local} enters an
+ * one replica's sighting pauses every replica — checked in the same script as the buckets. A request's first hop
+ * takes an {@link #entry} whose checks go in the client's admission script (one round trip for both); a later hop or
+ * a retry enters with {@link #enter} (an asynchronous {@link GateEntry}: one round trip, within
+ * {@code REDIS_TIMEOUT_MS}). Either way the request leaves through its entry. While Redis does not answer, {@code REDIS_FAILURE_MODE} decides: {@code local} enters an
  * in-process gate holding this replica's share of each limit, {@code closed} refuses an upstream that declares limits
  * (503 {@code limits_unavailable}).
  *
@@ -63,8 +64,16 @@ public final class SharedUpstreamGate {
      * @param honourRetryAfter whether a 429's retry-after pause holds this request (see {@link UpstreamGate})
      */
     public Future<GateEntry> enter(EventExecutor loop, long estimate, boolean honourRetryAfter) {
+        return entry(loop, estimate, honourRetryAfter).start();
+    }
+
+    /**
+     * An entry not yet sent, for a caller that adds its checks to its own ({@link GateEntry#addTo}): the client's
+     * pass folds the first hop's gate into its one admission script.
+     */
+    public GateEntry entry(EventExecutor loop, long estimate, boolean honourRetryAfter) {
         long cost = tpm == null ? 0 : Math.min(estimate, limits.tpm());
-        return new GateEntry(this, loop, cost, honourRetryAfter).start();
+        return new GateEntry(this, loop, cost, honourRetryAfter);
     }
 
     /**

@@ -103,6 +103,25 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /** Runs one command and returns its reply's value: a bulk string's content, or the first line otherwise. */
+    public String value(String... words) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
+            socket.setSoTimeout(2_000);
+            StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
+            for (String w : words) {
+                byte[] bytes = w.getBytes(StandardCharsets.UTF_8);
+                resp.append('$').append(bytes.length).append("\r\n").append(w).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String first = in.readLine();
+            return first.startsWith("$") && !first.equals("$-1") ? in.readLine() : first;
+        }
+    }
+
     private void start() throws IOException {
         process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--loglevel", "warning"))

@@ -61,8 +61,8 @@ import java.util.function.UnaryOperator;
  * its route the upstream's breaker and gate, admission and a {@link ProxyExchange}; a failed hop before the first
  * response byte moves the request to the next one. A stored-response request ({@link #forwardToEach}) tries each
  * native upstream in turn; a {@code /tts} call ({@link #forwardTts}) is admitted and sent. It owns what it holds — the
- * admission ticket while queued, the exchange, the upstream gate's pass, the client quota — and gives it back in
- * {@link #finish}.
+ * client's body (each hop's body is made from it: the same bytes, or a splice), the admission ticket while queued,
+ * the exchange, the upstream gate's pass, the client quota — and gives it back in {@link #finish}.
  *
  * <p>To its exchanges it is the {@link ClientLeg}: it judges each upstream head and takes failovers, and passes the
  * rest through to the connection ({@link ClientResponder}), which hears only "answered" ({@code sendError},

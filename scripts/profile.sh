@@ -2,9 +2,10 @@
 # Profiles the proxy's request path and prints per-request tables (markdown) for bench/README.md:
 #   CPU per request (user / system, from /proc), bytes allocated per request and the top allocators, the hottest
 #   methods and the native / Java sample ratio (JFR), and system calls per request by name (strace -c).
-# Unary chat and SSE (64 tokens back to back), each on 64 keep-alive connections from wrk, against the demo upstream
-# started from the same jar, with the bench's proxy settings (limits and the access log off).
-#   scripts/profile.sh [--jar JAR] [--java JAVA] [--seconds N] [--out DIR]
+# Unary chat, SSE (64 tokens back to back) and unary chat with a large prompt (a 64 KB message), each on 64 keep-alive
+# connections from wrk, against the demo upstream started from the same jar, with the bench's proxy settings (limits
+# and the access log off).
+#   scripts/profile.sh [--jar JAR] [--java JAVA] [--seconds N] [--out DIR] [--scenarios "unary sse large"]
 # JAR defaults to proxy-core's -all.jar (built when missing). Needs wrk and strace (Debian packages).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,13 +14,15 @@ bench_jar="$root/bench/target/llm-bench.jar"
 java_bin="java"
 seconds=20
 out=""
+scenarios="unary sse large"
 while [ $# -gt 0 ]; do
   case "$1" in
     --jar) jar="$2"; shift 2 ;;
     --java) java_bin="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --scenarios) scenarios="$2"; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -80,6 +83,13 @@ wrk.headers["X-Demo-Token-Delay-Ms"] = "0"
 wrk.body = '{"model":"llama3.2:3b","messages":[{"role":"user","content":"Say hello to the bench."}],"max_tokens":64,"stream":true}'
 EOF
 
+cat >"$out/large.lua" <<'EOF'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"llama3.2:3b","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"'
+  .. string.rep("Summarise this line of a long document. ", 1600) .. '"}],"max_tokens":16}'
+EOF
+
 # user and system CPU ticks of the proxy (all threads)
 ticks() { awk '{print $14, $15}' "/proc/$proxy_pid/stat"; }
 hz="$(getconf CLK_TCK)"
@@ -96,7 +106,7 @@ java_home="$("$java_bin" -XshowSettings:properties -version 2>&1 | awk -F' = ' '
 sed 's|<setting name="throttle" control="allocation-profiling">[^<]*</setting>|<setting name="throttle" control="allocation-profiling">5000/s</setting>|' \
   "$java_home/lib/jfr/profile.jfc" >"$out/profile.jfc"
 
-for scenario in unary sse; do
+for scenario in $scenarios; do
   echo "== $scenario: warm-up ${seconds}s" >&2
   run_wrk "$out/$scenario.lua" "$seconds" "$out/$scenario-warmup.txt"
 
@@ -129,5 +139,5 @@ for scenario in unary sse; do
   "$java_bin" -cp "$bench_jar" dev.llmproxy.bench.profile.JfrTables "$out/$scenario.jfr" "$n" \
     "$scenario ($(basename "$jar"), $("$java_bin" -version 2>&1 | head -1))" >"$out/$scenario-jfr.md"
 done
-cat "$out"/unary-cpu.txt "$out"/unary-syscalls.txt "$out"/sse-cpu.txt "$out"/sse-syscalls.txt >"$out/summary.txt"
-echo "results: $out (summary.txt, unary-jfr.md, sse-jfr.md)" >&2
+for scenario in $scenarios; do cat "$out/$scenario-cpu.txt" "$out/$scenario-syscalls.txt"; done >"$out/summary.txt"
+echo "results: $out (summary.txt, <scenario>-jfr.md)" >&2

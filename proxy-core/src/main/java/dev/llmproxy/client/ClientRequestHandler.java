@@ -15,7 +15,6 @@ import dev.llmproxy.routes.LocalRequest;
 import dev.llmproxy.routes.LocalRoute;
 import dev.llmproxy.routes.Responses;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -403,15 +402,8 @@ final class ClientRequestHandler extends ChannelInboundHandlerAdapter implements
 
     private void startExchange(Operation operation) {
         ByteBuf raw = takeBody();
-        OpenAiRequests.Prepared prepared;
-        try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
-            prepared = OpenAiRequests.prepare(operation, in, ForwardedRequest.NO_RESOLUTION,
-                    services.config().metrics().injectStreamUsage());
-        } catch (IOException e) {
-            raw.release();
-            sendError(ProxyError.of(ErrorKind.INVALID_JSON, "request body could not be read"));
-            return;
-        }
+        OpenAiRequests.Prepared prepared = OpenAiRequests.prepare(operation, raw, ForwardedRequest.NO_RESOLUTION,
+                services.config().metrics().injectStreamUsage());
         if (prepared.error() != null) {
             raw.release();
             sendError(prepared.error());

@@ -1,6 +1,5 @@
 package dev.llmproxy.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.routes.OffLoop;
 import dev.llmproxy.admission.Admission;
@@ -63,8 +62,8 @@ import java.util.function.UnaryOperator;
  * its route the upstream's breaker and gate, admission and a {@link ProxyExchange}; a failed hop before the first
  * response byte moves the request to the next one. A stored-response request ({@link #forwardToEach}) tries each
  * native upstream in turn; a {@code /tts} call ({@link #forwardTts}) is admitted and sent. It owns what it holds — the
- * admission ticket while queued, the exchange, the upstream gate's pass, the client quota — and gives it back in
- * {@link #finish}.
+ * client's body (each hop's body is made from it: the same bytes, or a splice), the admission ticket while queued,
+ * the exchange, the upstream gate's pass, the client quota — and gives it back in {@link #finish}.
  *
  * <p>To its exchanges it is the {@link ClientLeg}: it judges each upstream head and takes failovers, and passes the
  * rest through to the connection ({@link ClientResponder}), which hears only "answered" ({@code sendError},
@@ -121,6 +120,11 @@ final class ForwardedRequest implements ClientLeg {
     private long gateWaitedNanos;
     /** The shared gate's entry of the current hop ({@code REDIS_URL}): its answer, then the pass it holds. */
     private GateEntry gateEntry;
+    /**
+     * The body this request was prepared from, once its hops are known, until it ends: each hop's body is made from
+     * it ({@link OpenAiRequests.Prepared#upstreamBytes}), and suggestions of other models read it.
+     */
+    private ByteBuf clientBody;
     /** A body waiting for a limit's delay to pass (a scheduled continuation owns it until then), or null. */
     private ByteBuf parkedBody;
     /** The status of the current attempt's response head, 0 before one: the reason of a failover that follows. */
@@ -187,12 +191,13 @@ final class ForwardedRequest implements ClientLeg {
     void forward(Operation operation, OpenAiRequests.Prepared requested, ByteBuf raw, ResponseConverter converter) {
         List<Hop> resolved = services.upstreams().resolve(requested.clientModel());
         if (resolved.isEmpty()) {
-            raw.release();
             record.model(requested.clientModel(), "other");
-            sendError(services.advisor().withSuggestions(ProxyError.of(ErrorKind.MODEL_NOT_FOUND, "The model '"
-                    + PrintableText.of(requested.clientModel(), 200) + "' is not served by any configured upstream;"
-                    + " call /v1/models to list available ids, or send <upstream>/<model>"),
-                    RequestProfile.of(requested.upstreamBody()), requested.clientModel()));
+            ProxyError notFound = services.advisor().withSuggestions(ProxyError.of(ErrorKind.MODEL_NOT_FOUND,
+                    "The model '" + PrintableText.of(requested.clientModel(), 200) + "' is not served by any"
+                    + " configured upstream; call /v1/models to list available ids, or send <upstream>/<model>"),
+                    RequestProfile.of(requested.upstreamTree(raw)), requested.clientModel());
+            raw.release();
+            sendError(notFound);
             return;
         }
         if (client != null && client.models().isPresent() && !allowed(client, requested.clientModel(), resolved)) {
@@ -252,37 +257,34 @@ final class ForwardedRequest implements ClientLeg {
         OpenAiRequests.Prepared prepared = requested.withUpstreamModel(resolved.get(0).model());
         record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
 
-        ByteBuf upstreamBody = raw;
-        if (prepared.rewritten() != null) {
-            raw.release();
-            upstreamBody = Unpooled.wrappedBuffer(Json.bytes(prepared.rewritten()));
-        }
+        clientBody = raw; // held until the request ends: a failover splices it again, suggestions read it
+        ByteBuf upstreamBody = prepared.upstreamBytes(raw);
         if (resolved.size() > 1) {
             hopOperation = operation;
             hopPrepared = prepared;
         }
-        ProxyError unavailable = guard.availability(prepared);
+        ProxyError unavailable = guard.availability(prepared, upstreamBody);
         if (unavailable != null) {
             upstreamBody.release();
             sendError(unavailable);
             return;
         }
-        ResponseConverter withSuggestions = guard.suggestingOnUnknownModel(converter, prepared);
+        ResponseConverter withSuggestions = guard.suggestingOnUnknownModel(converter, prepared, raw);
         hopConverter = withSuggestions;
         if (!guard.checksPrompt(operation)) {
             send(operation, prepared, upstreamBody, withSuggestions);
             return;
         }
-        long bytes = upstreamBody.readableBytes();
-        if (bytes <= ModelGuard.INLINE_CHECK_BYTES) {
-            afterPromptCheck(operation, prepared, upstreamBody, withSuggestions, guard.checkPrompt(prepared, bytes),
-                    null);
+        if (upstreamBody.readableBytes() <= ModelGuard.INLINE_CHECK_BYTES) {
+            afterPromptCheck(operation, prepared, upstreamBody, withSuggestions,
+                    guard.checkPrompt(prepared, upstreamBody), null);
             return;
         }
-        // a large prompt may need tokenizing: milliseconds of CPU, done off the event loop
+        // a large prompt may need parsing and tokenizing: milliseconds of CPU, done off the event loop (the
+        // continuation owns the body until it is back)
         ByteBuf held = upstreamBody;
         try {
-            CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, bytes), services.work())
+            CompletableFuture.supplyAsync(() -> guard.checkPrompt(prepared, held), services.work())
                     .whenComplete((error, failure) -> executor().execute(() -> afterPromptCheck(operation, prepared,
                             held, withSuggestions, error, failure)));
         } catch (RejectedExecutionException e) {
@@ -307,7 +309,7 @@ final class ForwardedRequest implements ClientLeg {
         Hop first = resolved.get(0);
         SharedUpstreamGate firstGate = first.upstream().gate(first.model()).shared();
         GateEntry firstEntry = firstGate == null ? null : firstGate.entry(executor(),
-                raw.readableBytes() / 4 + maxTokens(requested), resolved.size() > 1);
+                raw.readableBytes() / 4 + requested.outputCap(), resolved.size() > 1);
         services.clientQuotas().shared().admit(executor(), client, firstEntry).addListener(f -> {
             SharedClientPass pass = (SharedClientPass) f.getNow();
             if (ended) {
@@ -365,7 +367,7 @@ final class ForwardedRequest implements ClientLeg {
             return;
         }
         UpstreamGate gate = upstream.gate(prepared.upstreamModel());
-        long estimate = upstreamBody.readableBytes() / 4 + maxTokens(prepared);
+        long estimate = upstreamBody.readableBytes() / 4 + prepared.outputCap();
         boolean another = hopPrepared != null && hop + 1 < hops.size();
         if (gate.shared() != null && gateEntry == null && hop == 0 && sharedPass != null) {
             gateEntry = sharedPass.takeGateEntry(gate.shared()); // judged with the client's limits, if folded
@@ -384,7 +386,8 @@ final class ForwardedRequest implements ClientLeg {
         // the client's query (e.g. an Azure-style api-version) travels with the request
         String path = operation.upstreamPath() + Router.query(request.uri());
         Metering metering = operation == Operation.AUDIO_SPEECH ? null
-                : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.usageInjected());
+                : new Metering(services.tokens(), prepared.upstreamModel(), prepared.prompt(), prepared.promptField(),
+                prepared.usageInjected());
         judgedStatus = 0;
         // an upstream that keeps failing is skipped (a route moves on) or answered 503 at once, until its probe
         long breakerOpen = upstream.breaker().tryPass(System.nanoTime());
@@ -444,7 +447,8 @@ final class ForwardedRequest implements ClientLeg {
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
         var options = upstream.options();
         admitThenStart(call, prepared.upstreamModel(), upstream.pool(), options.firstByteTimeout(),
-                options.streamIdleTimeout(), admitted -> admitted, error -> guard.onRejected(error, prepared));
+                options.streamIdleTimeout(), admitted -> admitted,
+                error -> guard.onRejected(error, prepared, upstreamBody));
     }
 
     /** The upstream failed to answer: no connection, no head in time, a lost connection or an unreadable answer. */
@@ -452,18 +456,6 @@ final class ForwardedRequest implements ClientLeg {
         return kind == ErrorKind.UPSTREAM_UNREACHABLE || kind == ErrorKind.UPSTREAM_CONNECT_TIMEOUT
                 || kind == ErrorKind.UPSTREAM_TIMEOUT || kind == ErrorKind.UPSTREAM_CONNECTION_LOST
                 || kind == ErrorKind.UPSTREAM_BAD_RESPONSE;
-    }
-
-    /** The output cap the request asks for ({@code max_tokens} or its successors), counted against a TPM limit. */
-    private static long maxTokens(OpenAiRequests.Prepared prepared) {
-        ObjectNode body = prepared.upstreamBody();
-        for (String field : new String[]{"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
-            JsonNode n = body.get(field);
-            if (n != null && n.canConvertToLong()) {
-                return Math.max(0, n.longValue());
-            }
-        }
-        return 0;
     }
 
     /** Gives the current hop's gate pass back (the shared gate's entry or the local one), charging what it used. */
@@ -597,8 +589,9 @@ final class ForwardedRequest implements ClientLeg {
                     public void rejected(ProxyError error) {
                         admitting = null;
                         awaitingAdmission = null;
+                        ProxyError answer = onRejected.apply(error); // may read the body: released after
                         call.body().release();
-                        sendError(onRejected.apply(error));
+                        sendError(answer);
                     }
                 });
         if (awaitingAdmission != null) {
@@ -707,7 +700,9 @@ final class ForwardedRequest implements ClientLeg {
                 : rebridge(next);
         hopPrepared = prepared;
         record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
-        send(hopOperation, prepared, Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())), hopConverter);
+        ByteBuf body = bridgedRequest == null ? prepared.upstreamBytes(clientBody)
+                : Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())); // a bridge's tree for this dialect
+        send(hopOperation, prepared, body, hopConverter);
         return true;
     }
 
@@ -797,6 +792,10 @@ final class ForwardedRequest implements ClientLeg {
         if (itemBody != null) {
             itemBody.release();
             itemBody = null;
+        }
+        if (clientBody != null) {
+            clientBody.release();
+            clientBody = null;
         }
     }
 }

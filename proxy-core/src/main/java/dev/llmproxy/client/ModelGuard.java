@@ -4,6 +4,7 @@ import dev.llmproxy.exchange.ResponseConverter;
 import dev.llmproxy.exchange.SuggestingConverter;
 import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ErrorKind;
+import dev.llmproxy.openai.GitHubModelsPlan;
 import dev.llmproxy.openai.ModelAdvisor;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.openai.OpenAiRequests;
@@ -11,6 +12,7 @@ import dev.llmproxy.openai.Operation;
 import dev.llmproxy.openai.PlanLimits;
 import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.openai.RequestProfile;
+import io.netty.buffer.ByteBuf;
 
 /**
  * What the proxy decides about a request's model before and around its upstream call, from the live catalog: a model
@@ -31,8 +33,12 @@ final class ModelGuard {
         this.services = services;
     }
 
-    /** 403 with suggestions when the plan in force cannot use the request's model at all; else null. */
-    ProxyError availability(OpenAiRequests.Prepared prepared) {
+    /**
+     * 403 with suggestions when the plan in force cannot use the request's model at all; else null.
+     *
+     * @param body the request's bytes (read only to suggest alternatives)
+     */
+    ProxyError availability(OpenAiRequests.Prepared prepared, ByteBuf body) {
         if (services.plan() == null) {
             return null;
         }
@@ -43,7 +49,7 @@ final class ModelGuard {
         }
         ProxyError error = ProxyError.of(ErrorKind.MODEL_NOT_AVAILABLE, "The model '" + model.id()
                 + "' is not available on the GitHub " + services.plan().wireName() + " plan (GITHUB_MODELS_PLAN)");
-        return services.advisor().withSuggestions(error, profile(prepared), prepared.clientModel());
+        return services.advisor().withSuggestions(error, profile(prepared, body), prepared.clientModel());
     }
 
     /** Whether the context pre-check applies to {@code operation} (chat, legacy completions and embeddings). */
@@ -55,28 +61,42 @@ final class ModelGuard {
     /**
      * 400 {@code context_length_exceeded} with counts and suggestions when the prompt cannot fit; else null.
      *
-     * @param bodyBytes the size of the JSON body that goes upstream
+     * @param upstreamBytes the JSON body that goes upstream (parsed only when the prompt must be counted)
      */
-    ProxyError checkPrompt(OpenAiRequests.Prepared prepared, long bodyBytes) {
-        return services.promptCheck().check(prepared.upstreamBody(), bodyBytes, prepared.upstreamModel(),
-                services.plan());
+    ProxyError checkPrompt(OpenAiRequests.Prepared prepared, ByteBuf upstreamBytes) {
+        return services.promptCheck().check(prepared, upstreamBytes, services.plan());
     }
 
-    /** {@code error} with suggestions when it is a daily quota that ran out; other rejections unchanged. */
-    ProxyError onRejected(ProxyError error, OpenAiRequests.Prepared prepared) {
+    /**
+     * {@code error} with suggestions when it is a daily quota that ran out; other rejections unchanged.
+     *
+     * @param body the request's bytes, still held (read only to suggest alternatives)
+     */
+    ProxyError onRejected(ProxyError error, OpenAiRequests.Prepared prepared, ByteBuf body) {
         if (error.kind() != ErrorKind.DAILY_QUOTA_EXHAUSTED) {
             return error;
         }
-        return services.advisor().withSuggestions(error, profile(prepared), prepared.upstreamModel());
+        return services.advisor().withSuggestions(error, profile(prepared, body), prepared.upstreamModel());
     }
 
-    /** {@code converter}, adding suggestions to the upstream's "unknown model" answer. */
-    ResponseConverter suggestingOnUnknownModel(ResponseConverter converter, OpenAiRequests.Prepared prepared) {
-        return new SuggestingConverter(converter, () -> services.advisor().suggest(profile(prepared),
+    /**
+     * {@code converter}, adding suggestions to the upstream's "unknown model" answer.
+     *
+     * @param body the request's bytes, held until the request ends (read only when the upstream does not know the
+     *             model)
+     */
+    ResponseConverter suggestingOnUnknownModel(ResponseConverter converter, OpenAiRequests.Prepared prepared,
+                                               ByteBuf body) {
+        return new SuggestingConverter(converter, () -> services.advisor().suggest(profile(prepared, body),
                 prepared.clientModel(), ModelAdvisor.DEFAULT_SUGGESTIONS));
     }
 
-    private RequestProfile profile(OpenAiRequests.Prepared prepared) {
-        return RequestProfile.of(prepared.upstreamBody()).withPlan(services.plan());
+    /** What the request needs of a model; a peeked body is parsed here (error paths only). */
+    static RequestProfile profile(OpenAiRequests.Prepared prepared, ByteBuf body, GitHubModelsPlan plan) {
+        return RequestProfile.of(prepared.upstreamTree(body)).withPlan(plan);
+    }
+
+    private RequestProfile profile(OpenAiRequests.Prepared prepared, ByteBuf body) {
+        return profile(prepared, body, services.plan());
     }
 }

@@ -113,6 +113,12 @@ public final class JsonMeter implements AutoCloseable {
         }
     }
 
+    /** Whether the response carried a valid usage (the input is ended here): then {@link #usage} needs no prompt. */
+    public boolean reportsUsage() {
+        endOfInput();
+        return Usage.fromUpstream(reportedUsage) != null;
+    }
+
     /**
      * The tokens of this exchange: the response's {@code usage} when it had a valid one, else an estimate marked
      * {@code estimated} — the prompt from the request, the completion from the generated text read.

@@ -1,13 +1,47 @@
 package dev.llmproxy.exchange;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.TokenCounter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * What token accounting of one response needs: the tokenizer and prompt for an estimate when the upstream reports
  * no usage, and whether the proxy asked for stream usage itself (then that usage event is removed from the stream).
  *
- * @param prompt chat {@code messages} or embeddings {@code input}; may be null
+ * @param prompt      chat {@code messages} or embeddings {@code input} when the request was a tree; may be null
+ * @param promptField when the request was not parsed into a tree: the member of the upstream body that holds the
+ *                    prompt ({@code messages} or {@code input}), read only when an estimate needs it; else null
  */
-public record Metering(TokenCounter counter, String model, JsonNode prompt, boolean usageInjected) {
+public record Metering(TokenCounter counter, String model, JsonNode prompt, String promptField,
+                       boolean usageInjected) {
+
+    /** A request whose prompt is already a tree. */
+    public Metering(TokenCounter counter, String model, JsonNode prompt, boolean usageInjected) {
+        this(counter, model, prompt, null, usageInjected);
+    }
+
+    /**
+     * The prompt for an estimate: the tree given, else {@link #promptField} of {@code upstreamBody} parsed now — the
+     * one place a peeked request is parsed after the fact, and only when the upstream reported no usage. Null when
+     * there is none or the body cannot be read.
+     */
+    public JsonNode prompt(ByteBuf upstreamBody) {
+        if (prompt != null || promptField == null) {
+            return prompt;
+        }
+        try (InputStream in = new ByteBufInputStream(upstreamBody.duplicate())) {
+            JsonNode body = Json.MAPPER.readTree(in);
+            return body == null ? null : body.get(promptField);
+        } catch (JsonProcessingException e) {
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
 }

@@ -617,10 +617,13 @@ public final class ProxyExchange implements UpstreamListener {
         Metering m = call.metering();
         Usage usage = null;
         try {
+            // the prompt is read (a peeked request's body parsed) only when the upstream reported no usage
             if (streamMeter != null) {
-                usage = streamMeter.usage(m.counter(), m.model(), m.prompt());
+                usage = streamMeter.usage(m.counter(), m.model(),
+                        streamMeter.reportsUsage() ? null : m.prompt(call.body()));
             } else if (jsonMeter != null) {
-                usage = jsonMeter.usage(m.counter(), m.model(), m.prompt());
+                usage = jsonMeter.usage(m.counter(), m.model(),
+                        jsonMeter.reportsUsage() ? null : m.prompt(call.body()));
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             // an estimate is never worth an exchange that does not end: its slot and its client's last bytes

@@ -195,10 +195,15 @@ public final class StreamMeter implements AutoCloseable {
      * @param prompt the request's {@code messages} (or {@code input}); null counts no prompt tokens
      */
     public Usage usage(TokenCounter counter, String model, JsonNode prompt) {
-        if (upstreamUsage != null) {
+        if (reportsUsage()) {
             return upstreamUsage;
         }
         return new Usage(counter.countPrompt(prompt, model), generated.estimateTokens(counter, model), true);
+    }
+
+    /** Whether a valid upstream usage arrived: then {@link #usage} needs no prompt. */
+    public boolean reportsUsage() {
+        return upstreamUsage != null;
     }
 
     /** {@code nanoTime} when the first event carrying generated content was read; -1 until then. */

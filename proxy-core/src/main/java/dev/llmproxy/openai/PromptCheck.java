@@ -3,6 +3,8 @@ package dev.llmproxy.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.netty.buffer.ByteBuf;
+
 import java.util.Objects;
 
 /**
@@ -73,6 +75,43 @@ public final class PromptCheck {
      */
     public ProxyError check(JsonNode body, long bodyBytes, String model, GitHubModelsPlan plan) {
         return evaluate(body, bodyBytes, model, plan).error();
+    }
+
+    /**
+     * The same check for a prepared request and the bytes it sends upstream. A peeked request is parsed into a tree
+     * only when its prompt must be counted: the peek tells whether {@code messages} is an array of objects or an
+     * {@code input} is there, and most bodies fit by their size alone.
+     */
+    public ProxyError check(OpenAiRequests.Prepared prepared, ByteBuf upstreamBytes, GitHubModelsPlan plan) {
+        long bodyBytes = upstreamBytes.readableBytes();
+        RequestPeek peek = prepared.peek();
+        if (peek == null) {
+            return check(prepared.upstreamBody(), bodyBytes, prepared.upstreamModel(), plan);
+        }
+        boolean chat = peek.messagesArray();
+        if (!chat && !peek.hasInput()) {
+            return null;
+        }
+        long refuseAbove = refuseAbove(prepared.upstreamModel(), plan);
+        if (refuseAbove < 0 || bodyBytes <= refuseAbove && (!chat || peek.messagesAllObjects())) {
+            return null;
+        }
+        return check(prepared.upstreamTree(upstreamBytes), bodyBytes, prepared.upstreamModel(), plan);
+    }
+
+    /** The count above which {@code requestedModel}'s prompt is refused, or -1 when the model or its limit is unknown. */
+    private long refuseAbove(String requestedModel, GitHubModelsPlan plan) {
+        ModelCatalog models = catalog.current();
+        CatalogModel model = models.find(models.resolve(requestedModel)).orElse(null);
+        if (model == null) {
+            return -1;
+        }
+        TokenLimits limits = TokenLimits.of(model, plan);
+        if (limits.input() == null) {
+            return -1;
+        }
+        return tokens.exact(model.id()) ? limits.input()
+                : (long) Math.floor(limits.input() * (1 + ESTIMATE_MARGIN));
     }
 
     Verdict evaluate(JsonNode body, long bodyBytes, String requestedModel, GitHubModelsPlan plan) {

@@ -464,6 +464,30 @@ class ClientRequestHandlerTest {
     }
 
     @Test
+    void aStreamWithoutUsageOptionsGoesUpstreamAsTheClientsBytesWithOnlyIncludeUsageSpliced() {
+        start();
+        EmbeddedChannel upstream = upstreamChannel();
+        String body = "{ \"model\" : \"gpt-4o-mini\",\n \"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9\"}],"
+                + "\"temperature\":0.70, \"stream\":true }";
+        write("POST /v1/chat/completions HTTP/1.1\r\nHost: proxy\r\nContent-Type: application/json\r\n"
+                + "Authorization: Bearer client-key\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+
+        FullHttpRequest sent = upstream.readOutbound();
+        try {
+            assertThat(sent.content().toString(StandardCharsets.UTF_8))
+                    .isEqualTo(body.substring(0, body.length() - 1) + ",\"stream_options\":{\"include_usage\":true}}");
+            assertThat(sent.headers().getInt("content-length")).isEqualTo(sent.content().readableBytes());
+        } finally {
+            sent.release();
+        }
+        String answer = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[]}";
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set("content-type", "application/json").set("content-length", answer.length());
+        upstream.writeInbound(head, new DefaultLastHttpContent(ascii(answer)));
+        assertThat(single().status).isEqualTo(200);
+    }
+
+    @Test
     void streamsEachUpstreamChunkToTheClientAsItArrives() {
         start();
         EmbeddedChannel upstream = upstreamChannel();

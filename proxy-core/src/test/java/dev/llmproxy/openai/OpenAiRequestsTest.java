@@ -54,6 +54,9 @@ class OpenAiRequestsTest {
                 .isEqualTo("request body must be a JSON object");
         assertThat(prepare(Operation.CHAT_COMPLETIONS, "").error().kind()).isEqualTo(ErrorKind.INVALID_JSON);
         assertThat(prepare(Operation.CHAT_COMPLETIONS, "{} {}").error().kind()).isEqualTo(ErrorKind.INVALID_JSON);
+        // a number BigDecimal cannot hold made Jackson throw an unchecked exception out of the check
+        assertThat(prepare(Operation.CHAT_COMPLETIONS, "{\"model\":\"m\",\"messages\":[],\"t\":1e2147483648}")
+                .error().kind()).isEqualTo(ErrorKind.INVALID_JSON);
     }
 
     @Test

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.openai.TokenCounter;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,12 +114,6 @@ public final class JsonMeter implements AutoCloseable {
         }
     }
 
-    /** Whether the response carried a valid usage (the input is ended here): then {@link #usage} needs no prompt. */
-    public boolean reportsUsage() {
-        endOfInput();
-        return Usage.fromUpstream(reportedUsage) != null;
-    }
-
     /**
      * The tokens of this exchange: the response's {@code usage} when it had a valid one, else an estimate marked
      * {@code estimated} — the prompt from the request, the completion from the generated text read.
@@ -126,13 +121,21 @@ public final class JsonMeter implements AutoCloseable {
      * @param prompt the request's {@code messages} (or an embeddings request's {@code input}); null counts 0
      */
     public Usage usage(TokenCounter counter, String model, JsonNode prompt) {
+        return usage(new Metering(counter, model, prompt, false), Unpooled.EMPTY_BUFFER);
+    }
+
+    /**
+     * The same, with the prompt read from the request as {@code metering} says — only when the response carried no
+     * valid usage; a large body is estimated from its size ({@link Metering#promptTokens}).
+     */
+    public Usage usage(Metering metering, ByteBuf requestBody) {
         endOfInput();
         Usage reported = Usage.fromUpstream(reportedUsage);
         if (reported != null) {
             return reported;
         }
-        long completion = generated.estimateTokens(counter, model) + (unreadBytes + 3) / 4;
-        return new Usage(counter.countPrompt(prompt, model), completion, true);
+        long completion = generated.estimateTokens(metering.counter(), metering.model()) + (unreadBytes + 3) / 4;
+        return new Usage(metering.promptTokens(requestBody), completion, true);
     }
 
     /** Ends the parse; safe to call more than once. */

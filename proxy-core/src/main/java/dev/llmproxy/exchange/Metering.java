@@ -20,10 +20,27 @@ import java.io.InputStream;
  */
 public record Metering(TokenCounter counter, String model, JsonNode prompt, String promptField,
                        boolean usageInjected) {
+    /**
+     * A request body larger than this has its prompt estimated from its size (a quarter of its bytes) when the
+     * upstream reports no usage: parsing and tokenizing it would hold the event loop the exchange ends on.
+     */
+    public static final int TOKENIZED_BODY_BYTES = 64 * 1024;
 
     /** A request whose prompt is already a tree. */
     public Metering(TokenCounter counter, String model, JsonNode prompt, boolean usageInjected) {
         this(counter, model, prompt, null, usageInjected);
+    }
+
+    /**
+     * Prompt tokens for an estimate: the prompt tokenized when {@code upstreamBody} is at most
+     * {@link #TOKENIZED_BODY_BYTES}, else a quarter of its bytes.
+     */
+    public long promptTokens(ByteBuf upstreamBody) {
+        int bytes = upstreamBody.readableBytes();
+        if (bytes > TOKENIZED_BODY_BYTES) {
+            return (bytes + 3L) / 4;
+        }
+        return counter.countPrompt(prompt(upstreamBody), model);
     }
 
     /**

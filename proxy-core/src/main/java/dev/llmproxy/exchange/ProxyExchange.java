@@ -617,13 +617,12 @@ public final class ProxyExchange implements UpstreamListener {
         Metering m = call.metering();
         Usage usage = null;
         try {
-            // the prompt is read (a peeked request's body parsed) only when the upstream reported no usage
+            // the prompt is read (a peeked request's body parsed) only when the upstream reported no usage, and
+            // tokenized only when the body is small: this runs on the event loop
             if (streamMeter != null) {
-                usage = streamMeter.usage(m.counter(), m.model(),
-                        streamMeter.reportsUsage() ? null : m.prompt(call.body()));
+                usage = streamMeter.usage(m, call.body());
             } else if (jsonMeter != null) {
-                usage = jsonMeter.usage(m.counter(), m.model(),
-                        jsonMeter.reportsUsage() ? null : m.prompt(call.body()));
+                usage = jsonMeter.usage(m, call.body());
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             // an estimate is never worth an exchange that does not end: its slot and its client's last bytes

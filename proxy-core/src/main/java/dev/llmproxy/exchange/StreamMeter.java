@@ -195,15 +195,19 @@ public final class StreamMeter implements AutoCloseable {
      * @param prompt the request's {@code messages} (or {@code input}); null counts no prompt tokens
      */
     public Usage usage(TokenCounter counter, String model, JsonNode prompt) {
-        if (reportsUsage()) {
-            return upstreamUsage;
-        }
-        return new Usage(counter.countPrompt(prompt, model), generated.estimateTokens(counter, model), true);
+        return usage(new Metering(counter, model, prompt, false), Unpooled.EMPTY_BUFFER);
     }
 
-    /** Whether a valid upstream usage arrived: then {@link #usage} needs no prompt. */
-    public boolean reportsUsage() {
-        return upstreamUsage != null;
+    /**
+     * The same, with the prompt read from the request as {@code metering} says — only when the upstream reported no
+     * usage; a large body is estimated from its size ({@link Metering#promptTokens}).
+     */
+    public Usage usage(Metering metering, ByteBuf requestBody) {
+        if (upstreamUsage != null) {
+            return upstreamUsage;
+        }
+        return new Usage(metering.promptTokens(requestBody),
+                generated.estimateTokens(metering.counter(), metering.model()), true);
     }
 
     /** {@code nanoTime} when the first event carrying generated content was read; -1 until then. */

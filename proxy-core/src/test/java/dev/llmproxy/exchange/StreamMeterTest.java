@@ -137,6 +137,27 @@ class StreamMeterTest {
     }
 
     @Test
+    void withoutUsageASmallRequestsPromptIsTokenizedAndALargeOneEstimatedFromItsSize() {
+        StreamMeter meter = new StreamMeter(false, () -> 0, 10_000);
+        String stream = ROLE + CONTENT_1 + "data: [DONE]\n\n";
+        assertThat(string(meter.onChunk(chunk(utf8(stream)), alloc))).isEqualTo(stream);
+        Metering peeked = new Metering(counter, MODEL, null, "messages", false);
+
+        byte[] small = utf8("{\"model\":\"m\",\"messages\":" + MESSAGES + "}");
+        Usage counted = meter.usage(peeked, io.netty.buffer.Unpooled.wrappedBuffer(small));
+        assertThat(counted.promptTokens()).isEqualTo(counter.countPrompt(MESSAGES, MODEL));
+
+        byte[] large = utf8("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "word ".repeat(20_000) + "\"}]}");
+        assertThat(large.length).isGreaterThan(Metering.TOKENIZED_BODY_BYTES);
+        Usage estimated = meter.usage(peeked, io.netty.buffer.Unpooled.wrappedBuffer(large));
+        assertThat(estimated.promptTokens()).as("a quarter of its bytes, not a tokenizer run on the event loop")
+                .isEqualTo((large.length + 3) / 4);
+        assertThat(estimated.estimated()).isTrue();
+        meter.close();
+    }
+
+    @Test
     void aChunkOfWholeEventsWithNothingToDropIsForwardedItself() {
         StreamMeter meter = new StreamMeter(true, () -> 0, 10_000);
         ByteBuf whole = chunk(utf8(ROLE + CONTENT_1));

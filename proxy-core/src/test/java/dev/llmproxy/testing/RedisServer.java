@@ -85,9 +85,10 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
         start();
     }
 
-    /** Runs one command over a plain socket and returns the first line of the reply, e.g. {@code +OK}. */
-    public String command(String... words) throws IOException {
-        try (Socket socket = new Socket()) {
+    /** Opens a socket to the server and writes one command in RESP; the caller reads the reply and closes it. */
+    private Socket send(String... words) throws IOException {
+        Socket socket = new Socket();
+        try {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
             socket.setSoTimeout(2_000);
             StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
@@ -98,6 +99,16 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
             OutputStream out = socket.getOutputStream();
             out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** Runs one command over a plain socket and returns the first line of the reply, e.g. {@code +OK}. */
+    public String command(String... words) throws IOException {
+        try (Socket socket = send(words)) {
             return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))
                     .readLine();
         }
@@ -105,17 +116,7 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
 
     /** Runs one command and returns its reply's value: a bulk string's content, or the first line otherwise. */
     public String value(String... words) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 1_000);
-            socket.setSoTimeout(2_000);
-            StringBuilder resp = new StringBuilder("*").append(words.length).append("\r\n");
-            for (String w : words) {
-                byte[] bytes = w.getBytes(StandardCharsets.UTF_8);
-                resp.append('$').append(bytes.length).append("\r\n").append(w).append("\r\n");
-            }
-            OutputStream out = socket.getOutputStream();
-            out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
+        try (Socket socket = send(words)) {
             BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             String first = in.readLine();
             return first.startsWith("$") && !first.equals("$-1") ? in.readLine() : first;

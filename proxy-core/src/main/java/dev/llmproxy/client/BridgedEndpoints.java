@@ -67,7 +67,7 @@ final class BridgedEndpoints {
         }
         JsonNode json;
         try (ByteBufInputStream in = new ByteBufInputStream(raw.duplicate())) {
-            json = Json.MAPPER.readTree(in);
+            json = Json.readTree(in);
         } catch (IOException e) {
             json = null;
         }

@@ -55,7 +55,7 @@ final class ConvenienceEndpoints {
         } else {
             JsonNode json;
             try (ByteBufInputStream in = new ByteBufInputStream(raw)) {
-                json = Json.MAPPER.readTree(in);
+                json = Json.readTree(in);
             } catch (IOException e) {
                 json = null;
             } finally {

@@ -53,7 +53,7 @@ public record Metering(TokenCounter counter, String model, JsonNode prompt, Stri
             return prompt;
         }
         try (InputStream in = new ByteBufInputStream(upstreamBody.duplicate())) {
-            JsonNode body = Json.MAPPER.readTree(in);
+            JsonNode body = Json.readTree(in);
             return body == null ? null : body.get(promptField);
         } catch (JsonProcessingException e) {
             return null;

@@ -1,6 +1,8 @@
 package dev.llmproxy.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * The one configured Jackson mapper. Configured here once and never changed afterwards, so sharing it across
@@ -34,6 +39,28 @@ public final class Json {
     }
 
     private Json() {
+    }
+
+    /**
+     * A client's body as a tree. Jackson reports a float whose exponent overflows {@code BigDecimal}
+     * ({@code 1e2147483648}) with an unchecked {@code NumberFormatException}; here it is a
+     * {@link JsonProcessingException} like any other malformed input, so every caller answers it as invalid JSON.
+     */
+    public static JsonNode readTree(InputStream in) throws IOException {
+        try {
+            return MAPPER.readTree(in);
+        } catch (NumberFormatException e) {
+            throw new JsonMappingException(null, e.getMessage(), e);
+        }
+    }
+
+    /** {@link #readTree(InputStream)} for bytes in memory. */
+    public static JsonNode readTree(byte[] body) throws IOException {
+        try {
+            return MAPPER.readTree(body);
+        } catch (NumberFormatException e) {
+            throw new JsonMappingException(null, e.getMessage(), e);
+        }
     }
 
     public static ObjectNode object() {

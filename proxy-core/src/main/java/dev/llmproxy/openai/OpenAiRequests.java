@@ -195,7 +195,7 @@ public final class OpenAiRequests {
     /** The tree of a body the proxy already accepted once (it is one JSON object then). */
     static JsonNode parse(ByteBuf bytes) {
         try (InputStream in = new ByteBufInputStream(bytes.duplicate())) {
-            return Json.MAPPER.readTree(in);
+            return Json.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -212,14 +212,10 @@ public final class OpenAiRequests {
                                    boolean injectStreamUsage) {
         JsonNode root;
         try {
-            root = Json.MAPPER.readTree(body);
+            root = Json.readTree(body);
         } catch (JsonProcessingException e) {
             return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON,
                     "request body is not valid JSON: " + e.getOriginalMessage()));
-        } catch (NumberFormatException e) {
-            // a float whose exponent overflows BigDecimal's scale (1e2147483648): Jackson throws this unchecked
-            return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON,
-                    "request body is not valid JSON: " + e.getMessage()));
         } catch (IOException e) {
             return Prepared.failed(ProxyError.of(ErrorKind.INVALID_JSON, "request body could not be read"));
         }

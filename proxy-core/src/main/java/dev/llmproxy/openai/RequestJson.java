@@ -27,7 +27,7 @@ public final class RequestJson {
             return MissingNode.getInstance();
         }
         try {
-            JsonNode root = Json.MAPPER.readTree(body);
+            JsonNode root = Json.readTree(body);
             return root == null ? MissingNode.getInstance() : root;
         } catch (JsonProcessingException e) {
             throw ProxyErrorException.of(ErrorKind.INVALID_JSON,

@@ -169,7 +169,7 @@ public final class History {
         }
         JsonNode entry;
         try {
-            entry = Json.MAPPER.readTree(body);
+            entry = Json.readTree(body);
         } catch (JsonProcessingException e) {
             // The parser's message quotes the client's bytes; the 400 it becomes does not need them.
             throw new IllegalArgumentException(NOT_JSON, e);

@@ -5,6 +5,7 @@ import dev.llmproxy.admission.NanoClock;
 import dev.llmproxy.client.ClientAuth;
 import dev.llmproxy.client.ClientChannelInitializer;
 import dev.llmproxy.client.ClientConnections;
+import dev.llmproxy.client.AccessLogWriter;
 import dev.llmproxy.client.ClientServices;
 import dev.llmproxy.cluster.RedisTimings;
 import dev.llmproxy.config.ClientSpec;
@@ -43,6 +44,7 @@ import dev.llmproxy.metrics.RequestSample;
 import dev.llmproxy.routes.MetricsRoute;
 import dev.llmproxy.routes.ClusterTotals;
 import dev.llmproxy.routes.SharedLimitsCollector;
+import dev.llmproxy.routes.AccessLogCollector;
 import dev.llmproxy.routes.UpstreamsAndClientsCollector;
 import dev.llmproxy.routes.StaticRoutes;
 import dev.llmproxy.routes.StatsRoutes;
@@ -256,6 +258,7 @@ public final class ProxyServer implements AutoCloseable {
             ClientServices services = clientServices(config, upstreams, new TokenCounter(), admission, ttsPool,
                     connections, Clock.systemUTC(), new Telemetry(metrics, stats, telemetry), work, shared, cluster);
             metrics.registry().register(new UpstreamsAndClientsCollector(upstreams, services.clientQuotas(), limiter));
+            metrics.registry().register(new AccessLogCollector(config.accessLog() ? AccessLogWriter.stdout() : null));
             if (shared != null) {
                 metrics.registry().register(new SharedLimitsCollector(shared));
             }

@@ -3,28 +3,31 @@ package dev.llmproxy.client;
 import dev.llmproxy.exchange.Durations;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.metrics.Stage;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One line per request on the {@code dev.llmproxy.access} logger: method, route template, status, duration, model,
- * bytes sent, and how it ended when it did not complete. Never a key, a prompt or a raw path. The logger is
- * asynchronous (logback.xml), so the event loop does not wait on stdout.
+ * One line per request: method, route template, status, duration, model, bytes sent, and how it ended when it did
+ * not complete. Never a key, a prompt or a raw path. Lines go to an {@link AccessLogWriter}, which writes them in
+ * batches from its own thread, so the event loop neither waits on stdout nor wakes anyone.
  */
 final class AccessLog {
-    private static final Logger log = LoggerFactory.getLogger("dev.llmproxy.access");
-
     /** Longest model string a log line quotes. */
     private static final int MAX_MODEL_CHARS = 200;
 
     private final boolean enabled;
+    private final AccessLogWriter writer;
 
+    /** To standard output. */
     AccessLog(boolean enabled) {
+        this(enabled, enabled ? AccessLogWriter.stdout() : null);
+    }
+
+    AccessLog(boolean enabled, AccessLogWriter writer) {
         this.enabled = enabled;
+        this.writer = writer;
     }
 
     void log(ExchangeRecord r) {
-        if (!enabled || !log.isInfoEnabled()) {
+        if (!enabled) {
             return;
         }
         StringBuilder line = new StringBuilder(128).append(r.method()).append(' ').append(r.route()).append(' ')
@@ -41,6 +44,6 @@ final class AccessLog {
                 line.append('@').append(r.endedAt().label());
             }
         }
-        log.info(line.toString());
+        writer.offer(line.toString());
     }
 }

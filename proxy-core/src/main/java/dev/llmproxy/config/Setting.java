@@ -162,7 +162,7 @@ public enum Setting {
     STRICT_OPENAI_API("false", "Serve only the OpenAI-compatible API and the health and metrics endpoints:"
             + " no UI, no extra routes.",
             Rule.bool()),
-    ACCESS_LOG("true", "Log one line per request (logger dev.llmproxy.access).",
+    ACCESS_LOG("true", "Log one line per request to stdout, written in batches off the event loops.",
             Rule.bool()),
     DEMO_TOKEN_DELAY_MS("30", "Embedded demo upstream: pause between two streamed tokens, in milliseconds;"
             + " 0 = none.",

@@ -1,40 +1,53 @@
 package dev.llmproxy.client;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.llmproxy.exchange.ExchangeRecord;
 import dev.llmproxy.openai.ErrorKind;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class AccessLogTest {
-    private final Logger logger = (Logger) LoggerFactory.getLogger("dev.llmproxy.access");
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-
-    @BeforeEach
-    void attach() {
-        lines.start();
-        logger.addAppender(lines);
-    }
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final AccessLogWriter writer = new AccessLogWriter(out);
 
     @AfterEach
-    void detach() {
-        logger.detachAppender(lines);
+    void close() {
+        writer.close();
     }
 
-    private String logged(ExchangeRecord r) {
-        new AccessLog(true).log(r);
-        assertThat(lines.list).hasSize(1);
-        return lines.list.get(0).getFormattedMessage();
+    /** The lines written so far, once the writer has drained what was offered. */
+    private List<String> lines(int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            List<String> lines;
+            synchronized (out) {
+                lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+            }
+            if (lines.size() >= expected || System.nanoTime() > deadline) {
+                return lines;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private String logged(ExchangeRecord r) throws InterruptedException {
+        new AccessLog(true, writer).log(r);
+        List<String> lines = lines(1);
+        assertThat(lines).hasSize(1);
+        String line = lines.get(0);
+        assertThat(line).as("the log's own format: time, level, logger")
+                .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) INFO  access - .*");
+        return line.substring(line.indexOf(" - ") + 3);
     }
 
     @Test
-    void aModelStringCannotForgeALineNorFloodTheLog() {
+    void aModelStringCannotForgeALineNorFloodTheLog() throws Exception {
         ExchangeRecord r = new ExchangeRecord(System.nanoTime() - 1_234_567, "POST", "/v1/chat/completions");
         r.model("ok\r\nX-Injected: 1\u0000\u202e" + "x".repeat(10_000), "other");
         r.status(404);
@@ -48,11 +61,51 @@ class AccessLogTest {
     }
 
     @Test
-    void durationsHaveThreeDecimalsAndAnOffLogSaysNothing() {
+    void durationsHaveThreeDecimalsAndAnOffLogSaysNothing() throws Exception {
         ExchangeRecord r = new ExchangeRecord(System.nanoTime(), "GET", "/health");
         r.status(200);
         assertThat(logged(r)).matches("GET /health 200 \\d+\\.\\d{3}ms model=- bytes=0");
-        new AccessLog(false).log(r);
-        assertThat(lines.list).hasSize(1);
+        new AccessLog(false, writer).log(r);
+        Thread.sleep(3 * AccessLogWriter.DRAIN_PAUSE_MS);
+        assertThat(lines(2)).hasSize(1);
+    }
+
+    @Test
+    void linesKeepTheirOrderAndAFullQueueDropsAndCountsInsteadOfWaiting() throws Exception {
+        AccessLogWriter stalled = new AccessLogWriter(new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                try {
+                    Thread.sleep(60_000); // stdout that does not drain
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+        });
+        try {
+            int accepted = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < AccessLogWriter.QUEUE_CAPACITY + 1000; i++) {
+                if (stalled.offer("line " + i)) {
+                    accepted++;
+                }
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("offers never wait")
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(stalled.dropped()).isGreaterThanOrEqualTo(1000 - 1);
+            assertThat(accepted + stalled.dropped()).isEqualTo(AccessLogWriter.QUEUE_CAPACITY + 1000);
+        } finally {
+            stalled.close();
+        }
+
+        for (int i = 0; i < 500; i++) {
+            writer.offer("line " + i);
+        }
+        List<String> lines = lines(500);
+        assertThat(lines).hasSize(500);
+        for (int i = 0; i < 500; i++) {
+            assertThat(lines.get(i)).endsWith(" - line " + i);
+        }
+        assertThat(writer.dropped()).isZero();
     }
 }

@@ -3,6 +3,7 @@ package dev.llmproxy.client;
 import org.jctools.queues.MpscArrayQueue;
 
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -18,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Writes access lines to standard output in batches, off the event loops: an event loop hands a line over with one
  * lock-free offer (no wake-up, no system call, never a wait), and one writer thread drains them every
- * {@link #DRAIN_PAUSE_MS} into one buffered write. A line that finds the queue full is dropped and counted
+ * {@link #DRAIN_PAUSE_MS} into buffered writes of whole lines. A line that finds the queue full is dropped and counted
  * ({@link #dropped}). Lines look like the rest of the log: {@code 2026-12-02T22:46:21.035Z INFO  access - …}.
  *
  * <p>It replaces a logback {@code AsyncAppender}, which woke its worker and wrote (and flushed) stdout once per line:
@@ -30,6 +31,11 @@ import java.util.concurrent.locks.LockSupport;
 public final class AccessLogWriter implements AutoCloseable {
     static final int QUEUE_CAPACITY = 64 * 1024;
     static final long DRAIN_PAUSE_MS = 20;
+    /**
+     * Largest single write: POSIX makes a pipe write of at most {@code PIPE_BUF} (4096 on Linux) bytes atomic, so a
+     * line of another thread's log (logback writes stdout too) never lands inside an access line.
+     */
+    static final int WRITE_BYTES = 4096;
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneId.systemDefault());
     private static final byte[] LEVEL_AND_LOGGER = " INFO  access - ".getBytes(StandardCharsets.US_ASCII);
@@ -39,13 +45,18 @@ public final class AccessLogWriter implements AutoCloseable {
     private final MpscArrayQueue<Line> queue = new MpscArrayQueue<>(QUEUE_CAPACITY);
     private final LongAdder dropped = new LongAdder();
     private final OutputStream out;
+    /** One line assembled before it goes to {@link #out} in one piece, so a buffer's write ends on a line's end. */
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream(512);
     private final Thread writer;
     private volatile boolean closing;
 
     private record Line(long epochMillis, String text) {
     }
 
-    /** Writes to {@code out}, which the writer thread owns from now on. */
+    /**
+     * Writes to {@code out}, which the writer thread owns from now on; each line reaches it in one {@code write} call
+     * (a {@code BufferedOutputStream} of {@link #WRITE_BYTES} then sends whole lines per system call).
+     */
     AccessLogWriter(OutputStream out) {
         this.out = out;
         this.writer = new Thread(this::run, "llm-proxy-access-log");
@@ -61,7 +72,7 @@ public final class AccessLogWriter implements AutoCloseable {
                 w = stdout;
                 if (w == null) {
                     w = new AccessLogWriter(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out),
-                            64 * 1024));
+                            WRITE_BYTES));
                     Runtime.getRuntime().addShutdownHook(new Thread(w::close, "llm-proxy-access-log-flush"));
                     stdout = w;
                 }
@@ -120,15 +131,17 @@ public final class AccessLogWriter implements AutoCloseable {
     }
 
     private void write(byte[] secondPrefix, byte[] zone, long epochMillis, String text) throws IOException {
-        out.write(secondPrefix);
+        line.reset();
+        line.write(secondPrefix);
         int millis = (int) Math.floorMod(epochMillis, 1000L);
-        out.write('0' + millis / 100);
-        out.write('0' + millis / 10 % 10);
-        out.write('0' + millis % 10);
-        out.write(zone);
-        out.write(LEVEL_AND_LOGGER);
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-        out.write('\n');
+        line.write('0' + millis / 100);
+        line.write('0' + millis / 10 % 10);
+        line.write('0' + millis % 10);
+        line.write(zone);
+        line.write(LEVEL_AND_LOGGER);
+        line.write(text.getBytes(StandardCharsets.UTF_8));
+        line.write('\n');
+        line.writeTo(out);
     }
 
     /** Writes what is queued and stops the writer thread; waits at most a second. */

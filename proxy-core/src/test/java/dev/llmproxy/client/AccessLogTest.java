@@ -71,6 +71,41 @@ class AccessLogTest {
     }
 
     @Test
+    void eachWriteToStdoutIsWholeLinesWithinAnAtomicPipeWrite() throws Exception {
+        List<byte[]> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.io.OutputStream recorder = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                writes.add(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                writes.add(java.util.Arrays.copyOfRange(b, off, off + len));
+            }
+        };
+        AccessLogWriter batched = new AccessLogWriter(new java.io.BufferedOutputStream(recorder,
+                AccessLogWriter.WRITE_BYTES));
+        try {
+            for (int i = 0; i < 1000; i++) {
+                batched.offer("POST /v1/chat/completions 200 0.123ms model=gpt-4.1 bytes=" + i + " " + "x".repeat(i % 97));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (writes.stream().mapToInt(w -> new String(w, StandardCharsets.UTF_8).split("\n", -1).length - 1)
+                    .sum() < 1000 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        } finally {
+            batched.close();
+        }
+        assertThat(writes.size()).as("batched, not a write per line").isLessThan(200);
+        for (byte[] w : writes) {
+            assertThat(w.length).isLessThanOrEqualTo(AccessLogWriter.WRITE_BYTES);
+            assertThat(w[w.length - 1]).as("a write ends on a line's end").isEqualTo((byte) '\n');
+        }
+    }
+
+    @Test
     void linesKeepTheirOrderAndAFullQueueDropsAndCountsInsteadOfWaiting() throws Exception {
         AccessLogWriter stalled = new AccessLogWriter(new java.io.OutputStream() {
             @Override

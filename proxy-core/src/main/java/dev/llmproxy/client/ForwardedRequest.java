@@ -458,12 +458,10 @@ final class ForwardedRequest implements ClientLeg {
                 || kind == ErrorKind.UPSTREAM_BAD_RESPONSE;
     }
 
-    /** Gives the current hop's gate pass back (the shared gate's entry or the local one), charging what it used. */
-    private void leaveGate() {
-        leaveGate(null);
-    }
-
-    /** {@link #leaveGate()}, the shared entry's part added to the request's one settling call when given. */
+    /**
+     * Gives the current hop's gate pass back (the shared gate's entry or the local one), charging what it used; with
+     * {@code charges}, the shared entry's part goes into the request's one settling call instead of a call of its own.
+     */
     private void leaveGate(RequestCharges charges) {
         if (gateEntry != null) {
             if (charges != null) {
@@ -690,7 +688,7 @@ final class ForwardedRequest implements ClientLeg {
         failed.upstream().counters().failedOver();
         services.upstreams().failedOver(hops, FailoverReason.of(error, judgedStatus));
         judgedStatus = 0;
-        leaveGate();
+        leaveGate(null);
         hop++;
         Hop next = hops.get(hop);
         log.debug("failover from {} to {}: {}", failed, next, error.message());

@@ -7,9 +7,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.flow.FlowControlHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * Pipeline of one client connection: HTTP/1.1 codec → flow control (one message per {@code read()}, so pipelined
@@ -30,8 +27,7 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.HTTP_CODEC, newHttpCodec());
         p.addLast(PipelineNames.FLOW_CONTROL, new FlowControlHandler());
-        p.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0,
-                services.config().server().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast(PipelineNames.IDLE, new ClientIdleHandler(services.config().server().clientIdleTimeout()));
         p.addLast(PipelineNames.ROUTER, new ClientRequestHandler(services, accessLog));
     }
 

@@ -44,7 +44,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.flow.FlowControlHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import org.junit.jupiter.api.AfterEach;
@@ -573,8 +572,7 @@ class ClientRequestHandlerTest {
         channel.pipeline()
                 .addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec(decoderConfig))
                 .addLast(PipelineNames.FLOW_CONTROL, new FlowControlHandler())
-                .addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0,
-                        config.server().clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast(PipelineNames.IDLE, new ClientIdleHandler(config.server().clientIdleTimeout()))
                 .addLast(PipelineNames.ROUTER, new ClientRequestHandler(services, new AccessLog(false)));
         try {
             channel.register();

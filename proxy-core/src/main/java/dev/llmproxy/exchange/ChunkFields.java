@@ -1,8 +1,10 @@
 package dev.llmproxy.exchange;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -20,7 +22,8 @@ import java.util.List;
  * {@code text}). A textual top-level {@code type} marks a Responses API event: then its textual {@code delta} and
  * the {@code usage} inside its {@code response} are read too.
  *
- * <p>Threading: one instance per meter, reused for each event, confined to the exchange's event loop.
+ * <p>Threading: one instance per meter, reused for each event, confined to the exchange's event loop; {@link #close}
+ * when the stream ends.
  */
 final class ChunkFields {
     /** {@link #choices}: the field is absent or null. */
@@ -49,9 +52,77 @@ final class ChunkFields {
     final List<String> texts = new ArrayList<>(2);
 
     /**
+     * One non-blocking parser for the whole stream, fed each event in turn: a stream's events are a sequence of root
+     * values to it, so its set-up (buffers, symbol table, contexts) is paid once per stream instead of once per event.
+     * Replaced by a fresh one whenever an event leaves it anywhere but between two values.
+     */
+    private JsonParser parser;
+
+    /**
      * Reads one event's data. False when it is not a JSON object (then nothing was read); else the fields describe it.
      */
     boolean read(byte[] bytes, int offset, int length) {
+        if (parser != null) {
+            Boolean read = readWith(parser, bytes, offset, length);
+            if (read != null) {
+                return read;
+            }
+            discardParser(); // and read the event again from a clean start: the old parser's state may be to blame
+        }
+        try {
+            parser = FACTORY.createNonBlockingByteArrayParser();
+        } catch (IOException e) {
+            throw new IllegalStateException("Jackson's non-blocking parser is unavailable", e);
+        }
+        Boolean read = readWith(parser, bytes, offset, length);
+        if (read == null) {
+            discardParser();
+            return false;
+        }
+        return read;
+    }
+
+    /** Closes the stream's parser, returning its buffers to Jackson's pool; a later {@link #read} starts a new one. */
+    void close() {
+        discardParser();
+    }
+
+    /**
+     * Reads one event with {@code p}; true or false as {@link #read} answers, or null when the event left the parser
+     * unusable (not one complete JSON object, or a parse error) — the event is then not JSON.
+     */
+    private Boolean readWith(JsonParser p, byte[] bytes, int offset, int length) {
+        clear();
+        try {
+            ((ByteArrayFeeder) p.getNonBlockingInputFeeder()).feedInput(bytes, offset, offset + length);
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            JsonToken token;
+            while ((token = next(p)) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = next(p);
+                switch (name) {
+                    case "error" -> {
+                        error |= value != JsonToken.VALUE_NULL;
+                        skipValue(p);
+                    }
+                    case "usage" -> usage = value == JsonToken.VALUE_NULL ? null : SUBTREE.readTree(p);
+                    case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "delta" -> delta = value == JsonToken.VALUE_STRING ? p.getText() : skip(p);
+                    case "response" -> readResponse(p, value);
+                    case "choices" -> readChoices(p, value);
+                    default -> skipValue(p);
+                }
+            }
+            // the object ended, and nothing follows it in this event: one JSON value, as a tree read says
+            return token == JsonToken.END_OBJECT && p.nextToken() == JsonToken.NOT_AVAILABLE ? Boolean.TRUE : null;
+        } catch (IOException e) {
+            return null; // not JSON: nothing to read, and the bytes pass as they are
+        }
+    }
+
+    private void clear() {
         error = false;
         usage = null;
         type = null;
@@ -60,49 +131,65 @@ final class ChunkFields {
         choices = NO_CHOICES;
         generated = false;
         texts.clear();
-        try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return false;
+    }
+
+    private void discardParser() {
+        if (parser != null) {
+            try {
+                parser.close();
+            } catch (IOException ignored) {
+                // nothing to release beyond pooled buffers
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                switch (name) {
-                    case "error" -> {
-                        error |= value != JsonToken.VALUE_NULL;
-                        p.skipChildren();
-                    }
-                    case "usage" -> usage = value == JsonToken.VALUE_NULL ? null : SUBTREE.readTree(p);
-                    case "type" -> type = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "delta" -> delta = value == JsonToken.VALUE_STRING ? p.getText() : skip(p);
-                    case "response" -> readResponse(p, value);
-                    case "choices" -> readChoices(p, value);
-                    default -> p.skipChildren();
-                }
-            }
-            return p.nextToken() == null; // anything after the object: not one JSON value, as a tree read says
-        } catch (IOException e) {
-            return false; // not JSON: nothing to read, and the bytes pass as they are
+            parser = null;
         }
     }
 
     private static String skip(JsonParser p) throws IOException {
-        p.skipChildren();
+        skipValue(p);
         return null;
+    }
+
+    /**
+     * The next token of an event that was fed whole: one that is not there yet means the event was cut short (the
+     * parser would otherwise answer {@code NOT_AVAILABLE} for ever).
+     */
+    private static JsonToken next(JsonParser p) throws IOException {
+        JsonToken t = p.nextToken();
+        if (t == JsonToken.NOT_AVAILABLE || t == null) {
+            throw new JsonParseException(p, "the event ends inside a JSON value");
+        }
+        return t;
+    }
+
+    /** Skips the value where the parser stands: a scalar is already read; an object or array up to its end. */
+    private static void skipValue(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+            return;
+        }
+        int depth = 1;
+        while (depth > 0) {
+            t = next(p);
+            if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+                depth--;
+            }
+        }
     }
 
     private void readResponse(JsonParser p, JsonToken value) throws IOException {
         if (value != JsonToken.START_OBJECT) {
-            p.skipChildren();
+            skipValue(p);
             return;
         }
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
+        while (next(p) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            JsonToken v = p.nextToken();
+            JsonToken v = next(p);
             if (name.equals("usage") && v != JsonToken.VALUE_NULL) {
                 responseUsage = SUBTREE.readTree(p);
             } else {
-                p.skipChildren();
+                skipValue(p);
             }
         }
     }
@@ -113,70 +200,70 @@ final class ChunkFields {
         }
         if (value != JsonToken.START_ARRAY) {
             choices = NOT_AN_ARRAY;
-            p.skipChildren();
+            skipValue(p);
             return;
         }
         choices = 0;
         JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        while ((t = next(p)) != JsonToken.END_ARRAY) {
             choices++;
             if (t != JsonToken.START_OBJECT) {
-                p.skipChildren();
+                skipValue(p);
                 continue;
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
+            while (next(p) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
-                JsonToken v = p.nextToken();
+                JsonToken v = next(p);
                 if (name.equals("delta") && v == JsonToken.START_OBJECT) {
                     readDelta(p);
                 } else if (name.equals("text")) {
                     capture(p, v); // a legacy completions chunk
                 } else {
-                    p.skipChildren();
+                    skipValue(p);
                 }
             }
         }
     }
 
     private void readDelta(JsonParser p) throws IOException {
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
+        while (next(p) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            JsonToken v = p.nextToken();
+            JsonToken v = next(p);
             switch (name) {
                 case "content", "reasoning_content", "refusal" -> capture(p, v);
                 case "tool_calls" -> readToolCalls(p, v);
-                default -> p.skipChildren();
+                default -> skipValue(p);
             }
         }
     }
 
     private void readToolCalls(JsonParser p, JsonToken v) throws IOException {
         if (v != JsonToken.START_ARRAY) {
-            p.skipChildren();
+            skipValue(p);
             return;
         }
         JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        while ((t = next(p)) != JsonToken.END_ARRAY) {
             generated = true;
             if (t != JsonToken.START_OBJECT) {
-                p.skipChildren();
+                skipValue(p);
                 continue;
             }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
+            while (next(p) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
-                JsonToken value = p.nextToken();
+                JsonToken value = next(p);
                 if (name.equals("function") && value == JsonToken.START_OBJECT) {
-                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    while (next(p) == JsonToken.FIELD_NAME) {
                         String field = p.currentName();
-                        JsonToken fv = p.nextToken();
+                        JsonToken fv = next(p);
                         if (field.equals("name") || field.equals("arguments")) {
                             capture(p, fv);
                         } else {
-                            p.skipChildren();
+                            skipValue(p);
                         }
                     }
                 } else {
-                    p.skipChildren();
+                    skipValue(p);
                 }
             }
         }
@@ -184,7 +271,7 @@ final class ChunkFields {
 
     private void capture(JsonParser p, JsonToken v) throws IOException {
         if (v != JsonToken.VALUE_STRING) {
-            p.skipChildren();
+            skipValue(p);
             return;
         }
         String text = p.getText();

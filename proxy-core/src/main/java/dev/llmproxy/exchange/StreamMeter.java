@@ -239,6 +239,7 @@ public final class StreamMeter implements AutoCloseable {
         closed = true;
         releaseHeld();
         releaseOut();
+        fields.close();
         if (assembler != null) {
             assembler.close();
         }

@@ -109,4 +109,23 @@ class ChunkFieldsTest {
         assertThat(fields.texts).isEmpty();
         assertThat(fields.generated).isFalse();
     }
+
+    @Test
+    void aBrokenEventInTheMiddleOfAStreamDoesNotSpoilTheEventsAfterIt() {
+        String chunk = "{\"choices\":[{\"delta\":{\"content\":\"t%d\"}}]}";
+        for (int i = 0; i < 100; i++) {
+            assertThat(read(String.format(chunk, i))).isTrue();
+            assertThat(fields.texts).containsExactly("t" + i);
+        }
+        for (String broken : new String[] {"{\"choices\":[{\"delta\":{\"content\":\"cut", "{\"a\":1}}", "}", "12",
+                "{\"usage\":{\"prompt_tokens\":", "{\"a\":1} {\"b\":2}"}) {
+            assertThat(read(broken)).as(broken).isFalse();
+            assertThat(read("{\"usage\":{\"prompt_tokens\":7},\"choices\":[]}")).as("after " + broken).isTrue();
+            assertThat(fields.usage.get("prompt_tokens").asInt()).isEqualTo(7);
+            assertThat(read(String.format(chunk, 1))).isTrue();
+            assertThat(fields.texts).containsExactly("t1");
+        }
+        fields.close();
+        assertThat(read(String.format(chunk, 2))).as("a read after close starts a new parser").isTrue();
+    }
 }

@@ -67,6 +67,11 @@ final class BenchOptions {
             + " redis-server (REDIS_URL) against the same limits in-process; needs redis-server on the PATH.")
     boolean redis;
 
+    @Option(names = "--redis-cpus", description = "CPUs for the redis scenario's redis-server, as taskset takes them"
+            + " (e.g. 1), so that Redis can have a core of its own: run the bench itself under `taskset -c 0`."
+            + " Default: wherever the system puts it.")
+    String redisCpus;
+
     @Option(names = "--client-threads", paramLabel = "N", defaultValue = "1",
             description = "Event loops of the load generator. Default: ${DEFAULT-VALUE}.")
     int clientThreads;

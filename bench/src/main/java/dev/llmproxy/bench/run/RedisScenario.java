@@ -72,9 +72,14 @@ final class RedisScenario {
             int redisPort = freePort();
             String redisServer = Files.isExecutable(Path.of("/usr/bin/redis-server")) ? "/usr/bin/redis-server"
                     : "redis-server";
-            ChildProcess redis = ChildProcess.start("redis", List.of(redisServer, "--port",
-                    Integer.toString(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--dir", dir.toString(), "--loglevel", "notice"), Map.of(), dir.resolve("redis.log"), REDIS_READY);
+            List<String> command = new ArrayList<>();
+            if (o.redisCpus != null) {
+                command.addAll(List.of("taskset", "-c", o.redisCpus)); // a core of its own, when asked
+                report.note("redis-server ran on CPUs " + o.redisCpus + " (--redis-cpus)");
+            }
+            command.addAll(List.of(redisServer, "--port", Integer.toString(redisPort), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--loglevel", "notice"));
+            ChildProcess redis = ChildProcess.start("redis", command, Map.of(), dir.resolve("redis.log"), REDIS_READY);
             started.add(redis);
             redis.awaitLine(30);
             Target local = startProxy(LOCAL, config, Map.of(), dir.resolve("proxy-local.log"), started);

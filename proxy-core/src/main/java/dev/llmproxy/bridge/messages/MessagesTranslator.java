@@ -3,10 +3,10 @@ package dev.llmproxy.bridge.messages;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.bridge.ChatError;
-import dev.llmproxy.bridge.ChatStreamListener;
 import dev.llmproxy.bridge.ChatUsage;
 import dev.llmproxy.bridge.Ids;
 import dev.llmproxy.bridge.SseEventWriter;
+import dev.llmproxy.bridge.StreamTranslator;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.ProxyError;
 
@@ -38,7 +38,7 @@ import java.util.List;
  *
  * <p>One instance per answer, confined to its event loop.
  */
-final class MessagesTranslator implements ChatStreamListener {
+final class MessagesTranslator implements StreamTranslator {
     private final MessagesCall call;
     private final long inputTokens;
     private final SseEventWriter events;
@@ -75,7 +75,8 @@ final class MessagesTranslator implements ChatStreamListener {
     }
 
     /** Sends {@code message_start} and a {@code ping} once, before anything else. */
-    void start() {
+    @Override
+    public void start() {
         if (started) {
             return;
         }
@@ -187,7 +188,8 @@ final class MessagesTranslator implements ChatStreamListener {
     }
 
     /** The proxy ended the stream early (upstream reset, timeout, unreadable bytes): an {@code error} event. */
-    void fail(ProxyError error) {
+    @Override
+    public void fail(ProxyError error) {
         fail(AnthropicError.type(error.status()), error.message());
     }
 
@@ -195,7 +197,8 @@ final class MessagesTranslator implements ChatStreamListener {
      * The chat answer ended ({@code [DONE]}, or the end of the upstream body). Without a finish reason or
      * {@code [DONE]} the answer was cut short: an {@code error} event instead of the end.
      */
-    void end(boolean sawDone) {
+    @Override
+    public void end(boolean sawDone) {
         if (ended) {
             return;
         }

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.bridge.ChatError;
-import dev.llmproxy.bridge.ChatStreamListener;
 import dev.llmproxy.bridge.ChatUsage;
 import dev.llmproxy.bridge.Ids;
 import dev.llmproxy.bridge.SseEventWriter;
+import dev.llmproxy.bridge.StreamTranslator;
 import dev.llmproxy.openai.Json;
 import dev.llmproxy.openai.ProxyError;
 
@@ -34,7 +34,7 @@ import java.util.Map;
  *
  * <p>One instance per answer, confined to its event loop.
  */
-final class ResponsesTranslator implements ChatStreamListener {
+final class ResponsesTranslator implements StreamTranslator {
     private final ObjectNode template;
     private final Ids ids;
     private final long createdAt;
@@ -70,7 +70,8 @@ final class ResponsesTranslator implements ChatStreamListener {
     }
 
     /** Sends {@code response.created} and {@code response.in_progress} once, before anything else. */
-    void start() {
+    @Override
+    public void start() {
         if (started) {
             return;
         }
@@ -177,7 +178,8 @@ final class ResponsesTranslator implements ChatStreamListener {
     }
 
     /** The proxy ended the stream early (upstream reset, timeout, unreadable bytes): {@code response.failed}. */
-    void fail(ProxyError error) {
+    @Override
+    public void fail(ProxyError error) {
         fail(error.status() == 429 ? "rate_limit_exceeded" : "server_error", error.message());
     }
 
@@ -185,7 +187,8 @@ final class ResponsesTranslator implements ChatStreamListener {
      * The chat answer ended ({@code [DONE]}, or the end of the upstream body). Without a finish reason or
      * {@code [DONE]} the answer was cut short and the response fails.
      */
-    void end(boolean sawDone) {
+    @Override
+    public void end(boolean sawDone) {
         if (ended) {
             return;
         }

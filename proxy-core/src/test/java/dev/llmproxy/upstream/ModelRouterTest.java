@@ -68,6 +68,21 @@ class ModelRouterTest {
     }
 
     @Test
+    void aHopsHandleGivesItsMetricsLabelAndItsUpstreamGate() {
+        ModelRouter r = router(Optional.of("openai"));
+        Hop listed = r.resolve("org/fine-tune").get(0);
+        Hop unlisted = r.resolve("made-up").get(0);
+        Hop prefixed = r.resolve("openai/ORG/FINE-TUNE").get(0);
+
+        assertThat(r.label(listed)).isEqualTo("Org/Fine-Tune");
+        assertThat(r.label(unlisted)).isEqualTo("other");
+        assertThat(prefixed.handle()).as("one handle, whatever the case").isSameAs(listed.handle());
+        assertThat(r.label(prefixed)).isEqualTo("Org/Fine-Tune");
+        assertThat(openai.gate(prefixed.handle())).isSameAs(openai.gate(listed.handle()))
+                .isNotSameAs(openai.gate(unlisted.handle())).isNotSameAs(openai.gate(ModelHandle.OTHER));
+    }
+
+    @Test
     void theCombinedListHasEveryModelOnceAndAliasesNameUnknownUpstreamsAtStart() {
         ModelRouter r = router(Optional.empty());
         assertThat(r.combined().current().models()).extracting(m -> m.id())

@@ -256,7 +256,8 @@ final class ForwardedRequest implements ClientLeg {
         hops = resolved;
         hop = 0;
         OpenAiRequests.Prepared prepared = requested.withUpstreamModel(resolved.get(0).model());
-        record.model(prepared.upstreamModel(), services.upstreams().label(resolved.get(0)));
+        record.model(prepared.upstreamModel(), services.upstreams().label(resolved.get(0)),
+                resolved.get(0).handle().index());
 
         clientBody = raw; // held until the request ends: a failover splices it again, suggestions read it
         ByteBuf upstreamBody = prepared.upstreamBytes(raw);
@@ -704,7 +705,7 @@ final class ForwardedRequest implements ClientLeg {
         OpenAiRequests.Prepared prepared = bridgedRequest == null ? hopPrepared.withUpstreamModel(next.model())
                 : rebridge(next);
         hopPrepared = prepared;
-        record.model(prepared.upstreamModel(), services.upstreams().label(next));
+        record.model(prepared.upstreamModel(), services.upstreams().label(next), next.handle().index());
         ByteBuf body = bridgedRequest == null ? prepared.upstreamBytes(clientBody)
                 : Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())); // a bridge's tree for this dialect
         send(hopOperation, prepared, body, hopConverter);

@@ -153,8 +153,9 @@ public final class CircuitBreakers {
     }
 
     /**
-     * Drops the table's breakers that are closed with no fault (they hold nothing); run periodically. Reads every
-     * index handed out so far: off the event loops, or at most once a second from a full table.
+     * Drops the table's breakers that are closed with no fault (they hold nothing); run periodically. Reads the place
+     * of every index handed out so far (at most the index's capacity: microseconds), so a full table does it at most
+     * once a second.
      */
     public void evictHealthy() {
         int last = Math.min(index.size(), others.length() - 1);

@@ -34,11 +34,11 @@ import java.util.Optional;
  * resolution. Nothing after resolution looks the model id up again.
  */
 public final class ModelRouter {
-    private final List<Upstream> upstreams;
-    private final ModelIndex models;
     /** The label of a model no upstream lists. */
     private static final String OTHER_LABEL = "other";
 
+    private final List<Upstream> upstreams;
+    private final ModelIndex models;
     private final Map<String, Upstream> byName = new HashMap<>();
     private final Map<String, List<Hop>> aliases = new LinkedHashMap<>();
     private final Upstream fallback;
@@ -150,6 +150,19 @@ public final class ModelRouter {
      * Never allocates for a listed id or an alias.
      */
     public List<Hop> resolve(String model) {
+        return resolve(model, true);
+    }
+
+    /**
+     * The hops {@link #resolve} would give, for a route that only shows where a model goes ({@code GET
+     * /v1/models/{id}}): an id no catalog lists is not interned (its hop carries {@link ModelHandle#OTHER} unless it
+     * has a handle already), so looking ids up spends none of the index's room.
+     */
+    public List<Hop> peek(String model) {
+        return resolve(model, false);
+    }
+
+    private List<Hop> resolve(String model, boolean intern) {
         Index idx = index;
         List<Hop> hops = idx.exact.get(model);
         if (hops != null) {
@@ -167,7 +180,7 @@ public final class ModelRouter {
             if (u.retired()) {
                 String full = u.catalog().live().current().resolve(model); // GitHub's short names
                 if (!full.equals(model)) {
-                    return List.of(new Hop(u, full, models.internRequested(full)));
+                    return List.of(new Hop(u, full, handleOf(full, intern)));
                 }
             }
         }
@@ -176,10 +189,18 @@ public final class ModelRouter {
             Upstream named = byName.get(model.substring(0, slash));
             if (named != null) {
                 String id = model.substring(slash + 1);
-                return List.of(new Hop(named, id, models.internRequested(id)));
+                return List.of(new Hop(named, id, handleOf(id, intern)));
             }
         }
-        return fallback == null ? List.of() : List.of(new Hop(fallback, model, models.internRequested(model)));
+        return fallback == null ? List.of() : List.of(new Hop(fallback, model, handleOf(model, intern)));
+    }
+
+    private ModelHandle handleOf(String id, boolean intern) {
+        if (intern) {
+            return models.internRequested(id);
+        }
+        ModelHandle known = models.find(id);
+        return known != null ? known : ModelHandle.OTHER;
     }
 
     /** Rebuilds the tables when any upstream's list changed since the last build. Any thread; cheap when nothing did. */

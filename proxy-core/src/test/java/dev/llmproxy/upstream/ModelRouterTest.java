@@ -83,6 +83,18 @@ class ModelRouterTest {
     }
 
     @Test
+    void peekingAtAnUnlistedIdSpendsNoIndex() {
+        ModelRouter r = router(Optional.of("openai"));
+        int before = r.models().size();
+
+        assertThat(r.peek("made-up")).extracting(Hop::upstream, Hop::model, Hop::handle)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(openai, "made-up", ModelHandle.OTHER));
+        assertThat(r.peek("local/qwen3:8b").get(0).handle()).isSameAs(ModelHandle.OTHER);
+        assertThat(r.peek("Org/Fine-Tune").get(0).handle()).isSameAs(r.models().find("org/fine-tune"));
+        assertThat(r.models().size()).isEqualTo(before);
+    }
+
+    @Test
     void theCombinedListHasEveryModelOnceAndAliasesNameUnknownUpstreamsAtStart() {
         ModelRouter r = router(Optional.empty());
         assertThat(r.combined().current().models()).extracting(m -> m.id())

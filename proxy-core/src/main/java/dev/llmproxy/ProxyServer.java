@@ -54,6 +54,7 @@ import dev.llmproxy.stats.UsageStats;
 import dev.llmproxy.routes.ModelRoutes;
 import dev.llmproxy.routes.ModelToolRoutes;
 import dev.llmproxy.routes.Responses;
+import dev.llmproxy.upstream.ModelIndex;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.PerEventLoopUpstreamPool;
 import dev.llmproxy.upstream.Upstream;
@@ -189,6 +190,8 @@ public final class ProxyServer implements AutoCloseable {
             HttpClient catalogHttp = CatalogRefresher.httpClient(config.upstream().connectTimeout(),
                     config.upstream().trustedCaFile());
             KnownModels known = KnownModels.bundled();
+            // the one index of model handles: the router interns, every per-model table reads at the handle
+            ModelIndex models = new ModelIndex();
             // before the upstreams: their gates share each upstream's limits through it
             if (config.redis().enabled()) {
                 shared = SharedLimits.start(config.redis(), ioGroup);
@@ -206,14 +209,15 @@ public final class ProxyServer implements AutoCloseable {
                         catalogOf(spec, base, config.models().catalogUrl(), catalogHttp, known),
                         new UpstreamBreaker(config.admission().breakerThreshold(), config.admission().breakerFirstOpen(),
                                 config.admission().breakerOpen()),
-                        shared));
+                        shared, models.capacity()));
                 if (spec.kind() == UpstreamKind.GITHUB_MODELS) {
                     log.warn("upstream {}: GitHub Models was retired on 2026-07-30 and answers 410 Gone; its requests "
                             + "will fail with upstream_retired. Configure another upstream (see README, Upstreams)",
                             spec.name());
                 }
             }
-            upstreams = new ModelRouter(built, config.upstreams().routes(), config.upstreams().defaultUpstream());
+            upstreams = new ModelRouter(built, config.upstreams().routes(), config.upstreams().defaultUpstream(),
+                    models);
             // the first lists before admission: it keeps per-model state (quota pauses, daily counts, breakers) for
             // the ids listed when it is built and counts any other id as "other"; refreshes land later
             for (Upstream u : built) {
@@ -228,7 +232,7 @@ public final class ProxyServer implements AutoCloseable {
             ClientConnections connections = new ClientConnections();
             ClientConnectionLimiter limiter = new ClientConnectionLimiter(config.server().maxConnections());
             LiveCatalog catalog = upstreams.combined();
-            Admission admission = new Admission(config.admission(), catalog.current(), NanoClock.system(),
+            Admission admission = new Admission(config.admission(), catalog.current(), models, NanoClock.system(),
                     Clock.systemUTC());
             ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
             ProxyMetrics metrics = new ProxyMetrics(liveGauges(admission, connections));

@@ -1,14 +1,13 @@
 package dev.llmproxy.admission;
 
+import dev.llmproxy.upstream.ModelHandle;
+import dev.llmproxy.upstream.ModelIndex;
+
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,7 +26,8 @@ import java.util.function.LongSupplier;
  * {@code observed-rate-limits.json} into the working directory every 10 minutes and loaded stale guesses back).
  *
  * <p>Threading: any thread. Each model's state is one immutable value in an {@link AtomicReference}, replaced by
- * CAS. Keys are bounded: the ids given to the constructor (matched ignoring case) and one shared
+ * CAS. Keys are bounded: the ids given to the constructor (matched ignoring case, at their {@link ModelHandle}s'
+ * indexes) and one shared
  * {@value QuotaTracker#OTHER_MODELS} slot for any other name. Intervals run on the injected nano clock; the epoch
  * milliseconds reported come from the wall clock.
  */
@@ -78,9 +78,7 @@ public final class AdaptiveLimits {
     private final int initialGuess;
     private final Clock clock;
     private final LongSupplier nanoTime;
-    private final Map<String, ModelSlot> slotsByLowerId;
-    private final List<ModelSlot> slots;
-    private final ModelSlot otherSlot = new ModelSlot(QuotaTracker.OTHER_MODELS);
+    private final ModelTable<ModelSlot> slots;
 
     /**
      * @param initialGuess  {@code RATE_LIMIT_PER_MINUTE}, the guess of a model before its first outcome; like the
@@ -90,50 +88,63 @@ public final class AdaptiveLimits {
      * @param nanoTime      monotonic time, for the 60 s window, the 5 min raise interval and the 30 s cooldown
      */
     public AdaptiveLimits(int initialGuess, Collection<String> knownModelIds, Clock clock, LongSupplier nanoTime) {
+        this(initialGuess, knownModelIds, new ModelIndex(), clock, nanoTime);
+    }
+
+    /** @param models the index whose handles the request path passes (the router's) */
+    public AdaptiveLimits(int initialGuess, Collection<String> knownModelIds, ModelIndex models, Clock clock,
+                          LongSupplier nanoTime) {
         if (initialGuess < 1) {
             throw new IllegalArgumentException("initialGuess: " + initialGuess + " (expected: at least 1)");
         }
         this.initialGuess = initialGuess;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
-        Map<String, ModelSlot> byLowerId = new HashMap<>();
-        List<ModelSlot> ordered = new ArrayList<>();
-        byLowerId.put(QuotaTracker.OTHER_MODELS, otherSlot);
-        for (String id : knownModelIds) {
-            ModelSlot slot = new ModelSlot(id);
-            if (byLowerId.putIfAbsent(id.toLowerCase(Locale.ROOT), slot) == null) {
-                ordered.add(slot);
-            }
-        }
-        ordered.add(otherSlot);
-        this.slotsByLowerId = Map.copyOf(byLowerId);
-        this.slots = List.copyOf(ordered);
+        this.slots = new ModelTable<>(models, knownModelIds, ModelSlot::new, new ModelSlot(QuotaTracker.OTHER_MODELS));
     }
 
     /** Records a successful upstream answer for {@code model}. */
     public void onSuccess(String model) {
+        onSuccess(slots.of(model));
+    }
+
+    /** {@link #onSuccess(String)} for a resolved model. */
+    public void onSuccess(ModelHandle model) {
+        onSuccess(slots.at(model));
+    }
+
+    private void onSuccess(ModelSlot slot) {
         long now = nanoTime.getAsLong();
         long wallMillis = clock.millis();
-        slot(model).state.updateAndGet(current -> afterSuccess(orFresh(current, now), now, wallMillis));
+        slot.state.updateAndGet(current -> afterSuccess(orFresh(current, now), now, wallMillis));
     }
 
     /** Records an upstream 429 for {@code model}; never call it for the proxy's own rejections. */
     public void on429(String model) {
+        on429(slots.of(model));
+    }
+
+    /** {@link #on429(String)} for a resolved model. */
+    public void on429(ModelHandle model) {
+        on429(slots.at(model));
+    }
+
+    private void on429(ModelSlot slot) {
         long now = nanoTime.getAsLong();
         long wallMillis = clock.millis();
-        slot(model).state.updateAndGet(current -> after429(orFresh(current, now), now, wallMillis));
+        slot.state.updateAndGet(current -> after429(orFresh(current, now), now, wallMillis));
     }
 
     /** The model's state, empty until an upstream outcome was recorded for it. */
     public Optional<Observed> observed(String model) {
-        State state = slot(model).state.get();
+        State state = slots.of(model).state.get();
         return state == null ? Optional.empty() : Optional.of(state.observed());
     }
 
     /** Every model with state: known ids in constructor order, the shared slot last. */
     public Map<String, Observed> snapshot() {
         Map<String, Observed> snapshot = new LinkedHashMap<>();
-        for (ModelSlot slot : slots) {
+        for (ModelSlot slot : slots.ordered()) {
             State state = slot.state.get();
             if (state != null) {
                 snapshot.put(slot.id, state.observed());
@@ -194,16 +205,5 @@ public final class AdaptiveLimits {
     private static int scaled(int guess, double factor) {
         long rounded = Math.round(guess * factor);
         return (int) Math.max(MIN_GUESS, Math.min(MAX_GUESS, rounded));
-    }
-
-    private ModelSlot slot(String model) {
-        if (model == null) {
-            return otherSlot;
-        }
-        ModelSlot slot = slotsByLowerId.get(model);
-        if (slot == null) {
-            slot = slotsByLowerId.get(model.toLowerCase(Locale.ROOT));
-        }
-        return slot != null ? slot : otherSlot;
     }
 }

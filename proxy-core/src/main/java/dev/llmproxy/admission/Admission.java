@@ -6,6 +6,8 @@ import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.openai.PlanLimits;
 import dev.llmproxy.openai.ProxyError;
+import dev.llmproxy.upstream.ModelHandle;
+import dev.llmproxy.upstream.ModelIndex;
 import io.netty.util.concurrent.EventExecutor;
 
 import java.time.Clock;
@@ -55,8 +57,15 @@ public final class Admission {
     final AdaptiveLimits adaptive;
     final DailyUsage daily;
     final AtomicInteger upstreamInFlight = new AtomicInteger();
+    private final ModelIndex index;
 
-    public Admission(AdmissionConfig config, ModelCatalog catalog, NanoClock nanos, Clock wall) {
+    /**
+     * @param catalog the models listed at start-up: each gets per-model state of its own, any other id the shared
+     *                {@code other} state (the breakers excepted: see {@link CircuitBreakers})
+     * @param models  the index whose handles {@link #admit} is given: the router's, so the hops' handles fit
+     */
+    public Admission(AdmissionConfig config, ModelCatalog catalog, ModelIndex models, NanoClock nanos, Clock wall) {
+        this.index = models;
         this.config = config;
         this.nanos = nanos;
         this.wall = wall;
@@ -69,12 +78,13 @@ public final class Admission {
         this.budget = new QueueBudget(config.queueMax());
         this.global = config.concurrencyEnabled()
                 ? new ConcurrencyGate("global", config.maxConcurrent(), budget, nanos) : null;
-        this.models = new ModelQuotas(catalog, config.plan(), config.quotaPacing(), budget, nanos);
-        this.quota = new QuotaTracker(ids, wall, nanos::nanoTime);
-        this.breakers = new CircuitBreakers(new java.util.HashSet<>(ids), config.breakerThreshold(),
+        this.models = new ModelQuotas(catalog, models, config.plan(), config.quotaPacing(), budget, nanos);
+        this.quota = new QuotaTracker(ids, models, wall, nanos::nanoTime);
+        this.breakers = new CircuitBreakers(new java.util.HashSet<>(ids), models, config.breakerThreshold(),
                 config.breakerFirstOpen(), config.breakerOpen(), nanos, CircuitBreakers.MAX_OTHER_MODELS);
-        this.adaptive = config.adaptive() ? new AdaptiveLimits(config.ratePerMinute(), ids, wall, nanos::nanoTime) : null;
-        this.daily = new DailyUsage(ids, wall);
+        this.adaptive = config.adaptive()
+                ? new AdaptiveLimits(config.ratePerMinute(), ids, models, wall, nanos::nanoTime) : null;
+        this.daily = new DailyUsage(ids, models, wall);
     }
 
     /** Upstream calls in flight now (the global gate's slots in use, or a plain count when the gate is off). */
@@ -105,15 +115,21 @@ public final class Admission {
         return ip != null && (ip.startsWith("127.") || ip.equals("::1") || ip.equals("0:0:0:0:0:0:0:1"));
     }
 
+    /** {@link #admit(String, String, ModelHandle, EventExecutor, Callback)} for a model given as text (tests): interned. */
+    public Pending admit(String identity, String model, EventExecutor loop, Callback callback) {
+        return admit(identity, model, index.intern(model), loop, callback);
+    }
+
     /**
      * Starts admitting one upstream call for a validated request.
      *
      * @param identity who is charged: {@code key:<hash>} or {@code ip:<address>}
-     * @param model    the model id that goes upstream (catalog id after resolution)
+     * @param model    the model id that goes upstream (catalog id after resolution), for messages and client buckets
+     * @param handle   that id's handle in this admission's index: every per-model table is read at it
      * @param loop     the client channel's event loop: callbacks and timers run there
      */
-    public Pending admit(String identity, String model, EventExecutor loop, Callback callback) {
-        Optional<QuotaTracker.Block> block = quota.check(model);
+    public Pending admit(String identity, String model, ModelHandle handle, EventExecutor loop, Callback callback) {
+        Optional<QuotaTracker.Block> block = quota.check(handle);
         if (block.isPresent()) {
             QuotaTracker.Block b = block.get();
             callback.rejected(b.reason() == QuotaTracker.Reason.DAILY_QUOTA_EXHAUSTED
@@ -128,7 +144,7 @@ public final class Admission {
                 return Pending.NONE;
             }
         }
-        AdmittedCall call = new AdmittedCall(this, model, models.find(model), loop, callback,
+        AdmittedCall call = new AdmittedCall(this, model, handle, models.find(handle), loop, callback,
                 nanos.nanoTime() + config.queueTimeout().toNanos());
         call.begin();
         return call;

@@ -3,6 +3,7 @@ package dev.llmproxy.admission;
 import dev.llmproxy.exchange.UpstreamPolicy;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.ProxyError;
+import dev.llmproxy.upstream.ModelHandle;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -30,6 +31,7 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
 
     private final Admission admission;
     private final String model;
+    private final ModelHandle handle;
     private final ModelQuotas.Entry quotas;
     private final EventExecutor loop;
     private final Admission.Callback callback;
@@ -45,10 +47,11 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
     private boolean concurrencyRetried;
     private long queueWaitNanos;
 
-    AdmittedCall(Admission admission, String model, ModelQuotas.Entry quotas, EventExecutor loop,
+    AdmittedCall(Admission admission, String model, ModelHandle handle, ModelQuotas.Entry quotas, EventExecutor loop,
                  Admission.Callback callback, long deadlineNanos) {
         this.admission = admission;
         this.model = model;
+        this.handle = handle;
         this.quotas = quotas;
         this.loop = loop;
         this.callback = callback;
@@ -93,7 +96,7 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
         }
         // an upstream UserConcurrentRequests 429 lowers the model's concurrency for a while
         int wanted = Math.min(quotas.planConcurrency(),
-                admission.quota.concurrencyCut(model).orElse(quotas.planConcurrency()));
+                admission.quota.concurrencyCut(handle).orElse(quotas.planConcurrency()));
         if (quotas.gate().limit() != wanted) {
             quotas.gate().limit(wanted);
         }
@@ -144,7 +147,7 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
         if (cancelled || decided) {
             return;
         }
-        CircuitBreaker.Pass pass = admission.breakers.forModel(model).tryPass();
+        CircuitBreaker.Pass pass = admission.breakers.forModel(handle).tryPass();
         if (!pass.permitted()) {
             giveBack();
             reject(Rejections.breakerOpen(model, pass.retryAfterNanos()));
@@ -225,9 +228,9 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
         HttpHeaders h = head.headers();
         UpstreamRateLimit limit = UpstreamRateLimit.parse(429, h::get, null, admission.wall.instant()).orElseThrow();
         int inFlight = quotas == null ? 1 : Math.max(1, quotas.gate().active());
-        admission.quota.onUpstream429(model, limit, inFlight);
+        admission.quota.onUpstream429(handle, limit, inFlight);
         if (admission.adaptive != null) {
-            admission.adaptive.on429(model);
+            admission.adaptive.on429(handle);
         }
         String code = limit.upstreamCode() != null ? limit.upstreamCode() : h.get("x-ms-error-code");
         switch (limit.kind()) {
@@ -241,7 +244,7 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
                 }
             }
             case USER_BY_MODEL_BY_DAY -> {
-                Optional<QuotaTracker.Block> block = admission.quota.check(model);
+                Optional<QuotaTracker.Block> block = admission.quota.check(handle);
                 if (block.isPresent()) {
                     QuotaTracker.Block b = block.get();
                     return new Decision.Fail(Rejections.dailyQuotaExhausted(model, b.retryAfterSeconds(), b.resetAt(),
@@ -292,7 +295,7 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
         ended = true;
         giveBack();
         admission.upstreamInFlight.decrementAndGet();
-        CircuitBreaker breaker = admission.breakers.forModel(model);
+        CircuitBreaker breaker = admission.breakers.forModel(handle);
         int status = outcome.upstreamStatus();
         if (outcome.upstreamFault()) {
             breaker.onFailure();
@@ -300,10 +303,10 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
             breaker.onSuccess();
         } // no answer at all (the client left first): a probe lapses on its own
         if (admission.adaptive != null && status >= 200 && status < 400) {
-            admission.adaptive.onSuccess(model);
+            admission.adaptive.onSuccess(handle);
         }
         if (status > 0 || outcome.upstreamFault()) {
-            admission.daily.record(model, outcome.upstreamFault() || status >= 400);
+            admission.daily.record(handle, outcome.upstreamFault() || status >= 400);
         }
     }
 }

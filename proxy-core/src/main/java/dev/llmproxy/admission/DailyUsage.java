@@ -1,15 +1,14 @@
 package dev.llmproxy.admission;
 
+import dev.llmproxy.upstream.ModelHandle;
+import dev.llmproxy.upstream.ModelIndex;
+
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,7 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * other, never both.
  *
  * <p>Threading: any thread. Each model's counter is one immutable value in an {@link AtomicReference}, replaced by
- * CAS. Keys are bounded: the ids given to the constructor (matched ignoring case) and one shared
+ * CAS. Keys are bounded: the ids given to the constructor (matched ignoring case, at their {@link ModelHandle}s'
+ * indexes) and one shared
  * {@value QuotaTracker#OTHER_MODELS} slot for any other name.
  */
 public final class DailyUsage {
@@ -70,36 +70,37 @@ public final class DailyUsage {
     }
 
     private final Clock clock;
-    private final Map<String, ModelSlot> slotsByLowerId;
-    private final List<ModelSlot> slots;
-    private final ModelSlot otherSlot = new ModelSlot(QuotaTracker.OTHER_MODELS);
+    private final ModelTable<ModelSlot> slots;
 
     /**
      * @param knownModelIds the ids that get their own counter (the catalog's)
      * @param clock         wall time; only its UTC date matters
      */
     public DailyUsage(Collection<String> knownModelIds, Clock clock) {
+        this(knownModelIds, new ModelIndex(), clock);
+    }
+
+    /** @param models the index whose handles the request path passes (the router's) */
+    public DailyUsage(Collection<String> knownModelIds, ModelIndex models, Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        Map<String, ModelSlot> byLowerId = new HashMap<>();
-        List<ModelSlot> ordered = new ArrayList<>();
-        byLowerId.put(QuotaTracker.OTHER_MODELS, otherSlot);
-        for (String id : knownModelIds) {
-            ModelSlot slot = new ModelSlot(id);
-            if (byLowerId.putIfAbsent(id.toLowerCase(Locale.ROOT), slot) == null) {
-                ordered.add(slot);
-            }
-        }
-        ordered.add(otherSlot);
-        this.slotsByLowerId = Map.copyOf(byLowerId);
-        this.slots = List.copyOf(ordered);
+        this.slots = new ModelTable<>(models, knownModelIds, ModelSlot::new, new ModelSlot(QuotaTracker.OTHER_MODELS));
     }
 
     /** Counts one upstream call for {@code model}: a success, or an error when {@code error}. */
     public void record(String model, boolean error) {
+        record(slots.of(model), error);
+    }
+
+    /** {@link #record(String, boolean)} for a resolved model. */
+    public void record(ModelHandle model, boolean error) {
+        record(slots.at(model), error);
+    }
+
+    private void record(ModelSlot slot, boolean error) {
         long today = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
         long successes = error ? 0 : 1;
         long errors = error ? 1 : 0;
-        slot(model).day.updateAndGet(current -> {
+        slot.day.updateAndGet(current -> {
             // A day from the past is over. A day from the future means the wall clock stepped back across
             // midnight: keep counting into it rather than wiping a day's counts.
             if (current == null || current.epochDay() < today) {
@@ -111,7 +112,7 @@ public final class DailyUsage {
 
     /** The model's counts for today; zero when it had no call today. */
     public Counts today(String model) {
-        return countsOn(slot(model).day.get(), Math.floorDiv(clock.millis(), MILLIS_PER_DAY));
+        return countsOn(slots.of(model).day.get(), Math.floorDiv(clock.millis(), MILLIS_PER_DAY));
     }
 
     public Snapshot snapshot() {
@@ -119,7 +120,7 @@ public final class DailyUsage {
         long today = Math.floorDiv(nowMillis, MILLIS_PER_DAY);
         long resetMillis = (today + 1) * MILLIS_PER_DAY;
         Map<String, Counts> models = new LinkedHashMap<>();
-        for (ModelSlot slot : slots) {
+        for (ModelSlot slot : slots.ordered()) {
             Day day = slot.day.get();
             if (day != null && day.epochDay() == today) {
                 models.put(slot.id, new Counts(day.count(), day.errors()));
@@ -131,16 +132,5 @@ public final class DailyUsage {
 
     private static Counts countsOn(Day day, long today) {
         return day == null || day.epochDay() != today ? Counts.ZERO : new Counts(day.count(), day.errors());
-    }
-
-    private ModelSlot slot(String model) {
-        if (model == null) {
-            return otherSlot;
-        }
-        ModelSlot slot = slotsByLowerId.get(model);
-        if (slot == null) {
-            slot = slotsByLowerId.get(model.toLowerCase(Locale.ROOT));
-        }
-        return slot != null ? slot : otherSlot;
     }
 }

@@ -1,17 +1,16 @@
 package dev.llmproxy.admission;
 
+import dev.llmproxy.upstream.ModelHandle;
+import dev.llmproxy.upstream.ModelIndex;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,7 +26,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Threading: any thread. Each piece of state is one immutable value in an {@link AtomicReference}, changed by
  * CAS; {@link #check} reads at most three references and allocates nothing when nothing blocks. Keys are bounded:
- * the model ids given to the constructor (matched ignoring case) plus one shared {@value #OTHER_MODELS} slot for
+ * the model ids given to the constructor (matched ignoring case, kept at their {@link ModelHandle}s' indexes; the
+ * request path passes handles, so it looks nothing up) plus one shared {@value #OTHER_MODELS} slot for
  * every other name, so a client inventing model names cannot grow memory. A consequence: a pause learned for one
  * unknown name applies to all unknown names — they are not in the catalog, so upstream quota for them is
  * unknown anyway. Ids that appear in a refreshed catalog after construction also share that slot.
@@ -127,11 +127,8 @@ public final class QuotaTracker {
 
     private final Clock clock;
     private final LongSupplier nanoTime;
-    /** Lower-cased id → slot; never changes after construction. */
-    private final Map<String, ModelSlot> slotsByLowerId;
-    /** Report order: known ids as given, then the shared slot. */
-    private final List<ModelSlot> slots;
-    private final ModelSlot otherSlot = new ModelSlot(OTHER_MODELS);
+    /** Slots at the known ids' handles, the shared one for the rest; report order: known ids as given, then it. */
+    private final ModelTable<ModelSlot> slots;
     private final AtomicReference<Pause> globalPause = new AtomicReference<>();
 
     /**
@@ -140,20 +137,14 @@ public final class QuotaTracker {
      * @param nanoTime      monotonic time, for every duration ({@code System::nanoTime} in production)
      */
     public QuotaTracker(Collection<String> knownModelIds, Clock clock, LongSupplier nanoTime) {
+        this(knownModelIds, new ModelIndex(), clock, nanoTime);
+    }
+
+    /** @param models the index whose handles the request path passes (the router's) */
+    public QuotaTracker(Collection<String> knownModelIds, ModelIndex models, Clock clock, LongSupplier nanoTime) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
-        Map<String, ModelSlot> byLowerId = new HashMap<>();
-        List<ModelSlot> ordered = new ArrayList<>();
-        byLowerId.put(OTHER_MODELS, otherSlot);
-        for (String id : knownModelIds) {
-            ModelSlot slot = new ModelSlot(id);
-            if (byLowerId.putIfAbsent(id.toLowerCase(Locale.ROOT), slot) == null) {
-                ordered.add(slot);
-            }
-        }
-        ordered.add(otherSlot);
-        this.slotsByLowerId = Map.copyOf(byLowerId);
-        this.slots = List.copyOf(ordered);
+        this.slots = new ModelTable<>(models, knownModelIds, ModelSlot::new, new ModelSlot(OTHER_MODELS));
     }
 
     /**
@@ -182,8 +173,16 @@ public final class QuotaTracker {
      *                         negative when unknown
      */
     public void onUpstream429(String model, UpstreamRateLimit limit, int inFlightForModel) {
+        onUpstream429(slots.of(model), limit, inFlightForModel);
+    }
+
+    /** {@link #onUpstream429(String, UpstreamRateLimit, int)} for a resolved model. */
+    public void onUpstream429(ModelHandle model, UpstreamRateLimit limit, int inFlightForModel) {
+        onUpstream429(slots.at(model), limit, inFlightForModel);
+    }
+
+    private void onUpstream429(ModelSlot slot, UpstreamRateLimit limit, int inFlightForModel) {
         Objects.requireNonNull(limit, "limit");
-        ModelSlot slot = slot(model);
         long now = nanoTime.getAsLong();
         switch (limit.kind()) {
             case USER_BY_MODEL_BY_MINUTE ->
@@ -212,7 +211,15 @@ public final class QuotaTracker {
      * dropped here.
      */
     public Optional<Block> check(String model) {
-        ModelSlot slot = slot(model);
+        return check(slots.of(model));
+    }
+
+    /** {@link #check(String)} for a resolved model. */
+    public Optional<Block> check(ModelHandle model) {
+        return check(slots.at(model));
+    }
+
+    private Optional<Block> check(ModelSlot slot) {
         long now = nanoTime.getAsLong();
         Pause daily = live(slot.dailyExhaustion, now);
         if (daily != null) {
@@ -229,7 +236,16 @@ public final class QuotaTracker {
 
     /** The lowered concurrency for {@code model} while a cut is active. */
     public OptionalInt concurrencyCut(String model) {
-        ConcurrencyCut cut = liveCut(slot(model), nanoTime.getAsLong());
+        return concurrencyCut(slots.of(model));
+    }
+
+    /** {@link #concurrencyCut(String)} for a resolved model. */
+    public OptionalInt concurrencyCut(ModelHandle model) {
+        return concurrencyCut(slots.at(model));
+    }
+
+    private OptionalInt concurrencyCut(ModelSlot slot) {
+        ConcurrencyCut cut = liveCut(slot, nanoTime.getAsLong());
         return cut == null ? OptionalInt.empty() : OptionalInt.of(cut.limit());
     }
 
@@ -238,7 +254,7 @@ public final class QuotaTracker {
         long now = nanoTime.getAsLong();
         Instant wallNow = clock.instant();
         Map<String, ModelQuota> models = new LinkedHashMap<>();
-        for (ModelSlot slot : slots) {
+        for (ModelSlot slot : slots.ordered()) {
             Pause minute = live(slot.minutePause, now);
             Pause daily = live(slot.dailyExhaustion, now);
             ConcurrencyCut cut = liveCut(slot, now);
@@ -252,18 +268,6 @@ public final class QuotaTracker {
         }
         Pause global = live(globalPause, now);
         return new Snapshot(global == null ? null : global.until(), models);
-    }
-
-    private ModelSlot slot(String model) {
-        if (model == null) {
-            return otherSlot;
-        }
-        ModelSlot slot = slotsByLowerId.get(model);
-        if (slot == null) {
-            // Catalog ids are lower case, so resolved names hit above without this allocation.
-            slot = slotsByLowerId.get(model.toLowerCase(Locale.ROOT));
-        }
-        return slot != null ? slot : otherSlot;
     }
 
     private Pause pauseFor(long seconds, long now) {

@@ -30,6 +30,7 @@ import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.FailoverReason;
 import dev.llmproxy.upstream.GateEntry;
 import dev.llmproxy.upstream.Hop;
+import dev.llmproxy.upstream.ModelHandle;
 import dev.llmproxy.upstream.SharedUpstreamGate;
 import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.upstream.UpstreamGate;
@@ -255,7 +256,8 @@ final class ForwardedRequest implements ClientLeg {
         hops = resolved;
         hop = 0;
         OpenAiRequests.Prepared prepared = requested.withUpstreamModel(resolved.get(0).model());
-        record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
+        record.model(prepared.upstreamModel(), services.upstreams().label(resolved.get(0)),
+                resolved.get(0).handle().index());
 
         clientBody = raw; // held until the request ends: a failover splices it again, suggestions read it
         ByteBuf upstreamBody = prepared.upstreamBytes(raw);
@@ -293,7 +295,10 @@ final class ForwardedRequest implements ClientLeg {
         }
     }
 
-    /** The metrics label of a model id: the id when an upstream lists it, else {@code other}. */
+    /**
+     * The metrics label of a model id the client sent, for a request refused before it has a hop: the id when an
+     * upstream lists it, else {@code other}. A hop's label comes with its handle ({@code ModelRouter.label}).
+     */
     private String labelOf(String model) {
         return services.catalog().current().find(model).map(CatalogModel::id).orElse("other");
     }
@@ -307,7 +312,7 @@ final class ForwardedRequest implements ClientLeg {
         // the first hop's upstream limits go in the same script: one round trip before the upstream call. The
         // estimate is taken from the body as the client sent it (the model id is rewritten later; a few bytes)
         Hop first = resolved.get(0);
-        SharedUpstreamGate firstGate = first.upstream().gate(first.model()).shared();
+        SharedUpstreamGate firstGate = first.upstream().gate(first.handle()).shared();
         GateEntry firstEntry = firstGate == null ? null : firstGate.entry(executor(),
                 raw.readableBytes() / 4 + requested.outputCap(), resolved.size() > 1);
         services.clientQuotas().shared().admit(executor(), client, firstEntry).addListener(f -> {
@@ -359,14 +364,15 @@ final class ForwardedRequest implements ClientLeg {
     /** Builds the upstream call for the current hop: its path, credential and headers; then admission. */
     private void send(Operation operation, OpenAiRequests.Prepared prepared, ByteBuf upstreamBody,
                       ResponseConverter converter) {
-        Upstream upstream = hops.get(hop).upstream();
+        Hop current = hops.get(hop);
+        Upstream upstream = current.upstream();
         ClientAuth.UpstreamKey key = services.auth().upstreamKey(request.headers(), upstream);
         if (key instanceof ClientAuth.UpstreamKey.Missing) {
             upstreamBody.release();
             sendError(ProxyError.of(ErrorKind.API_KEY_MISSING));
             return;
         }
-        UpstreamGate gate = upstream.gate(prepared.upstreamModel());
+        UpstreamGate gate = upstream.gate(current.handle());
         long estimate = upstreamBody.readableBytes() / 4 + prepared.outputCap();
         boolean another = hopPrepared != null && hop + 1 < hops.size();
         if (gate.shared() != null && gateEntry == null && hop == 0 && sharedPass != null) {
@@ -446,7 +452,7 @@ final class ForwardedRequest implements ClientLeg {
         gateEstimate = estimate;
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
         var options = upstream.options();
-        admitThenStart(call, prepared.upstreamModel(), upstream.pool(), options.firstByteTimeout(),
+        admitThenStart(call, prepared.upstreamModel(), current.handle(), upstream.pool(), options.firstByteTimeout(),
                 options.streamIdleTimeout(), admitted -> admitted,
                 error -> guard.onRejected(error, prepared, upstreamBody));
     }
@@ -545,15 +551,16 @@ final class ForwardedRequest implements ClientLeg {
         UpstreamCall call = new UpstreamCall(request.method(), itemPath, headers, itemBody.retainedDuplicate(),
                 ResponseConverter.NONE, null, null);
         var options = upstream.options();
-        admitThenStart(call, RESPONSES_BUCKET, upstream.pool(), options.firstByteTimeout(), options.streamIdleTimeout(),
-                admitted -> admitted, error -> error);
+        // no model: the bucket's name is resolved here, once, as a hop's model is at routing
+        admitThenStart(call, RESPONSES_BUCKET, services.upstreams().models().intern(RESPONSES_BUCKET), upstream.pool(),
+                options.firstByteTimeout(), options.streamIdleTimeout(), admitted -> admitted, error -> error);
     }
 
     /** A checked {@code /tts} call: admitted in its own bucket, then sent to the TTS engine. */
     void forwardTts(UpstreamCall call) {
         var tts = services.config().tts();
-        admitThenStart(call, TTS_BUCKET, services.ttsPool(), tts.firstByteTimeout(),
-                services.config().upstream().streamIdleTimeout(), TtsPolicy::new, error -> error);
+        admitThenStart(call, TTS_BUCKET, services.upstreams().models().intern(TTS_BUCKET), services.ttsPool(),
+                tts.firstByteTimeout(), services.config().upstream().streamIdleTimeout(), TtsPolicy::new, error -> error);
     }
 
     /**
@@ -561,8 +568,9 @@ final class ForwardedRequest implements ClientLeg {
      * {@code policyFor} shapes it). Until then the call waits in {@link #awaitingAdmission}, so a client that leaves
      * frees its queue place and its body at once.
      */
-    private void admitThenStart(UpstreamCall call, String model, UpstreamPool pool, Duration firstByteTimeout,
-                                Duration streamIdleTimeout, Function<AdmittedCall, UpstreamPolicy> policyFor,
+    private void admitThenStart(UpstreamCall call, String model, ModelHandle handle, UpstreamPool pool,
+                                Duration firstByteTimeout, Duration streamIdleTimeout,
+                                Function<AdmittedCall, UpstreamPolicy> policyFor,
                                 UnaryOperator<ProxyError> onRejected) {
         // who the per-(client, model) buckets charge: a configured client by name; otherwise a hash of the key it
         // presented, computed only when those buckets are on
@@ -570,7 +578,7 @@ final class ForwardedRequest implements ClientLeg {
                 : services.config().admission().rateLimitEnabled() ? ClientIdentity.of(request.headers(), clientIp)
                 : NO_IDENTITY;
         awaitingAdmission = call;
-        Admission.Pending pending = services.admission().admit(identity, model, executor(),
+        Admission.Pending pending = services.admission().admit(identity, model, handle, executor(),
                 new Admission.Callback() {
                     @Override
                     public void admitted(AdmittedCall admitted) {
@@ -697,7 +705,7 @@ final class ForwardedRequest implements ClientLeg {
         OpenAiRequests.Prepared prepared = bridgedRequest == null ? hopPrepared.withUpstreamModel(next.model())
                 : rebridge(next);
         hopPrepared = prepared;
-        record.model(prepared.upstreamModel(), labelOf(prepared.upstreamModel()));
+        record.model(prepared.upstreamModel(), services.upstreams().label(next), next.handle().index());
         ByteBuf body = bridgedRequest == null ? prepared.upstreamBytes(clientBody)
                 : Unpooled.wrappedBuffer(Json.bytes(prepared.upstreamBody())); // a bridge's tree for this dialect
         send(hopOperation, prepared, body, hopConverter);

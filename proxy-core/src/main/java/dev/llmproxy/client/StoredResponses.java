@@ -4,6 +4,7 @@ import dev.llmproxy.config.ResponsesMode;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.upstream.Hop;
+import dev.llmproxy.upstream.ModelHandle;
 import dev.llmproxy.upstream.Upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpMethod;
@@ -38,7 +39,7 @@ final class StoredResponses {
         List<Hop> natives = new ArrayList<>();
         for (Upstream u : services.upstreams().upstreams()) {
             if (u.spec().responses() == ResponsesMode.NATIVE) {
-                natives.add(new Hop(u, ""));
+                natives.add(new Hop(u, "", ModelHandle.OTHER)); // names no model: admitted in its own bucket
             }
         }
         if (natives.isEmpty()) {

@@ -16,6 +16,7 @@ public final class ExchangeRecord {
     private final String route;
     private String model;
     private String metricModel;
+    private int modelSlot;
     private int status;
     private boolean stream;
     private long bytesOut;
@@ -63,8 +64,14 @@ public final class ExchangeRecord {
      * @param labelSafe     the same id when it is a catalog id, else {@code other}: the only form metrics may use
      */
     public void model(String upstreamModel, String labelSafe) {
+        model(upstreamModel, labelSafe, 0);
+    }
+
+    /** {@link #model(String, String)} of a resolved hop: {@code slot} is its model handle's index, for metrics. */
+    public void model(String upstreamModel, String labelSafe, int slot) {
         this.model = upstreamModel;
         this.metricModel = labelSafe;
+        this.modelSlot = slot;
     }
 
     public int status() {
@@ -191,6 +198,7 @@ public final class ExchangeRecord {
                 errorKind == null ? null : errorKind.name(),
                 errorKind == null ? null : errorKind.code(),
                 upstream429Kind,
-                clientAborted ? endedAt : null);
+                clientAborted ? endedAt : null,
+                modelSlot);
     }
 }

@@ -91,7 +91,7 @@ public final class ModelRoutes {
         } catch (IllegalArgumentException e) {
             id = request.pathArg(); // a broken %-escape names no model
         }
-        List<Hop> hops = upstreams.resolve(id);
+        List<Hop> hops = upstreams.peek(id);
         String resolved = upstreams.aliases().containsKey(id) ? id
                 : hops.size() == 1 && upstreams.owner(hops.get(0).model()).isPresent() ? hops.get(0).model() : id;
         for (JsonNode model : render().path("data")) {

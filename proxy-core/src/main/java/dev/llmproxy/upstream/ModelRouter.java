@@ -28,9 +28,17 @@ import java.util.Optional;
  * The model lists change when a refresh lands; {@link #sync} (called once a second off the event loops) rebuilds
  * the lookup tables and the {@link #combined} catalog when any list changed, so a request only reads one volatile
  * index and does at most three map lookups.
+ *
+ * <p>Each hop carries its model's {@link ModelHandle} from the one {@link ModelIndex} ({@link #models}): listed ids
+ * and route targets are interned here when the tables are built, an id built into a hop per request once, at
+ * resolution. Nothing after resolution looks the model id up again.
  */
 public final class ModelRouter {
+    /** The label of a model no upstream lists. */
+    private static final String OTHER_LABEL = "other";
+
     private final List<Upstream> upstreams;
+    private final ModelIndex models;
     private final Map<String, Upstream> byName = new HashMap<>();
     private final Map<String, List<Hop>> aliases = new LinkedHashMap<>();
     private final Upstream fallback;
@@ -41,10 +49,18 @@ public final class ModelRouter {
 
     /** What the lists said when the tables were built. */
     private record Index(LiveCatalog.Snapshot[] from, Map<String, List<Hop>> exact, Map<String, List<Hop>> lower,
-                         Map<String, Upstream> owner) {
+                         Map<String, Upstream> owner, String[] labels) {
     }
 
+    /** A router with an index of its own (tests and tools that read no per-model table). */
     public ModelRouter(List<Upstream> upstreams, List<RouteSpec> routes, Optional<String> defaultUpstream) {
+        this(upstreams, routes, defaultUpstream, new ModelIndex());
+    }
+
+    /** @param models the one index whose handles every per-model table (admission, upstream gates) is keyed by */
+    public ModelRouter(List<Upstream> upstreams, List<RouteSpec> routes, Optional<String> defaultUpstream,
+                       ModelIndex models) {
+        this.models = models;
         this.upstreams = List.copyOf(upstreams);
         for (Upstream u : upstreams) {
             byName.put(u.name(), u);
@@ -56,7 +72,7 @@ public final class ModelRouter {
                 if (u == null) {
                     throw new IllegalArgumentException("routes." + route.alias() + ": unknown upstream " + t.upstream());
                 }
-                hops.add(new Hop(u, t.model()));
+                hops.add(new Hop(u, t.model(), models.intern(t.model())));
             }
             List<Hop> frozen = List.copyOf(hops);
             aliases.put(route.alias(), frozen);
@@ -74,6 +90,25 @@ public final class ModelRouter {
 
     public List<Upstream> upstreams() {
         return upstreams;
+    }
+
+    /** The index of model handles the hops carry. */
+    public ModelIndex models() {
+        return models;
+    }
+
+    /**
+     * The metrics label of a hop's model: the id as the combined catalog lists it, or {@code other} when no upstream
+     * lists it — read at the hop's handle, no lookup by id (but for a handle the index had no room for).
+     */
+    public String label(Hop hop) {
+        int i = hop.handle().index();
+        if (i == 0) {
+            return combined.current().find(hop.model()).map(CatalogModel::id).orElse(OTHER_LABEL);
+        }
+        String[] labels = index.labels;
+        String label = i < labels.length ? labels[i] : null;
+        return label != null ? label : OTHER_LABEL;
     }
 
     public Optional<Upstream> upstream(String name) {
@@ -115,6 +150,19 @@ public final class ModelRouter {
      * Never allocates for a listed id or an alias.
      */
     public List<Hop> resolve(String model) {
+        return resolve(model, true);
+    }
+
+    /**
+     * The hops {@link #resolve} would give, for a route that only shows where a model goes ({@code GET
+     * /v1/models/{id}}): an id no catalog lists is not interned (its hop carries {@link ModelHandle#OTHER} unless it
+     * has a handle already), so looking ids up spends none of the index's room.
+     */
+    public List<Hop> peek(String model) {
+        return resolve(model, false);
+    }
+
+    private List<Hop> resolve(String model, boolean intern) {
         Index idx = index;
         List<Hop> hops = idx.exact.get(model);
         if (hops != null) {
@@ -132,7 +180,7 @@ public final class ModelRouter {
             if (u.retired()) {
                 String full = u.catalog().live().current().resolve(model); // GitHub's short names
                 if (!full.equals(model)) {
-                    return List.of(new Hop(u, full));
+                    return List.of(new Hop(u, full, handleOf(full, intern)));
                 }
             }
         }
@@ -140,10 +188,19 @@ public final class ModelRouter {
         if (slash > 0 && slash < model.length() - 1) {
             Upstream named = byName.get(model.substring(0, slash));
             if (named != null) {
-                return List.of(new Hop(named, model.substring(slash + 1)));
+                String id = model.substring(slash + 1);
+                return List.of(new Hop(named, id, handleOf(id, intern)));
             }
         }
-        return fallback == null ? List.of() : List.of(new Hop(fallback, model));
+        return fallback == null ? List.of() : List.of(new Hop(fallback, model, handleOf(model, intern)));
+    }
+
+    private ModelHandle handleOf(String id, boolean intern) {
+        if (intern) {
+            return models.internRequested(id);
+        }
+        ModelHandle known = models.find(id);
+        return known != null ? known : ModelHandle.OTHER;
     }
 
     /** Rebuilds the tables when any upstream's list changed since the last build. Any thread; cheap when nothing did. */
@@ -165,7 +222,7 @@ public final class ModelRouter {
         for (int i = 0; i < now.length; i++) {
             Upstream u = upstreams.get(i);
             for (CatalogModel m : now[i].catalog().models()) {
-                List<Hop> hop = List.of(new Hop(u, m.id()));
+                List<Hop> hop = List.of(new Hop(u, m.id(), models.intern(m.id())));
                 if (exact.putIfAbsent(m.id(), hop) == null) {
                     owner.put(m.id(), u);
                     all.add(m);
@@ -173,7 +230,14 @@ public final class ModelRouter {
                 lower.putIfAbsent(m.id().toLowerCase(Locale.ROOT), hop);
             }
         }
-        index = new Index(now, exact, lower, owner);
+        String[] labels = new String[models.size() + 1]; // every id in all is interned by now
+        for (CatalogModel m : all) {
+            int i = models.intern(m.id()).index();
+            if (i > 0) {
+                labels[i] = m.id();
+            }
+        }
+        index = new Index(now, exact, lower, owner, labels);
         Instant newest = Instant.EPOCH;
         for (LiveCatalog.Snapshot s : now) {
             if (s.loadedAt() != null && s.loadedAt().isAfter(newest)) {

@@ -3,6 +3,7 @@ package dev.llmproxy.upstream;
 import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.config.UpstreamAuth;
 import dev.llmproxy.config.UpstreamKind;
+import dev.llmproxy.config.UpstreamLimits;
 import dev.llmproxy.config.UpstreamOptions;
 import dev.llmproxy.config.UpstreamSpec;
 import dev.llmproxy.openai.UpstreamCatalog;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One configured upstream as the request path uses it: resolved once at start-up from its {@link UpstreamSpec}
@@ -28,8 +30,8 @@ public final class Upstream {
     private final UpstreamCounters counters = new UpstreamCounters();
     /** One gate for the whole upstream ({@code scope: upstream}, or no declared limits), or one per model. */
     private final UpstreamGate upstreamGate;
-    private final java.util.concurrent.ConcurrentHashMap<String, UpstreamGate> modelGates =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per model, at its handle's index (created on first use); null when the limits cover the whole upstream. */
+    private final AtomicReferenceArray<UpstreamGate> modelGates;
 
     private final UpstreamBreaker breaker;
     private final SharedLimits shared;
@@ -41,12 +43,15 @@ public final class Upstream {
 
     public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog,
                     UpstreamBreaker breaker) {
-        this(index, spec, options, pool, catalog, breaker, null);
+        this(index, spec, options, pool, catalog, breaker, null, ModelIndex.DEFAULT_CAPACITY);
     }
 
-    /** @param shared the limits replicas share through Redis ({@code REDIS_URL}), or null */
+    /**
+     * @param shared        the limits replicas share through Redis ({@code REDIS_URL}), or null
+     * @param modelCapacity the {@link ModelIndex#capacity()} of the handles {@link #gate} is given
+     */
     public Upstream(int index, UpstreamSpec spec, UpstreamOptions options, UpstreamPool pool, UpstreamCatalog catalog,
-                    UpstreamBreaker breaker, SharedLimits shared) {
+                    UpstreamBreaker breaker, SharedLimits shared, int modelCapacity) {
         this.shared = shared;
         this.breaker = breaker;
         this.index = index;
@@ -57,22 +62,28 @@ public final class Upstream {
         this.apiKey = spec.sentApiKey();
         this.display = pool.target().display();
         this.upstreamGate = newGate("upstream:" + spec.name());
+        this.modelGates = spec.limits().scope() == UpstreamLimits.Scope.UPSTREAM ? null
+                : new AtomicReferenceArray<>(modelCapacity + 1);
     }
 
     /**
      * The gate that paces requests for {@code model}: the upstream's own when its limits cover the whole upstream
      * ({@code scope: upstream}), else the model's — as providers count their limits, and so the pause one model's
-     * 429 asks for holds that model only (created on first use; at most 10 000, then the upstream's own).
+     * 429 asks for holds that model only (created on first use, at the handle's index; a model the index had no room
+     * for, {@link ModelHandle#OTHER}, gets the upstream's own). Ids that differ only in case share a gate; its scope
+     * in Redis is named by the handle's id.
      */
-    public UpstreamGate gate(String model) {
-        if (spec.limits().scope() == dev.llmproxy.config.UpstreamLimits.Scope.UPSTREAM) {
+    public UpstreamGate gate(ModelHandle model) {
+        if (modelGates == null || model.isOther() || model.index() >= modelGates.length()) {
             return upstreamGate;
         }
-        UpstreamGate gate = modelGates.get(model);
-        if (gate == null && modelGates.size() < 10_000) {
-            gate = modelGates.computeIfAbsent(model, m -> newGate("upstream:" + spec.name() + ":" + m));
+        int i = model.index();
+        UpstreamGate gate = modelGates.get(i);
+        if (gate != null) {
+            return gate;
         }
-        return gate != null ? gate : upstreamGate;
+        gate = newGate("upstream:" + spec.name() + ":" + model.id());
+        return modelGates.compareAndSet(i, null, gate) ? gate : modelGates.get(i);
     }
 
     private UpstreamGate newGate(String scope) {

@@ -7,6 +7,7 @@ import dev.llmproxy.metrics.Stage;
 import dev.llmproxy.openai.ErrorKind;
 import dev.llmproxy.openai.ModelCatalog;
 import dev.llmproxy.openai.ProxyError;
+import dev.llmproxy.upstream.ModelIndex;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpResponse;
@@ -38,7 +39,7 @@ class AdmittedCallTest {
         if (admission == null) {
             ProxyConfig config = ConfigLoader.load(Map.of("RETRY_ATTEMPTS", "2", "RETRY_DELAY_MS", "100",
                     "RETRY_AFTER_MAX_MS", "5000", "OPENAI_BASE_URL", "http://127.0.0.1:9"), Map.of(), Map.of());
-            admission = new Admission(config.admission(), ModelCatalog.bundled(), NanoClock.system(),
+            admission = new Admission(config.admission(), ModelCatalog.bundled(), new ModelIndex(), NanoClock.system(),
                     Clock.systemUTC());
         }
         AdmittedCall[] call = new AdmittedCall[1];

@@ -41,7 +41,7 @@ class CircuitBreakersTest {
         }
         assertThat(bounded.size()).as("catalog + 4 + overflow").isEqualTo(6);
         assertThat(bounded.forModel("made-up/model-9999")).isSameAs(bounded.other());
-        assertThat(bounded.forModel(null)).isSameAs(bounded.other());
+        assertThat(bounded.forModel((String) null)).isSameAs(bounded.other());
         assertThat(bounded.byModel()).containsOnlyKeys("openai/gpt-4.1");
     }
 

@@ -100,7 +100,7 @@ class DailyUsageTest {
         for (int i = 0; i < 10_000; i++) {
             usage.record("attacker/model-" + i, i % 2 == 0);
         }
-        usage.record(null, false);
+        usage.record((String) null, false);
         usage.record("OpenAI/GPT-4o", false);
 
         assertThat(usage.snapshot().models()).containsExactly(

@@ -6,6 +6,7 @@ import dev.llmproxy.ProxyServer;
 import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.KnownModels;
 import dev.llmproxy.openai.UpstreamCatalog;
+import dev.llmproxy.upstream.ModelIndex;
 import dev.llmproxy.upstream.ModelRouter;
 import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.admission.Admission;
@@ -550,12 +551,13 @@ class ClientRequestHandlerTest {
         ProxyConfig config = ConfigLoader.load(all, Map.of(), Map.of());
         ModelCatalog catalog = ModelCatalog.bundled();
         ClientConnections connections = new ClientConnections();
-        Admission admission = new Admission(config.admission(), catalog, NanoClock.system(), Clock.systemUTC());
+        ModelIndex models = new ModelIndex(); // one index for the router's hops and admission's tables
+        Admission admission = new Admission(config.admission(), catalog, models, NanoClock.system(), Clock.systemUTC());
         List<String> ids = catalog.models().stream().map(CatalogModel::id).toList();
         Upstream upstream = new Upstream(0, config.upstreams().first(), config.upstreamOptions(config.upstreams().first()),
                 pool, UpstreamCatalog.fixed(config.upstreams().first().name(), ids, KnownModels.bundled(),
                 Clock.systemUTC()));
-        ModelRouter upstreams = new ModelRouter(List.of(upstream), List.of(), Optional.empty());
+        ModelRouter upstreams = new ModelRouter(List.of(upstream), List.of(), Optional.empty(), models);
         ClientServices services = ProxyServer.clientServices(config, upstreams, TOKENS, admission,
                 pool, connections, Clock.systemUTC(),
                 new ProxyServer.Telemetry(new ProxyMetrics(LiveGauges.idle()), new UsageStats(NanoClock.system()),

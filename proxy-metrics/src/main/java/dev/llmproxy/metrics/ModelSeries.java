@@ -45,6 +45,11 @@ final class ModelSeries {
         this.upstreamQuantiles = upstreamQuantiles;
     }
 
+    /** The model label these children carry. */
+    String model() {
+        return model;
+    }
+
     Counter.Child promptTokens(boolean estimated) {
         Counter.Child c = estimated ? promptEstimate : promptUsage;
         if (c == null) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -107,7 +108,17 @@ public final class ProxyMetrics implements RequestObserver {
     private final LatencyRecorder httpDurationRecorder;
     private final LatencyRecorder queueWaitRecorder;
 
-    /** Children by model and by route, so a request resolves each label once (see {@link ModelSeries}). */
+    /**
+     * Places for model series by the sample's {@link RequestSample#modelSlot}: proxy-core's {@code ModelIndex} capacity
+     * (16 384) and its shared slot 0. A slot beyond them is looked up by label.
+     */
+    public static final int DEFAULT_MODEL_SLOTS = 16_385;
+
+    /**
+     * Children by model handle (a resolved request's model: one array read) and, for a sample without one, by label
+     * and by route, so a request resolves each label once (see {@link ModelSeries}).
+     */
+    private final AtomicReferenceArray<ModelSeries> modelsBySlot = new AtomicReferenceArray<>(DEFAULT_MODEL_SLOTS);
     private final ConcurrentMap<String, ModelSeries> models = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, RouteSeries> routes = new ConcurrentHashMap<>();
 
@@ -187,7 +198,7 @@ public final class ProxyMetrics implements RequestObserver {
     @Override
     public void onRequest(RequestSample s) {
         String route = s.route() == null ? OTHER : s.route();
-        ModelSeries model = modelSeries(s.model() == null ? NO_MODEL : s.model());
+        ModelSeries model = modelSeries(s.modelSlot(), s.model() == null ? NO_MODEL : s.model());
         RouteSeries routeSeries = routeSeries(route);
 
         requests.labels(methodLabel(s.method()), route, statusLabel(s.status())).inc();
@@ -245,6 +256,19 @@ public final class ProxyMetrics implements RequestObserver {
      * The model's children, kept for the next request; beyond {@link LatencyFamily#MAX_CHILDREN} models (labels are
      * label-safe, so only a misconfigured catalog gets there) resolved again each time, as before they were kept.
      */
+    private ModelSeries modelSeries(int slot, String model) {
+        if (slot <= 0 || slot >= modelsBySlot.length()) {
+            return modelSeries(model);
+        }
+        ModelSeries series = modelsBySlot.get(slot);
+        // a slot's label changes when a refreshed catalog lists its model (other → id) or no longer does
+        if (series == null || !series.model().equals(model)) {
+            series = modelSeries(model);
+            modelsBySlot.set(slot, series);
+        }
+        return series;
+    }
+
     private ModelSeries modelSeries(String model) {
         ModelSeries series = models.get(model);
         if (series != null) {

@@ -23,6 +23,8 @@ package dev.llmproxy.metrics;
  * @param errorCode              the OpenAI envelope code of that error (may be null even when errorKind is set)
  * @param upstream429Kind        GitHub's {@code x-ratelimit-type} of an upstream 429 ({@code other} when unknown), else null
  * @param abortedAt              where the exchange stood when the client left, or null
+ * @param modelSlot              the model's handle index ({@code ModelHandle.index()}, dense, from 1) where the
+ *                               request was resolved to a hop, else 0: where metrics keep its series, no lookup
  */
 public record RequestSample(
         String method,
@@ -42,7 +44,18 @@ public record RequestSample(
         String errorKind,
         String errorCode,
         String upstream429Kind,
-        Stage abortedAt) {
+        Stage abortedAt,
+        int modelSlot) {
+
+    /** A sample whose model has no handle index: metrics look its series up by label. */
+    public RequestSample(String method, String route, int status, String model, boolean stream, long durationNanos,
+                         long queueWaitNanos, long upstreamFirstByteNanos, long ttftNanos, long upstreamNanos,
+                         long promptTokens, long completionTokens, boolean tokensEstimated, long bytesOut,
+                         String errorKind, String errorCode, String upstream429Kind, Stage abortedAt) {
+        this(method, route, status, model, stream, durationNanos, queueWaitNanos, upstreamFirstByteNanos, ttftNanos,
+                upstreamNanos, promptTokens, completionTokens, tokensEstimated, bytesOut, errorKind, errorCode,
+                upstream429Kind, abortedAt, 0);
+    }
 
     /** The client left before the response was complete. */
     public boolean clientAborted() {

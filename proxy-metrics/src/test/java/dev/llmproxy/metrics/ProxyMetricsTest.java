@@ -113,6 +113,22 @@ class ProxyMetricsTest {
     }
 
     @Test
+    void aModelsSlotKeepsItsSeriesAndFollowsItsLabelWhenACatalogStartsListingIt() {
+        ScrapedSamples before = scrape();
+
+        metrics.onRequest(request().model(ProxyMetrics.OTHER).tokens(10, 1, false).build(7)); // not listed yet
+        metrics.onRequest(request().model(GPT4O).tokens(20, 2, false).build(7)); // listed by a refresh
+        metrics.onRequest(request().model(GPT4O).tokens(30, 3, false).build(7));
+        metrics.onRequest(request().model(GPT4O).tokens(40, 4, false).build(ProxyMetrics.DEFAULT_MODEL_SLOTS));
+        metrics.onRequest(request().model(MINI).tokens(50, 5, false).build(8));
+
+        ScrapedSamples after = scrape();
+        assertDelta(before, after, 10, "tokens_total", "model", ProxyMetrics.OTHER, "kind", "prompt", "source", "usage");
+        assertDelta(before, after, 90, "tokens_total", "model", GPT4O, "kind", "prompt", "source", "usage");
+        assertDelta(before, after, 50, "tokens_total", "model", MINI, "kind", "prompt", "source", "usage");
+    }
+
+    @Test
     void countsEachLocal429OnceAndNeverAsAnUpstream429() {
         ScrapedSamples before = scrape();
 
@@ -503,9 +519,14 @@ class ProxyMetricsTest {
         }
 
         RequestSample build() {
+            return build(0);
+        }
+
+        /** The sample of a request resolved to a hop whose model handle has index {@code slot}. */
+        RequestSample build(int slot) {
             long firstByte = upstream >= 0 ? Math.min(upstream, ms(50)) : -1;
             return new RequestSample(method, route, status, model, stream, duration, queueWait, firstByte, ttft,
-                    upstream, prompt, completion, estimated, bytes, errorKind, errorCode, upstream429, aborted);
+                    upstream, prompt, completion, estimated, bytes, errorKind, errorCode, upstream429, aborted, slot);
         }
     }
 }

@@ -61,13 +61,13 @@ final class DemoChatStream extends DemoPacer.Paced {
         streamsInFlight.incrementAndGet();
         ctx.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         writeAndFlush(chunks.role(ctx.alloc()));
-        if (tokenDelayNanos > 0) {
+        int count = reply.tokens().size();
+        if (tokenDelayNanos > 0 && count > 0) {
             startNanos = pacer.nowNanos();
             dueNanos = dueOf(next);
             pacer.add(this);
             return;
         }
-        int count = reply.tokens().size();
         while (next < count) {
             if (!writable() || closedAsAsked()) {
                 return;

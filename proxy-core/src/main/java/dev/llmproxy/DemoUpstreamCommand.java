@@ -33,19 +33,27 @@ final class DemoUpstreamCommand implements Callable<Integer> {
             description = "Pause between two streamed tokens unless a request asks otherwise (default: ${DEFAULT-VALUE}).")
     long tokenDelayMs;
 
+    @Option(names = "--event-loops", defaultValue = "1",
+            description = "Event loops serving connections, besides the one that accepts them; more let the"
+                    + " simulator outlast a relay under test on a machine with cores to spare (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int eventLoops;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
-        if (port < 0 || port > 65_535 || tokenDelayMs < 0 || tokenDelayMs > 60_000) {
-            err.println("--port must be 0..65535 and --token-delay-ms 0..60000");
+        if (port < 0 || port > 65_535 || tokenDelayMs < 0 || tokenDelayMs > 60_000 || eventLoops < 1
+                || eventLoops > DemoUpstream.MAX_EVENT_LOOPS) {
+            err.println("--port must be 0..65535, --token-delay-ms 0..60000 and --event-loops 1.."
+                    + DemoUpstream.MAX_EVENT_LOOPS);
             return Main.EXIT_CONFIG;
         }
         DemoUpstream upstream;
         try {
-            upstream = DemoUpstream.start(new DemoConfig(Duration.ofMillis(tokenDelayMs)), host, port);
+            upstream = DemoUpstream.start(new DemoConfig(Duration.ofMillis(tokenDelayMs)), host, port, eventLoops);
         } catch (IllegalStateException e) {
             err.println(e.getMessage());
             return Main.EXIT_START_FAILED;

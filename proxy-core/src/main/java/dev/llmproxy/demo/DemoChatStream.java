@@ -8,20 +8,25 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * Writes one streamed chat reply as SSE: the role event, one event per token paced by the token delay (token
  * {@code i} is due {@code (i + 1) * delay} after the start, so pacing does not drift), the finish event, the usage
- * event when asked, and {@code [DONE]}. Every event is flushed on its own. {@link #cancel()} stops it at once.
+ * event when asked, and {@code [DONE]}. {@link #cancel()} stops it at once.
  *
- * <p>Threading: confined to the connection's event loop; the pacing uses the loop's scheduler, never a sleep.
+ * <p>Paced tokens are written by the loop's {@link DemoPacer}: no task is scheduled per token, and the events of one
+ * tick go out in one flush. A token that comes due while the channel is not writable waits, with the ones after it,
+ * until {@link #resume()} (the channel drained): a client that does not read gets no more than the channel's high
+ * water mark plus one event buffered for it. Unpaced replies (delay 0) are written back to back, each event flushed
+ * on its own.
+ *
+ * <p>Threading: confined to the connection's event loop; the pacing uses the loop's clock, never a sleep.
  */
-final class DemoChatStream {
+final class DemoChatStream extends DemoPacer.Paced {
     private final ChannelHandlerContext ctx;
+    private final DemoPacer pacer;
     private final DemoChatChunks chunks;
     private final DemoReply reply;
     private final boolean includeUsage;
@@ -33,13 +38,15 @@ final class DemoChatStream {
 
     private long startNanos;
     private int next;
-    private ScheduledFuture<?> tick;
+    /** Due, but the channel was not writable: out of the pacer until {@link #resume()}. */
+    private boolean parked;
     private boolean ended;
 
-    DemoChatStream(ChannelHandlerContext ctx, DemoChatChunks chunks, DemoReply reply, boolean includeUsage,
-                   long tokenDelayNanos, int closeAfter, AtomicInteger streamsInFlight,
+    DemoChatStream(ChannelHandlerContext ctx, DemoPacer pacer, DemoChatChunks chunks, DemoReply reply,
+                   boolean includeUsage, long tokenDelayNanos, int closeAfter, AtomicInteger streamsInFlight,
                    Consumer<ChannelFuture> onLastWrite) {
         this.ctx = ctx;
+        this.pacer = pacer;
         this.chunks = chunks;
         this.reply = reply;
         this.includeUsage = includeUsage;
@@ -53,64 +60,89 @@ final class DemoChatStream {
     void start(HttpResponse head) {
         streamsInFlight.incrementAndGet();
         ctx.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        writeEvent(chunks.role(ctx.alloc()));
-        startNanos = ctx.executor().ticker().nanoTime();
-        if (tokenDelayNanos > 0) {
-            scheduleNext();
+        writeAndFlush(chunks.role(ctx.alloc()));
+        int count = reply.tokens().size();
+        if (tokenDelayNanos > 0 && count > 0) {
+            startNanos = pacer.nowNanos();
+            dueNanos = dueOf(next);
+            pacer.add(this);
             return;
         }
-        int count = reply.tokens().size();
         while (next < count) {
             if (!writable() || closedAsAsked()) {
                 return;
             }
-            writeEvent(chunks.token(ctx.alloc(), next++));
+            writeAndFlush(chunks.token(ctx.alloc(), next++));
         }
         if (writable()) {
-            finish();
+            finish(true);
         }
     }
 
-    /** The client went away: drop the scheduled token, write nothing more. Idempotent. */
+    /** The client went away: out of the pacer, nothing more written. Idempotent. */
     void cancel() {
         end();
     }
 
-    private void scheduleNext() {
-        long due = startNanos + (next + 1) * tokenDelayNanos;
-        // The scheduler's own clock: the deadline and the delay agree, and tests can drive it.
-        tick = ctx.executor().schedule(this::onTick, due - ctx.executor().ticker().nanoTime(), TimeUnit.NANOSECONDS);
-    }
-
-    private void onTick() {
-        tick = null;
-        if (!writable() || closedAsAsked()) {
-            return;
-        }
-        writeEvent(chunks.token(ctx.alloc(), next++));
-        if (next < reply.tokens().size()) {
-            scheduleNext();
-        } else {
-            finish();
+    /** The channel is writable again: a stream parked on it is due at the next tick. */
+    void resume() {
+        if (parked && !ended) {
+            parked = false;
+            pacer.add(this);
         }
     }
 
-    private void finish() {
-        writeEvent(chunks.finish(ctx.alloc(), reply.finishReason()));
+    /** Token {@code i}'s due time. */
+    private long dueOf(int i) {
+        return startNanos + (i + 1) * tokenDelayNanos;
+    }
+
+    @Override
+    ChannelHandlerContext fire(long nowNanos) {
+        boolean wrote = false;
+        int count = reply.tokens().size();
+        while (dueOf(next) - nowNanos <= 0) {
+            if (!writable() || closedAsAsked()) {
+                return null;
+            }
+            if (!ctx.channel().isWritable()) {
+                parked = true;
+                return wrote ? ctx : null;
+            }
+            // No promise per event: a failed write reaches the handler's exceptionCaught, which closes.
+            ctx.write(new DefaultHttpContent(chunks.token(ctx.alloc(), next++)), ctx.voidPromise());
+            wrote = true;
+            if (next == count) {
+                finish(false); // the last token and the end in one flush
+                return null;
+            }
+        }
+        dueNanos = dueOf(next);
+        pacer.add(this);
+        return wrote ? ctx : null;
+    }
+
+    /** The finish event, the usage event when asked, {@code [DONE]}; {@code flushEach}: each flushed on its own. */
+    private void finish(boolean flushEach) {
+        writeEvent(chunks.finish(ctx.alloc(), reply.finishReason()), flushEach);
         if (includeUsage) {
-            writeEvent(chunks.usage(ctx.alloc(), reply));
+            writeEvent(chunks.usage(ctx.alloc(), reply), flushEach);
         }
         ChannelFuture last = ctx.writeAndFlush(new DefaultLastHttpContent(DemoChatChunks.done(ctx.alloc())));
         end();
         onLastWrite.accept(last);
     }
 
-    /** True when the request asked for the connection to drop here: closes it, as a failing upstream would. */
+    /**
+     * True when the request asked for the connection to drop here: closes it, as a failing upstream would, after
+     * the events already written (a close fails what is still unflushed).
+     */
     private boolean closedAsAsked() {
         if (next != closeAfter) {
             return false;
         }
         end();
+        ctx.flush();
         ctx.close();
         return true;
     }
@@ -127,7 +159,15 @@ final class DemoChatStream {
         return true;
     }
 
-    private void writeEvent(ByteBuf event) {
+    private void writeEvent(ByteBuf event, boolean flush) {
+        if (flush) {
+            writeAndFlush(event);
+        } else {
+            ctx.write(new DefaultHttpContent(event)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }
+    }
+
+    private void writeAndFlush(ByteBuf event) {
         ctx.writeAndFlush(new DefaultHttpContent(event)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
@@ -136,10 +176,8 @@ final class DemoChatStream {
             return;
         }
         ended = true;
+        parked = false;
         streamsInFlight.decrementAndGet();
-        if (tick != null) {
-            tick.cancel(false);
-            tick = null;
-        }
+        pacer.remove(this);
     }
 }

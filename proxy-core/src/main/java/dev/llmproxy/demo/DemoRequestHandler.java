@@ -56,12 +56,14 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private final DemoTts tts;
     private final DemoAudioGauges audioGauges;
+    private final DemoPacers pacers;
     private DemoChatStream stream;
     private DemoAudioStream audio;
 
     DemoRequestHandler(DemoModels models, long tokenDelayNanos, AtomicInteger streamsInFlight, DemoTts tts,
-                       DemoAudioGauges audioGauges) {
+                       DemoAudioGauges audioGauges, DemoPacers pacers) {
         this.models = models;
+        this.pacers = pacers;
         this.tokenDelayNanos = tokenDelayNanos;
         this.streamsInFlight = streamsInFlight;
         this.tts = tts;
@@ -257,8 +259,8 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
             HttpUtil.setTransferEncodingChunked(head, true);
         }
         DemoChatChunks chunks = new DemoChatChunks(id, created, chat.model(), chat.includeUsage(), reply.tokens());
-        stream = new DemoChatStream(ctx, chunks, reply, chat.includeUsage(), pacingNanos, faults.closeAfter(),
-                streamsInFlight,
+        stream = new DemoChatStream(ctx, pacers.on(ctx.executor()), chunks, reply, chat.includeUsage(), pacingNanos,
+                faults.closeAfter(), streamsInFlight,
                 last -> {
                     stream = null;
                     afterResponse(ctx, last, keepAlive);
@@ -367,8 +369,13 @@ final class DemoRequestHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (audio != null && ctx.channel().isWritable()) {
-            audio.resume();
+        if (ctx.channel().isWritable()) {
+            if (audio != null) {
+                audio.resume();
+            }
+            if (stream != null) {
+                stream.resume();
+            }
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -30,9 +30,12 @@ final class DemoUpstreamInitializer extends ChannelInitializer<SocketChannel> {
     private final AtomicInteger streamsInFlight;
     private final DemoTts tts;
     private final DemoAudioGauges audioGauges;
+    private final DemoPacers pacers;
 
     DemoUpstreamInitializer(DemoModels models, long tokenDelayNanos, ChannelGroup connections,
-                            AtomicInteger streamsInFlight, DemoTts tts, DemoAudioGauges audioGauges) {
+                            AtomicInteger streamsInFlight, DemoTts tts, DemoAudioGauges audioGauges,
+                            DemoPacers pacers) {
+        this.pacers = pacers;
         this.models = models;
         this.tokenDelayNanos = tokenDelayNanos;
         this.connections = connections;
@@ -50,6 +53,6 @@ final class DemoUpstreamInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast(SERVER_HEADER, DemoServerHeaderHandler.INSTANCE);
         p.addLast(AGGREGATOR, new HttpObjectAggregator(MAX_REQUEST_BODY_BYTES));
         p.addLast(PipelineNames.ROUTER, new DemoRequestHandler(models, tokenDelayNanos, streamsInFlight, tts,
-                audioGauges));
+                audioGauges, pacers));
     }
 }

@@ -2,6 +2,10 @@ package dev.llmproxy.demo;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -31,12 +35,28 @@ class DemoRequestHandlerTest {
     private static final String MODEL = "gpt-4o-mini";
 
     private final AtomicInteger streamsInFlight = new AtomicInteger();
+    /** Writes and flushes that reached the head of the pipeline. */
+    private final AtomicInteger writes = new AtomicInteger();
+    private final AtomicInteger flushes = new AtomicInteger();
     private final EmbeddedChannel channel = newChannel();
 
     private EmbeddedChannel newChannel() {
-        EmbeddedChannel ch = new EmbeddedChannel(DemoServerHeaderHandler.INSTANCE, new DemoRequestHandler(
+        ChannelOutboundHandlerAdapter countFlushes = new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                writes.incrementAndGet();
+                ctx.write(msg, promise);
+            }
+
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                flushes.incrementAndGet();
+                ctx.flush();
+            }
+        };
+        EmbeddedChannel ch = new EmbeddedChannel(countFlushes, DemoServerHeaderHandler.INSTANCE, new DemoRequestHandler(
                 DemoModels.of(DemoModels.DEFAULT), Duration.ofMillis(DELAY_MILLIS).toNanos(), streamsInFlight,
-                new DemoTts(Instant.EPOCH), new DemoAudioGauges()));
+                new DemoTts(Instant.EPOCH), new DemoAudioGauges(), new DemoPacers()));
         ch.freezeTime();
         return ch;
     }
@@ -95,6 +115,84 @@ class DemoRequestHandlerTest {
         channel.advanceTimeBy(DELAY_MILLIS * 100, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
         assertThat(drainOutbound()).isEmpty();
+    }
+
+    @Test
+    void writesNothingIntoAChannelThatIsNotWritableAndCatchesUpInOrderOnceItDrains() {
+        channel.writeInbound(chat(",\"stream\":true,\"max_tokens\":5"));
+        release(drainOutbound());
+        // The client stops reading: the channel's outbound buffer is over its high water mark.
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        channel.runPendingTasks();
+        assertThat(channel.isWritable()).isFalse();
+
+        channel.advanceTimeBy(3 * DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(drainOutbound()).as("three tokens due, none written").isEmpty();
+        channel.advanceTimeBy(100 * DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(drainOutbound()).as("still nothing, however long it waits").isEmpty();
+        assertThat(channel.runScheduledPendingTasks()).as("a parked stream keeps no timer").isEqualTo(-1);
+        assertThat(streamsInFlight).hasValue(1);
+
+        int flushesBefore = flushes.get();
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        channel.runPendingTasks();
+        channel.runScheduledPendingTasks();
+        List<Object> caughtUp = drainOutbound();
+        assertThat(caughtUp).hasSize(7); // five tokens, the finish event, [DONE]
+        assertThat(text(caughtUp.get(0))).contains("\"content\":\"Hello! \"");
+        assertThat(caughtUp.get(6)).isInstanceOf(LastHttpContent.class);
+        assertThat(flushes.get() - flushesBefore).as("everything due went out in one flush").isEqualTo(1);
+        release(caughtUp);
+        assertThat(streamsInFlight).hasValue(0);
+    }
+
+    @Test
+    void aClientThatReadsNothingGetsAtMostOneEventPastTheHighWaterMark() {
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 2)); // one unsent event is too many
+        channel.writeInbound(chat(",\"stream\":true,\"max_tokens\":50"));
+        release(drainOutbound());
+        // A peer that reads nothing: what is written stays in the channel's outbound buffer.
+        channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                // never reaches the socket
+            }
+        });
+        int writesBefore = writes.get();
+
+        channel.advanceTimeBy(10 * DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        channel.advanceTimeBy(100 * DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+
+        assertThat(channel.isWritable()).isFalse();
+        assertThat(writes.get() - writesBefore).as("the event that crossed the mark, then nothing").isEqualTo(1);
+        assertThat(channel.runScheduledPendingTasks()).as("a parked stream keeps no timer").isEqualTo(-1);
+        assertThat(streamsInFlight).hasValue(1);
+    }
+
+    @Test
+    void writesEachTickOfTokensInOneFlush() {
+        channel.writeInbound(chat(",\"stream\":true,\"max_tokens\":3"));
+        release(drainOutbound());
+        int atStart = flushes.get();
+
+        channel.advanceTimeBy(DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(flushes.get() - atStart).as("one token, one flush").isEqualTo(1);
+        release(drainOutbound());
+
+        // The loop was late: the second and third tokens are both due, then the end.
+        channel.advanceTimeBy(2 * DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        List<Object> end = drainOutbound();
+        assertThat(end).hasSize(4); // two tokens, the finish event, [DONE]
+        assertThat(text(end.get(0))).contains("\"content\":");
+        assertThat(text(end.get(1))).contains("\"content\":");
+        assertThat(flushes.get() - atStart).as("the late tokens and the end in one more flush").isEqualTo(2);
+        release(end);
     }
 
     @Test

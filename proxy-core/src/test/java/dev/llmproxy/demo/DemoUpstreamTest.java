@@ -247,6 +247,39 @@ class DemoUpstreamTest {
     }
 
     @Test
+    void servesConcurrentPacedStreamsWholeAndInOrderOnSeveralEventLoops() throws Exception {
+        int streams = 12;
+        int tokens = 10;
+        String body = chat("pace us", ",\"stream\":true,\"max_tokens\":" + tokens);
+        List<String> expected = streamedContents(post(upstream, "/chat/completions", body).body());
+        assertThat(expected).hasSize(tokens);
+        try (DemoUpstream paced = DemoUpstream.start(new DemoConfig(Duration.ofMillis(20)), "127.0.0.1", 0, 3)) {
+            HttpRequest request = HttpRequest.newBuilder(paced.baseUrl().resolve("/chat/completions"))
+                    .timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < streams; i++) {
+                answers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+            }
+            for (java.util.concurrent.CompletableFuture<HttpResponse<String>> answer : answers) {
+                HttpResponse<String> response = answer.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(streamedContents(response.body())).isEqualTo(expected);
+                assertThat(response.body()).endsWith("data: [DONE]\n\n");
+            }
+            await().atMost(TIMEOUT).until(() -> paced.streamsInFlight() == 0);
+        }
+    }
+
+    @Test
+    void refusesEventLoopCountsOutOfRange() {
+        DemoConfig config = new DemoConfig(Duration.ZERO);
+        assertThat(catchThrowable(() -> DemoUpstream.start(config, "127.0.0.1", 0, 0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eventLoops");
+        assertThat(catchThrowable(() -> DemoUpstream.start(config, "127.0.0.1", 0, DemoUpstream.MAX_EVENT_LOOPS + 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("eventLoops");
+    }
+
+    @Test
     void requestHeadersSetTheLatencyAndThePacingOfOneAnswer() throws Exception {
         // the shared upstream paces nothing; these headers are how the bench asks for a 20 ms upstream or paced SSE
         HttpRequest delayed = HttpRequest.newBuilder(upstream.baseUrl().resolve("/chat/completions")).timeout(TIMEOUT)

@@ -72,6 +72,9 @@ public final class BenchMain implements Callable<Integer> {
             upstreamCommand.addAll(split(o.upstreamJvmArgs));
             upstreamCommand.addAll(List.of("-cp", o.jar.toString(), "dev.llmproxy.Main", "demo-upstream", "--port",
                     "0"));
+            if (o.upstreamEventLoops != 1) { // a jar from before the option still runs with the default
+                upstreamCommand.addAll(List.of("--event-loops", Integer.toString(o.upstreamEventLoops)));
+            }
             ChildProcess upstream = ChildProcess.start("upstream", upstreamCommand, Map.of(),
                     out.resolve("upstream.log"), UPSTREAM_READY);
             started.add(upstream);
@@ -136,12 +139,14 @@ public final class BenchMain implements Callable<Integer> {
                             case "unary" -> s.unaryZeroDelay();
                             case "frontier" -> s.frontier();
                             case "sse" -> s.sse();
+                            case "sse-ramp" -> s.sseRamp();
                             case "audio" -> s.audio();
                             case "soak" -> s.soak();
                             case "slow" -> s.slowStreams();
                             case "redis" -> s.redis();
                             default -> throw new IllegalArgumentException("--scenarios: " + name
-                                    + " (expected: unary, frontier, sse, slow, audio, soak, redis)");
+                                    + " (expected: unary, frontier, sse, sse-ramp, slow, audio, soak,"
+                                    + " redis)");
                         }
                     } catch (IllegalArgumentException e) {
                         throw e;
@@ -250,7 +255,8 @@ public final class BenchMain implements Callable<Integer> {
         m.add(new String[] {"Netty allocator", "io.netty.allocator.type="
                 + System.getProperty("io.netty.allocator.type", "(unset)") + "; default in this Netty: "
                 + ByteBufAllocator.DEFAULT.getClass().getSimpleName()});
-        m.add(new String[] {"Processes", "demo upstream, proxy and the load generator each in its own JVM, nginx ("
+        m.add(new String[] {"Processes", "demo upstream (" + o.upstreamEventLoops + " serving event loop(s)),"
+                + " proxy and the load generator each in its own JVM, nginx ("
                 + (o.noNginx ? "off" : o.nginxWorkers + " workers") + "); all on this machine, sharing its cores"});
         m.add(new String[] {"Load generator", o.clientThreads + " event loop(s), open loop with a bound of "
                 + o.connections + " keep-alive connections; latency from intended send time (HdrHistogram)"});
@@ -264,6 +270,7 @@ public final class BenchMain implements Callable<Integer> {
                 .put("cores", Runtime.getRuntime().availableProcessors()).put("cpu", cpuModel())
                 .put("kernel", Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim())
                 .put("jvm", System.getProperty("java.runtime.version"))
+                .put("upstream_event_loops", o.upstreamEventLoops)
                 .put("proxy_jvm_args", o.proxyJvmArgs).put("proxy_jvm_ergonomics", ergonomicFlags(java, o.proxyJvmArgs))
                 .put("netty_default_allocator", ByteBufAllocator.DEFAULT.getClass().getSimpleName())
                 .put("load_before", loadBefore).put("minutes", Math.round(minutes * 10) / 10.0);

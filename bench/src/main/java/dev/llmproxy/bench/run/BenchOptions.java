@@ -43,6 +43,11 @@ final class BenchOptions {
             description = "JVM flags of the demo upstream. Default: none.")
     String upstreamJvmArgs;
 
+    @Option(names = "--upstream-event-loops", paramLabel = "N", defaultValue = "1",
+            description = "Event loops serving the demo upstream's connections (demo-upstream --event-loops);"
+                    + " it accepts on a loop of its own besides. Default: ${DEFAULT-VALUE}.")
+    int upstreamEventLoops;
+
     @Option(names = "--proxy-setting", paramLabel = "KEY=VALUE",
             description = "An extra proxy setting (env), over the bench's; repeatable (e.g. IO_THREADS=1).")
     Map<String, String> proxySettings = new LinkedHashMap<>();
@@ -60,7 +65,8 @@ final class BenchOptions {
 
     @Option(names = "--scenarios", paramLabel = "LIST", split = ",",
             description = "Which scenarios, comma separated, from: unary, frontier, sse, slow, audio, soak,"
-                    + " redis. Default: all but redis.")
+                    + " redis, and sse-ramp (the concurrent-streams ramp of sse alone). Default: unary, frontier,"
+                    + " sse, slow, audio, soak.")
     List<String> scenarios = new ArrayList<>(List.of("unary", "frontier", "sse", "slow", "audio", "soak"));
 
     @Option(names = "--redis", description = "Add the redis scenario: a client key's limits kept in a local"

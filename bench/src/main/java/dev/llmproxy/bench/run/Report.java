@@ -78,6 +78,12 @@ final class Report {
         put(row, "floor", floor);
     }
 
+    static ArrayNode strings(List<String> values) {
+        ArrayNode array = Json.MAPPER.createArrayNode();
+        values.forEach(array::add);
+        return array;
+    }
+
     static void put(ObjectNode node, String field, double value) {
         if (Double.isNaN(value) || Double.isInfinite(value)) {
             node.putNull(field);

@@ -94,6 +94,7 @@ final class RedisScenario {
             // in alternating rounds, so that a noisy moment of the machine does not fall on one side only
             Map<String, Round> one = rounds();
             Map<String, Round> open = rounds();
+            redisCli(redisPort, "CONFIG", "RESETSTAT"); // Redis's own timing of the concurrency-1 rounds only
             for (int round = 0; round < ROUNDS; round++) {
                 for (Target t : List.of(local, shared)) {
                     one.get(t.name()).add(generator.run(t.name() + " unary concurrency 1, round " + (round + 1),
@@ -101,6 +102,9 @@ final class RedisScenario {
                                     .withThreads(1).withTimeouts(o.stallTimeout, o.drainTimeout)));
                 }
             }
+            String serverTimes = redisCli(redisPort, "INFO", "commandstats") + redisCli(redisPort, "INFO",
+                    "latencystats");
+            Files.writeString(dir.resolve("redis-info-c1.txt"), serverTimes);
             for (int round = 0; round < ROUNDS; round++) {
                 for (Target t : List.of(local, shared)) {
                     generator.run(t.name() + " warm-up", spec(t), open(o.warmup));
@@ -112,11 +116,68 @@ final class RedisScenario {
                     one);
             section("redis-open", String.format(Locale.ROOT, "Client key's limits in Redis vs in-process: unary, 0 ms"
                     + " upstream, %.0f rps open loop", o.rate), open);
+            serverSection(serverTimes);
         } finally {
             for (int i = started.size() - 1; i >= 0; i--) {
                 started.get(i).close();
             }
         }
+    }
+
+    /** {@code redis-cli -p port args…}'s output; empty when it cannot run (the report then says so). */
+    private static String redisCli(int port, String... args) {
+        List<String> command = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return p.waitFor() == 0 ? out : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /**
+     * Redis's own time per command during the concurrency-1 rounds ({@code INFO commandstats} and
+     * {@code latencystats}): what the scripts cost inside Redis, apart from the trip to it and back.
+     */
+    private void serverSection(String info) {
+        List<List<String>> rows = new ArrayList<>();
+        for (String line : info.split("\\r?\\n")) {
+            if (!line.startsWith("cmdstat_")) {
+                continue;
+            }
+            String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+            String calls = field(line, "calls");
+            String perCall = field(line, "usec_per_call");
+            String percentiles = "";
+            for (String l : info.split("\\r?\\n")) {
+                if (l.startsWith("latency_percentiles_usec_" + name + ":")) {
+                    percentiles = l.substring(l.indexOf(':') + 1).replace(",", ", ");
+                }
+            }
+            rows.add(List.of("`" + name + "`", calls, perCall, percentiles));
+        }
+        if (rows.isEmpty()) {
+            report.note("redis: no INFO commandstats (redis-cli missing?)");
+            return;
+        }
+        report.section("### Inside Redis during the concurrency-1 rounds\n\n"
+                + Markdown.table(List.of("Command", "calls", "µs per call", "µs percentiles"), rows)
+                + "\nRedis's own execution time per command (`INFO commandstats`, `INFO latencystats`): the part of the"
+                + " added latency spent inside Redis; the rest is the round trip and the wake-ups on each side.\n");
+    }
+
+    private static String field(String line, String name) {
+        int at = line.indexOf(name + "=");
+        if (at < 0) {
+            return "";
+        }
+        int end = line.indexOf(',', at);
+        return line.substring(at + name.length() + 1, end < 0 ? line.length() : end);
     }
 
     private LoadPlan open(Duration duration) {

@@ -12,6 +12,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -60,7 +61,7 @@ import java.util.function.LongConsumer;
  *
  * <p>Threading: every method runs on the client channel's event loop, which is also the upstream channel's loop.
  */
-public final class ProxyExchange implements UpstreamListener {
+public final class ProxyExchange implements UpstreamListener, Runnable, ChannelFutureListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
     /** Generated text kept for a token estimate when the upstream sends no usage; longer text is extrapolated. */
     private static final int MAX_CAPTURED_CHARS = 64 * 1024;
@@ -80,6 +81,8 @@ public final class ProxyExchange implements UpstreamListener {
     private final LongConsumer chunkGaps;
 
     private Stage stage = Stage.CONNECTING;
+    /** Whether the client connection may serve another request once the last write completes. */
+    private boolean lastWriteReusable;
     private Future<Channel> acquire;
     private Channel upstream;
     private ChannelFuture requestWrite;
@@ -137,8 +140,7 @@ public final class ProxyExchange implements UpstreamListener {
     public void start() {
         deadlineNanos = System.nanoTime() + firstByteTimeout.toNanos();
         attempts = 1;
-        timer = clientChannel.eventLoop().schedule(this::firstByteTimedOut, firstByteTimeout.toNanos(),
-                TimeUnit.NANOSECONDS);
+        timer = clientChannel.eventLoop().schedule(this, firstByteTimeout.toNanos(), TimeUnit.NANOSECONDS);
         acquire(false);
     }
 
@@ -172,10 +174,11 @@ public final class ProxyExchange implements UpstreamListener {
         upstreamResponded = false;
         skippingInformational = false;
 
+        // the call's own headers, not a copy: nothing reads them while the request is written, and an attempt
+        // again sets the same values
+        HttpHeaders h = call.headers();
         FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, call.method(),
-                pool.target().uri(call.path()), call.body().retainedDuplicate());
-        HttpHeaders h = request.headers();
-        h.add(call.headers());
+                pool.target().uri(call.path()), call.body().retainedDuplicate(), h, EmptyHttpHeaders.INSTANCE);
         h.set(HttpHeaderNames.HOST, pool.target().hostHeader());
         h.set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
         if (call.body().isReadable() || !HttpMethod.GET.equals(call.method()) && !HttpMethod.HEAD.equals(call.method())) {
@@ -184,11 +187,7 @@ public final class ProxyExchange implements UpstreamListener {
         Channel ch = upstream;
         record.upstreamRequestSent(System.nanoTime());
         requestWrite = ch.writeAndFlush(request);
-        requestWrite.addListener(w -> {
-            if (!w.isSuccess() && ch == upstream) {
-                onUpstreamFailure(w.cause());
-            }
-        });
+        requestWrite.addListener(this); // operationComplete: a failed write fails the attempt
         ch.read();
     }
 
@@ -299,7 +298,7 @@ public final class ProxyExchange implements UpstreamListener {
     private void onHead(HttpResponse head) {
         stage = Stage.STREAMING;
         cancelTimer();
-        timer = clientChannel.eventLoop().schedule(this::checkIdle, streamIdleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        timer = clientChannel.eventLoop().schedule(this, streamIdleTimeout.toNanos(), TimeUnit.NANOSECONDS);
         upstreamKeepAlive = HttpUtil.isKeepAlive(head);
         record.status(head.status().code());
 
@@ -539,7 +538,33 @@ public final class ProxyExchange implements UpstreamListener {
         }
     }
 
-    // ---------------------------------------------------------------- timers
+    // ---------------------------------------------------------------- timers and writes
+
+    /**
+     * The exchange's one timer ({@link #timer}) fired: before the head it is the first-byte deadline, after it the
+     * stream's idle check. The exchange is its own task, so arming a timer allocates no closure.
+     */
+    @Override
+    public void run() {
+        if (stage == Stage.STREAMING) {
+            checkIdle();
+        } else {
+            firstByteTimedOut();
+        }
+    }
+
+    /**
+     * The upstream request's write or the client's last write completed (the exchange is its own listener, so a
+     * write allocates no closure).
+     */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        if (f.channel() == clientChannel) {
+            client.exchangeDone(lastWriteReusable && f.isSuccess());
+        } else if (!f.isSuccess() && f.channel() == upstream) {
+            onUpstreamFailure(f.cause());
+        }
+    }
 
     private void firstByteTimedOut() {
         if (finished || stage == Stage.STREAMING) {
@@ -563,7 +588,7 @@ public final class ProxyExchange implements UpstreamListener {
                 clientBlockedSinceNanos = now;
             }
             if (now - clientBlockedSinceNanos < clientStallLimitNanos()) {
-                timer = clientChannel.eventLoop().schedule(this::checkIdle, limit, TimeUnit.NANOSECONDS);
+                timer = clientChannel.eventLoop().schedule(this, limit, TimeUnit.NANOSECONDS);
                 return;
             }
             record.clientAborted(stage);
@@ -575,7 +600,7 @@ public final class ProxyExchange implements UpstreamListener {
         }
         long idleNanos = now - lastUpstreamReadNanos;
         if (idleNanos < limit) {
-            timer = clientChannel.eventLoop().schedule(this::checkIdle, limit - idleNanos, TimeUnit.NANOSECONDS);
+            timer = clientChannel.eventLoop().schedule(this, limit - idleNanos, TimeUnit.NANOSECONDS);
             return;
         }
         upstreamFault = true;
@@ -662,8 +687,8 @@ public final class ProxyExchange implements UpstreamListener {
         closeMeters();
         call.body().release();
         reportEnd(false);
-        boolean reusable = clientKeepAlive && !clientFramingCloseDelimited;
-        clientChannel.writeAndFlush(lastWrite).addListener(f -> client.exchangeDone(reusable && f.isSuccess()));
+        lastWriteReusable = clientKeepAlive && !clientFramingCloseDelimited;
+        clientChannel.writeAndFlush(lastWrite).addListener(this); // operationComplete: the client leg is done
     }
 
     private void releaseUpstream() {

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: every method runs on the client channel's event loop (gate hand-offs are dispatched there).
  */
-public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
+public final class AdmittedCall implements Admission.Pending, UpstreamPolicy, Runnable {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Admission admission;
@@ -41,6 +41,8 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
 
     private ScheduledFuture<?> timer;
     private boolean cancelled;
+    /** Which gate {@link #await} waits at: the global one (then dispatch) or the model's (then the global one). */
+    private boolean awaitingGlobal;
     private boolean decided;
     private boolean dispatched;
     private boolean ended;
@@ -100,28 +102,28 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
         if (quotas.gate().limit() != wanted) {
             quotas.gate().limit(wanted);
         }
-        await(quotas.gate(), this::enterGlobalGate);
+        await(quotas.gate(), false);
     }
 
     private void enterGlobalGate() {
         if (admission.global == null) {
             dispatch();
         } else {
-            await(admission.global, this::dispatch);
+            await(admission.global, true);
         }
     }
 
-    /** Takes a slot of {@code gate}, now or when one is handed over; then runs {@code next}. */
-    private void await(ConcurrencyGate gate, Runnable next) {
+    /**
+     * Takes a slot of {@code gate}, now or when one is handed over; then goes on past it: to the global gate after the
+     * model's, to {@link #dispatch} after the global one. The call itself is the gate's grant callback ({@link #run}),
+     * so waiting allocates no closure.
+     */
+    private void await(ConcurrencyGate gate, boolean global) {
         if (cancelled || decided) {
             return;
         }
-        ConcurrencyGate.Ticket ticket = gate.acquire(loop, () -> {
-            cancelTimer();
-            if (!cancelled && !decided) {
-                next.run();
-            }
-        });
+        awaitingGlobal = global;
+        ConcurrencyGate.Ticket ticket = gate.acquire(loop, this);
         if (ticket.state() == ConcurrencyGate.Ticket.State.REJECTED) {
             giveBack();
             reject(Rejections.queueFull(admission.config.queueMax()));
@@ -129,10 +131,10 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
         }
         held.add(ticket);
         if (!ticket.wasQueued()) {
-            next.run(); // the fast path: onGranted is not called
+            pastGate(); // the fast path: the gate does not call back
             return;
         }
-        // queued (possibly granted already, in which case onGranted is on its way): bound the wait
+        // queued (possibly granted already, in which case the grant is on its way): bound the wait
         long left = deadlineNanos - admission.nanos.nanoTime();
         timer = loop.schedule(() -> {
             timer = null;
@@ -141,6 +143,23 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy {
                 reject(Rejections.queueTimeout(admission.config.queueTimeout().toMillis()));
             }
         }, Math.max(0, left), TimeUnit.NANOSECONDS);
+    }
+
+    /** A queued ticket was granted (the gate calls back on this call's event loop). */
+    @Override
+    public void run() {
+        cancelTimer();
+        if (!cancelled && !decided) {
+            pastGate();
+        }
+    }
+
+    private void pastGate() {
+        if (awaitingGlobal) {
+            dispatch();
+        } else {
+            enterGlobalGate();
+        }
     }
 
     private void dispatch() {

@@ -55,7 +55,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.UnaryOperator;
 
 /**
  * One client request on its way upstream, from the moment its body is read to its end. An OpenAI call
@@ -74,7 +73,7 @@ import java.util.function.UnaryOperator;
  * schedules (a limit's delay, a Redis answer, an off-loop prompt check) come back to that loop and do nothing once
  * the request has ended.
  */
-final class ForwardedRequest implements ClientLeg {
+final class ForwardedRequest implements ClientLeg, Admission.Callback {
     private static final Logger log = LoggerFactory.getLogger(ForwardedRequest.class);
     /** Bodies are checked without resolving the model: {@link #forward} does that, once, per the upstream rules. */
     static final ModelCatalog NO_RESOLUTION = ModelCatalog.of(List.of());
@@ -101,6 +100,13 @@ final class ForwardedRequest implements ClientLeg {
     /** The admission ticket and the call it would start while the call waits in the queue; both null otherwise. */
     private Admission.Pending admitting;
     private UpstreamCall awaitingAdmission;
+    /** Where the waiting call goes once admitted, and how the exchange is set up; see {@link #admitThenStart}. */
+    private UpstreamPool admissionPool;
+    private Duration admissionFirstByteTimeout;
+    private Duration admissionStreamIdleTimeout;
+    private boolean admissionForTts;
+    /** The model request the waiting call carries, for wording a refusal; null for stored responses and TTS. */
+    private OpenAiRequests.Prepared admissionPrepared;
     /** The current hop's exchange once admitted, or null. */
     private ProxyExchange exchange;
     /** The client's quota once this request was admitted by it (settled when the request ends), or null. */
@@ -452,9 +458,9 @@ final class ForwardedRequest implements ClientLeg {
         gateEstimate = estimate;
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
         var options = upstream.options();
+        admissionPrepared = prepared; // a refusal is worded with the request (rejected)
         admitThenStart(call, prepared.upstreamModel(), current.handle(), upstream.pool(), options.firstByteTimeout(),
-                options.streamIdleTimeout(), admitted -> admitted,
-                error -> guard.onRejected(error, prepared, upstreamBody));
+                options.streamIdleTimeout(), false);
     }
 
     /** The upstream failed to answer: no connection, no head in time, a lost connection or an unreadable answer. */
@@ -552,57 +558,66 @@ final class ForwardedRequest implements ClientLeg {
                 ResponseConverter.NONE, null, null);
         var options = upstream.options();
         // no model: the bucket's name is resolved here, once, as a hop's model is at routing
+        admissionPrepared = null;
         admitThenStart(call, RESPONSES_BUCKET, services.upstreams().models().intern(RESPONSES_BUCKET), upstream.pool(),
-                options.firstByteTimeout(), options.streamIdleTimeout(), admitted -> admitted, error -> error);
+                options.firstByteTimeout(), options.streamIdleTimeout(), false);
     }
 
     /** A checked {@code /tts} call: admitted in its own bucket, then sent to the TTS engine. */
     void forwardTts(UpstreamCall call) {
         var tts = services.config().tts();
+        admissionPrepared = null;
         admitThenStart(call, TTS_BUCKET, services.upstreams().models().intern(TTS_BUCKET), services.ttsPool(),
-                tts.firstByteTimeout(), services.config().upstream().streamIdleTimeout(), TtsPolicy::new, error -> error);
+                tts.firstByteTimeout(), services.config().upstream().streamIdleTimeout(), true);
     }
 
     /**
-     * Hands a prepared call to admission; once admitted, the exchange starts with the admitted call's policy (as
-     * {@code policyFor} shapes it). Until then the call waits in {@link #awaitingAdmission}, so a client that leaves
-     * frees its queue place and its body at once.
+     * Hands a prepared call to admission; once admitted ({@link #admitted}), the exchange starts with the admitted
+     * call's policy ({@code tts}: the TTS engine's). Until then the call waits in {@link #awaitingAdmission}, so a
+     * client that leaves frees its queue place and its body at once. This request is admission's callback, so
+     * waiting allocates no closure.
      */
     private void admitThenStart(UpstreamCall call, String model, ModelHandle handle, UpstreamPool pool,
-                                Duration firstByteTimeout, Duration streamIdleTimeout,
-                                Function<AdmittedCall, UpstreamPolicy> policyFor,
-                                UnaryOperator<ProxyError> onRejected) {
+                                Duration firstByteTimeout, Duration streamIdleTimeout, boolean tts) {
         // who the per-(client, model) buckets charge: a configured client by name; otherwise a hash of the key it
         // presented, computed only when those buckets are on
         String identity = client != null ? "client:" + client.name()
                 : services.config().admission().rateLimitEnabled() ? ClientIdentity.of(request.headers(), clientIp)
                 : NO_IDENTITY;
         awaitingAdmission = call;
-        Admission.Pending pending = services.admission().admit(identity, model, handle, executor(),
-                new Admission.Callback() {
-                    @Override
-                    public void admitted(AdmittedCall admitted) {
-                        admitting = null;
-                        awaitingAdmission = null;
-                        record.admitted(admitted.queueWaitNanos());
-                        exchange = new ProxyExchange(ForwardedRequest.this, pool, call, policyFor.apply(admitted),
-                                request.protocolVersion(), request.method(), firstByteTimeout, streamIdleTimeout,
-                                record, services.chunkGaps());
-                        exchange.start();
-                    }
-
-                    @Override
-                    public void rejected(ProxyError error) {
-                        admitting = null;
-                        awaitingAdmission = null;
-                        ProxyError answer = onRejected.apply(error); // may read the body: released after
-                        call.body().release();
-                        sendError(answer);
-                    }
-                });
+        admissionPool = pool;
+        admissionFirstByteTimeout = firstByteTimeout;
+        admissionStreamIdleTimeout = streamIdleTimeout;
+        admissionForTts = tts;
+        Admission.Pending pending = services.admission().admit(identity, model, handle, executor(), this);
         if (awaitingAdmission != null) {
             admitting = pending; // still waiting: the client may leave meanwhile
         }
+    }
+
+    /** Admission let the waiting call through: the exchange starts. */
+    @Override
+    public void admitted(AdmittedCall admitted) {
+        UpstreamCall call = awaitingAdmission;
+        admitting = null;
+        awaitingAdmission = null;
+        record.admitted(admitted.queueWaitNanos());
+        UpstreamPolicy policy = admissionForTts ? new TtsPolicy(admitted) : admitted;
+        exchange = new ProxyExchange(this, admissionPool, call, policy, request.protocolVersion(), request.method(),
+                admissionFirstByteTimeout, admissionStreamIdleTimeout, record, services.chunkGaps());
+        exchange.start();
+    }
+
+    /** Admission refused the waiting call: the refusal, worded with the request when it is a model's call. */
+    @Override
+    public void rejected(ProxyError error) {
+        UpstreamCall call = awaitingAdmission;
+        admitting = null;
+        awaitingAdmission = null;
+        ProxyError answer = admissionPrepared == null ? error
+                : guard.onRejected(error, admissionPrepared, call.body()); // may read the body: released after
+        call.body().release();
+        sendError(answer);
     }
 
     /** The client left (or the grace ran out) while the call waited for admission: leave the queue, drop the body. */

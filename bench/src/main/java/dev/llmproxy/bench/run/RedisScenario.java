@@ -145,21 +145,21 @@ final class RedisScenario {
      * {@code latencystats}): what the scripts cost inside Redis, apart from the trip to it and back.
      */
     private void serverSection(String info) {
+        String[] lines = info.split("\\r?\\n");
+        Map<String, String> percentiles = new LinkedHashMap<>();
+        for (String line : lines) {
+            if (line.startsWith("latency_percentiles_usec_")) {
+                percentiles.put(line.substring("latency_percentiles_usec_".length(), line.indexOf(':')),
+                        line.substring(line.indexOf(':') + 1).replace(",", ", "));
+            }
+        }
         List<List<String>> rows = new ArrayList<>();
-        for (String line : info.split("\\r?\\n")) {
-            if (!line.startsWith("cmdstat_")) {
-                continue;
+        for (String line : lines) {
+            if (line.startsWith("cmdstat_")) {
+                String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                rows.add(List.of("`" + name + "`", field(line, "calls"), field(line, "usec_per_call"),
+                        percentiles.getOrDefault(name, "")));
             }
-            String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-            String calls = field(line, "calls");
-            String perCall = field(line, "usec_per_call");
-            String percentiles = "";
-            for (String l : info.split("\\r?\\n")) {
-                if (l.startsWith("latency_percentiles_usec_" + name + ":")) {
-                    percentiles = l.substring(l.indexOf(':') + 1).replace(",", ", ");
-                }
-            }
-            rows.add(List.of("`" + name + "`", calls, perCall, percentiles));
         }
         if (rows.isEmpty()) {
             report.note("redis: no INFO commandstats (redis-cli missing?)");

@@ -235,6 +235,9 @@ public final class ProxyServer implements AutoCloseable {
             Admission admission = new Admission(config.admission(), catalog.current(), models, NanoClock.system(),
                     Clock.systemUTC());
             ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
+            if (shared != null) {
+                admission.shareQuota(shared.quota(), shared.replicas()::lastKnownCount);
+            }
             ProxyMetrics metrics = new ProxyMetrics(liveGauges(admission, connections));
             UsageStats stats = new UsageStats(NanoClock.system());
             telemetry = Executors.newSingleThreadScheduledExecutor(

@@ -1,6 +1,8 @@
 package dev.llmproxy.admission;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmproxy.cluster.LearnedQuota;
+import dev.llmproxy.cluster.QuotaSignals;
 import dev.llmproxy.config.AdmissionConfig;
 import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ModelCatalog;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 /**
  * The admission decision for every upstream call, made before any upstream work: local quota state (a model paused
@@ -57,6 +60,8 @@ public final class Admission {
     final AdaptiveLimits adaptive;
     final DailyUsage daily;
     final AtomicInteger upstreamInFlight = new AtomicInteger();
+    /** Where what this replica learns from upstream 429s goes to the others ({@code REDIS_URL}); null otherwise. */
+    private volatile QuotaSignals sharedQuota;
     private final ModelIndex index;
 
     /**
@@ -148,6 +153,24 @@ public final class Admission {
                 nanos.nanoTime() + config.queueTimeout().toNanos());
         call.begin();
         return call;
+    }
+
+    /**
+     * Shares what the upstream quota state learns with every replica through Redis: this replica's lessons are
+     * published, and every replica's (its own included) are taken in, a concurrency cut divided among the
+     * {@code replicas} live. Called once at start-up, with {@code REDIS_URL}.
+     */
+    public void shareQuota(QuotaSignals signals, IntSupplier replicas) {
+        sharedQuota = signals;
+        signals.listen(learned -> quota.apply(learned, replicas.getAsInt()));
+    }
+
+    /** Tells the other replicas what an upstream 429 taught ({@link QuotaTracker#onUpstream429}); null: nothing. */
+    void learned(LearnedQuota learned) {
+        QuotaSignals signals = sharedQuota;
+        if (learned != null && signals != null) {
+            signals.publish(learned);
+        }
     }
 
     /** Drops token buckets that are full again and per-model breakers with nothing to remember; run periodically. */

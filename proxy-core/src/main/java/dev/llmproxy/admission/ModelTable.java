@@ -71,6 +71,23 @@ final class ModelTable<T> {
         return h == null ? other : at(h);
     }
 
+    /**
+     * The slot an id names exactly: its own slot, the shared one for an id spelled {@code other}, else null (an id
+     * without a slot of its own is not the shared slot's only id: news about it must not touch the others').
+     */
+    T named(String id) {
+        if (other != null && QuotaTracker.OTHER_MODELS.equalsIgnoreCase(id)) {
+            return other;
+        }
+        ModelHandle h = index.find(id);
+        if (h == null || h.isOther() || h.index() >= byIndex.length) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        T slot = (T) byIndex[h.index()];
+        return slot;
+    }
+
     /** The ids' slots in the order given (first spelling of each), then the shared one when there is one. */
     List<T> ordered() {
         return ordered;

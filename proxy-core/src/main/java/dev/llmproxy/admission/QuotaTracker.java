@@ -1,5 +1,6 @@
 package dev.llmproxy.admission;
 
+import dev.llmproxy.cluster.LearnedQuota;
 import dev.llmproxy.upstream.ModelHandle;
 import dev.llmproxy.upstream.ModelIndex;
 
@@ -152,8 +153,8 @@ public final class QuotaTracker {
      * active cut is lowered by one more, and no cut is started; prefer
      * {@link #onUpstream429(String, UpstreamRateLimit, int)}.
      */
-    public void onUpstream429(String model, UpstreamRateLimit limit) {
-        onUpstream429(model, limit, IN_FLIGHT_UNKNOWN);
+    public LearnedQuota onUpstream429(String model, UpstreamRateLimit limit) {
+        return onUpstream429(model, limit, IN_FLIGHT_UNKNOWN);
     }
 
     /**
@@ -171,37 +172,78 @@ public final class QuotaTracker {
      *
      * @param inFlightForModel upstream calls in flight for this model when the 429 arrived, this one included;
      *                         negative when unknown
+     * @return what is now in force because of it, for the other replicas ({@code QuotaSignals}); null when the 429
+     *         taught nothing
      */
-    public void onUpstream429(String model, UpstreamRateLimit limit, int inFlightForModel) {
-        onUpstream429(slots.of(model), limit, inFlightForModel);
+    public LearnedQuota onUpstream429(String model, UpstreamRateLimit limit, int inFlightForModel) {
+        return onUpstream429(slots.of(model), limit, inFlightForModel);
     }
 
     /** {@link #onUpstream429(String, UpstreamRateLimit, int)} for a resolved model. */
-    public void onUpstream429(ModelHandle model, UpstreamRateLimit limit, int inFlightForModel) {
-        onUpstream429(slots.at(model), limit, inFlightForModel);
+    public LearnedQuota onUpstream429(ModelHandle model, UpstreamRateLimit limit, int inFlightForModel) {
+        return onUpstream429(slots.at(model), limit, inFlightForModel);
     }
 
-    private void onUpstream429(ModelSlot slot, UpstreamRateLimit limit, int inFlightForModel) {
+    private LearnedQuota onUpstream429(ModelSlot slot, UpstreamRateLimit limit, int inFlightForModel) {
         Objects.requireNonNull(limit, "limit");
         long now = nanoTime.getAsLong();
-        switch (limit.kind()) {
-            case USER_BY_MODEL_BY_MINUTE ->
-                    extend(slot.minutePause, pauseFor(limit.effectiveRetryAfterSeconds(
-                            DEFAULT_MINUTE_PAUSE.toSeconds()), now));
-            case USER_BY_MINUTE ->
-                    extend(globalPause, pauseFor(limit.effectiveRetryAfterSeconds(
-                            DEFAULT_MINUTE_PAUSE.toSeconds()), now));
+        return switch (limit.kind()) {
+            case USER_BY_MODEL_BY_MINUTE -> learned(LearnedQuota.Kind.PAUSE, slot.id, extend(slot.minutePause,
+                    pauseFor(limit.effectiveRetryAfterSeconds(DEFAULT_MINUTE_PAUSE.toSeconds()), now)), now);
+            case USER_BY_MINUTE -> learned(LearnedQuota.Kind.ALL, OTHER_MODELS, extend(globalPause,
+                    pauseFor(limit.effectiveRetryAfterSeconds(DEFAULT_MINUTE_PAUSE.toSeconds()), now)), now);
             case USER_BY_MODEL_BY_DAY -> {
                 long seconds = limit.effectiveRetryAfterSeconds(0);
-                extend(slot.dailyExhaustion, seconds > 0 ? pauseFor(seconds, now) : untilNextUtcMidnight(now));
+                yield learned(LearnedQuota.Kind.DAY, slot.id, extend(slot.dailyExhaustion,
+                        seconds > 0 ? pauseFor(seconds, now) : untilNextUtcMidnight(now)), now);
             }
-            case USER_CONCURRENT_REQUESTS -> cutConcurrency(slot, inFlightForModel, now);
+            case USER_CONCURRENT_REQUESTS -> {
+                ConcurrencyCut cut = cutConcurrency(slot, inFlightForModel, now);
+                yield cut == null || cut.untilNanos() - now <= 0 ? null
+                        : new LearnedQuota(LearnedQuota.Kind.CONCURRENCY, slot.id, cut.untilNanos() - now, cut.limit());
+            }
             case OTHER -> {
                 long seconds = limit.effectiveRetryAfterSeconds(0);
-                if (seconds > 0) {
-                    extend(slot.minutePause, pauseFor(seconds, now));
-                }
+                yield seconds > 0 ? learned(LearnedQuota.Kind.PAUSE, slot.id, extend(slot.minutePause,
+                        pauseFor(seconds, now)), now) : null;
             }
+        };
+    }
+
+    private static LearnedQuota learned(LearnedQuota.Kind kind, String model, Pause pause, long now) {
+        long left = pause.untilNanos() - now;
+        return left > 0 ? new LearnedQuota(kind, model, left, -1) : null;
+    }
+
+    /**
+     * Takes in what a replica learned and published ({@code QuotaSignals}), this one's own news included: the pause
+     * or exhaustion is kept unless a longer one is in force; a concurrency cut is shared out, each of
+     * {@code replicas} live replicas holding the model to {@code limit / replicas} (at least 1), so that together they
+     * stay within what one proxy would have allowed, and never raises an active cut. News about a model this
+     * replica does not list is ignored: here that id shares a slot with every other unlisted id.
+     */
+    public void apply(LearnedQuota learned, int replicas) {
+        long now = nanoTime.getAsLong();
+        long until = now + Math.min(learned.nanos(), MAX_PAUSE.toNanos());
+        if (learned.kind() == LearnedQuota.Kind.ALL) {
+            extend(globalPause, new Pause(until, clock.instant().plusNanos(until - now)));
+            return;
+        }
+        ModelSlot slot = slots.named(learned.model());
+        if (slot == null) {
+            return;
+        }
+        switch (learned.kind()) {
+            case PAUSE -> extend(slot.minutePause, new Pause(until, clock.instant().plusNanos(until - now)));
+            case DAY -> extend(slot.dailyExhaustion, new Pause(until, clock.instant().plusNanos(until - now)));
+            case CONCURRENCY -> {
+                int share = Math.max(1, learned.limit() / Math.max(1, replicas));
+                slot.concurrencyCut.accumulateAndGet(new ConcurrencyCut(share, until), (current, next) ->
+                        current == null || current.untilNanos() - now <= 0 ? next : new ConcurrencyCut(
+                                Math.min(current.limit(), next.limit()),
+                                next.untilNanos() - current.untilNanos() > 0 ? next.untilNanos() : current.untilNanos()));
+            }
+            default -> throw new IllegalStateException("kind: " + learned.kind());
         }
     }
 
@@ -282,7 +324,7 @@ public final class QuotaTracker {
         return new Pause(now + Duration.between(wallNow, midnight).toNanos(), midnight);
     }
 
-    private void cutConcurrency(ModelSlot slot, int inFlight, long now) {
+    private ConcurrencyCut cutConcurrency(ModelSlot slot, int inFlight, long now) {
         long until = now + CONCURRENCY_CUT_DURATION.toNanos();
         UnaryOperator<ConcurrencyCut> lower = current -> {
             boolean active = current != null && current.untilNanos() - now > 0;
@@ -300,12 +342,12 @@ public final class QuotaTracker {
             }
             return new ConcurrencyCut(Math.max(1, proposed), until);
         };
-        slot.concurrencyCut.updateAndGet(lower);
+        return slot.concurrencyCut.updateAndGet(lower);
     }
 
-    /** Keeps whichever pause ends later; an expired current one is simply replaced. */
-    private static void extend(AtomicReference<Pause> ref, Pause proposed) {
-        ref.accumulateAndGet(proposed, (current, next) -> current == null ? next : later(current, next));
+    /** Keeps whichever pause ends later; an expired current one is simply replaced. Returns the pause in force. */
+    private static Pause extend(AtomicReference<Pause> ref, Pause proposed) {
+        return ref.accumulateAndGet(proposed, (current, next) -> current == null ? next : later(current, next));
     }
 
     private static Pause later(Pause a, Pause b) {

@@ -24,14 +24,15 @@ final class LuaScript {
     static final LuaScript LEASE_RENEW = load("lease-renew.lua", ScriptOutputType.MULTI);
     static final LuaScript COUNTER_ADD = load("counter-add.lua", ScriptOutputType.MULTI);
     static final LuaScript PAUSE = load("pause.lua", ScriptOutputType.INTEGER);
-    static final LuaScript LEARNED_PUBLISH = load("learned-publish.lua", ScriptOutputType.INTEGER);
-    static final LuaScript LEARNED_READ = load("learned-read.lua", ScriptOutputType.MULTI);
+    static final LuaScript PAUSE_READ = load("pause-read.lua", ScriptOutputType.INTEGER);
+    static final LuaScript QUOTA_LEARN = load("quota-learn.lua", ScriptOutputType.INTEGER);
+    static final LuaScript QUOTA_READ = load("quota-read.lua", ScriptOutputType.MULTI);
     static final LuaScript REPLICA_HEARTBEAT = load("replica-heartbeat.lua", ScriptOutputType.INTEGER);
     static final LuaScript REQUEST_ADMIT = load("request-admit.lua", ScriptOutputType.MULTI);
     static final LuaScript REQUEST_SETTLE = load("request-settle.lua", ScriptOutputType.INTEGER);
 
-    static final LuaScript[] ALL = {GCRA, LEASE_ACQUIRE, LEASE_RENEW, COUNTER_ADD, PAUSE, LEARNED_PUBLISH,
-            LEARNED_READ, REPLICA_HEARTBEAT, REQUEST_ADMIT, REQUEST_SETTLE};
+    static final LuaScript[] ALL = {GCRA, LEASE_ACQUIRE, LEASE_RENEW, COUNTER_ADD, PAUSE, PAUSE_READ,
+            QUOTA_LEARN, QUOTA_READ, REPLICA_HEARTBEAT, REQUEST_ADMIT, REQUEST_SETTLE};
 
     private final String name;
     private final String source;

@@ -11,6 +11,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -114,6 +115,14 @@ final class RedisConnector implements AutoCloseable {
     /** The async commands of the connection, or null until the first connect succeeded. */
     RedisAsyncCommands<String, String> commands() {
         return commands;
+    }
+
+    /**
+     * Opens a second connection for subscriptions (a subscribed connection can run no other command); Lettuce
+     * reconnects it and subscribes again by itself. Fails when Redis cannot be reached now.
+     */
+    CompletableFuture<StatefulRedisPubSubConnection<String, String>> connectPubSub() {
+        return client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture();
     }
 
     private void connect() {

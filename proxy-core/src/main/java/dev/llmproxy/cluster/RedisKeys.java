@@ -35,9 +35,14 @@ final class RedisKeys {
         return prefix + "count:" + name + ":" + period;
     }
 
-    /** The limits an upstream advertised ({@code x-ratelimit-*}). */
-    String learned(String scope) {
-        return prefix + "learned:" + scope;
+    /** The hash of what replicas learned from upstream 429s about models' quotas ({@link QuotaSignals}). */
+    String learnedQuota() {
+        return prefix + "learned-quota";
+    }
+
+    /** The channel such news is published on. */
+    String learnedQuotaChannel() {
+        return prefix + "learned-quota";
     }
 
     /** The sorted set of live replicas. */

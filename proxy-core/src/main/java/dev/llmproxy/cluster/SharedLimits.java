@@ -24,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  * The limits every replica shares through Redis, started and stopped as one: the connection, the replica's
  * heartbeat (registration and lease renewal), the probe that notices Redis coming back, and what happens then (the
  * scripts are loaded again, usage kept during the outage is added, the replica registers again). Callers use its
- * parts: {@link #buckets()}, {@link #leases()}, {@link #counters()}, {@link #upstreams()}, {@link #replicas()}.
+ * parts: {@link #buckets()}, {@link #leases()}, {@link #counters()}, {@link #upstreams()}, {@link #quota()},
+ * {@link #replicas()}.
  *
  * <p>Exists only when {@code REDIS_URL} is set. Threading: the parts are used from any thread; {@link #start},
  * {@link #awaitConnected} and {@link #close} belong to the thread that starts and stops the proxy (they may block
@@ -43,6 +44,7 @@ public final class SharedLimits implements AutoCloseable {
     private final SharedLeases leases;
     private final SharedCounters counters;
     private final UpstreamSignals upstreams;
+    private final QuotaSignals quota;
     private final ReplicaRegistry replicas;
     private final ReplicaTotals totals;
     private final SharedAdmission admission;
@@ -64,6 +66,7 @@ public final class SharedLimits implements AutoCloseable {
         this.leases = new SharedLeases(connector, health, keys, clock, timings, replicaId);
         this.counters = new SharedCounters(connector, health, keys, wallClock);
         this.upstreams = new UpstreamSignals(connector, health, keys, clock);
+        this.quota = new QuotaSignals(connector, health, keys, clock);
         this.replicas = new ReplicaRegistry(connector, health, keys, clock, timings, replicaId);
         this.totals = new ReplicaTotals(connector, health, keys, timings, replicaId);
         this.admission = new SharedAdmission(connector, health, keys, clock, wallClock, leases, counters);
@@ -139,6 +142,11 @@ public final class SharedLimits implements AutoCloseable {
         return upstreams;
     }
 
+    /** What replicas learn from upstream 429s about models' quotas, told to all of them. */
+    public QuotaSignals quota() {
+        return quota;
+    }
+
     public ReplicaRegistry replicas() {
         return replicas;
     }
@@ -174,6 +182,7 @@ public final class SharedLimits implements AutoCloseable {
         counters.reconcile();
         replicas.heartbeat(immediate);
         leases.renewAll(immediate);
+        quota.recovered();
     }
 
     private void heartbeat() {
@@ -200,6 +209,7 @@ public final class SharedLimits implements AutoCloseable {
         heartbeatTask.cancel(false);
         probeTask.cancel(false);
         replicas.deregister().awaitUninterruptibly(config.commandTimeout().toMillis() * 2);
+        quota.close();
         connector.close();
         LOG.info("Shared limits closed ({} leases left to expire in Redis)", leases.heldHere());
     }

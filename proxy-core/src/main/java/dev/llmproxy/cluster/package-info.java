@@ -12,7 +12,9 @@
  *   <li>{@link dev.llmproxy.cluster.SharedLeases} — concurrency slots with a time to live, renewed in one batch per
  *       heartbeat.</li>
  *   <li>{@link dev.llmproxy.cluster.SharedCounters} — daily and monthly usage (rpd, {@code monthly_tokens}).</li>
- *   <li>{@link dev.llmproxy.cluster.UpstreamSignals} — pauses and the limits upstreams advertise.</li>
+ *   <li>{@link dev.llmproxy.cluster.UpstreamSignals} — the pauses upstreams ask for.</li>
+ *   <li>{@link dev.llmproxy.cluster.QuotaSignals} — what one replica learns from an upstream's 429 about a model's
+ *       quota (pauses, a daily quota gone, a concurrency cut), published to every replica's admission.</li>
  *   <li>{@link dev.llmproxy.cluster.ReplicaRegistry} — live replicas, for {@code /health} and the {@code local}
  *       failure mode.</li>
  *   <li>{@link dev.llmproxy.cluster.ReplicaTotals} — each replica's own totals, for the monitor's cluster view.</li>
@@ -44,7 +46,8 @@
  * }</pre>
  * and after the response, in one call: {@code charges.release(lease)}, {@code charges.charge(tpm.withCost(used))},
  * {@code charges.add(tokensCounter, used)}, {@code shared.admission().settle(charges)}; on
- * {@code retry-after}/{@code x-ratelimit-*} {@code upstreams().pause(…)} / {@code upstreams().publish(…)}. A request
+ * {@code retry-after}/{@code x-ratelimit-remaining-*: 0} {@code upstreams().pause(…)}, and on a 429 that
+ * admission learns from, {@code quota().publish(…)}. A request
  * gone before its answer arrived gives back what it was granted the same way. {@link dev.llmproxy.cluster.SharedBuckets},
  * {@link dev.llmproxy.cluster.SharedLeases} and {@link dev.llmproxy.cluster.SharedCounters} remain for single
  * operations (and the heartbeat's lease renewal).

@@ -4,6 +4,7 @@ import dev.llmproxy.admission.QuotaTracker.Block;
 import dev.llmproxy.admission.QuotaTracker.ModelQuota;
 import dev.llmproxy.admission.QuotaTracker.Reason;
 import dev.llmproxy.admission.UpstreamRateLimit.Kind;
+import dev.llmproxy.cluster.LearnedQuota;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -285,6 +286,85 @@ class QuotaTrackerTest {
         }
 
         assertThat(tracker.concurrencyCut(MINI)).hasValue(9);
+    }
+
+    @Test
+    void each429ReportsWhatItPutInForceForTheOtherReplicas() {
+        assertThat(tracker.onUpstream429(MINI, limit(Kind.USER_BY_MODEL_BY_MINUTE, 46L, null), 1))
+                .isEqualTo(new LearnedQuota(LearnedQuota.Kind.PAUSE, MINI, Duration.ofSeconds(46).toNanos(), -1));
+        time.advance(Duration.ofSeconds(6));
+        // a shorter pause learned later: the longer one in force is what the others must keep
+        assertThat(tracker.onUpstream429(MINI, limit(Kind.USER_BY_MODEL_BY_MINUTE, 5L, null), 1))
+                .isEqualTo(new LearnedQuota(LearnedQuota.Kind.PAUSE, MINI, Duration.ofSeconds(40).toNanos(), -1));
+        assertThat(tracker.onUpstream429(GPT4O, limit(Kind.USER_BY_MINUTE, 20L, null), 1))
+                .isEqualTo(new LearnedQuota(LearnedQuota.Kind.ALL, QuotaTracker.OTHER_MODELS,
+                        Duration.ofSeconds(20).toNanos(), -1));
+        assertThat(tracker.onUpstream429(GPT4O, limit(Kind.USER_BY_MODEL_BY_DAY, 3600L, null), 1))
+                .isEqualTo(new LearnedQuota(LearnedQuota.Kind.DAY, GPT4O, Duration.ofHours(1).toNanos(), -1));
+        assertThat(tracker.onUpstream429("deepseek/DeepSeek-R1", limit(Kind.USER_CONCURRENT_REQUESTS, null, null), 5))
+                .isEqualTo(new LearnedQuota(LearnedQuota.Kind.CONCURRENCY, "deepseek/deepseek-r1",
+                        QuotaTracker.CONCURRENCY_CUT_DURATION.toNanos(), 4));
+        assertThat(tracker.onUpstream429("someone/else", limit(Kind.OTHER, 7L, null), 1))
+                .isEqualTo(new LearnedQuota(LearnedQuota.Kind.PAUSE, QuotaTracker.OTHER_MODELS,
+                        Duration.ofSeconds(7).toNanos(), -1));
+    }
+
+    @Test
+    void a429ThatTeachesNothingReportsNothing() {
+        assertThat(tracker.onUpstream429(MINI, limit(Kind.OTHER, null, null), 1)).isNull();
+        // a concurrency 429 with the in-flight count unknown and no cut active changes nothing
+        assertThat(tracker.onUpstream429(MINI, limit(Kind.USER_CONCURRENT_REQUESTS, null, null), -1)).isNull();
+        assertThat(tracker.snapshot().models()).isEmpty();
+    }
+
+    @Test
+    void newsFromAnotherReplicaPausesAsIfThisReplicaHadSeenThe429() {
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.PAUSE, "OPENAI/gpt-4o-mini", Duration.ofSeconds(30).toNanos(),
+                -1), 3);
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.DAY, GPT4O, Duration.ofHours(2).toNanos(), -1), 3);
+
+        assertThat(tracker.check(MINI)).hasValue(new Block(Reason.PAUSED_BY_MINUTE_LIMIT,
+                Duration.ofSeconds(30).toNanos(), time.now().plusSeconds(30)));
+        assertThat(tracker.check(GPT4O)).hasValue(new Block(Reason.DAILY_QUOTA_EXHAUSTED,
+                Duration.ofHours(2).toNanos(), time.now().plus(Duration.ofHours(2))));
+        assertThat(tracker.check("deepseek/deepseek-r1")).isEmpty();
+
+        // news of a shorter pause (a late 429 on another replica) does not cut this one short
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.PAUSE, MINI, Duration.ofSeconds(2).toNanos(), -1), 3);
+        assertThat(tracker.check(MINI).orElseThrow().retryAfterSeconds()).isEqualTo(30);
+
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.ALL, QuotaTracker.OTHER_MODELS,
+                Duration.ofSeconds(50).toNanos(), -1), 3);
+        assertThat(tracker.check("deepseek/deepseek-r1").orElseThrow().retryAfterSeconds()).isEqualTo(50);
+    }
+
+    @Test
+    void newsAboutAModelThisReplicaDoesNotListLeavesTheSharedSlotAlone() {
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.PAUSE, "listed/elsewhere", Duration.ofSeconds(30).toNanos(),
+                -1), 2);
+        assertThat(tracker.check("listed/elsewhere")).isEmpty();
+        assertThat(tracker.check("made/up")).isEmpty();
+
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.PAUSE, QuotaTracker.OTHER_MODELS,
+                Duration.ofSeconds(30).toNanos(), -1), 2);
+        assertThat(tracker.check("made/up")).isPresent();
+        assertThat(tracker.check(MINI)).isEmpty();
+    }
+
+    @Test
+    void aConcurrencyCutIsSharedOutAmongTheLiveReplicasAndNeverRaisesAnActiveCut() {
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.CONCURRENCY, MINI, Duration.ofSeconds(60).toNanos(), 7), 3);
+        assertThat(tracker.concurrencyCut(MINI)).hasValue(2); // 7 / 3: together at most what one proxy allowed
+
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.CONCURRENCY, MINI, Duration.ofSeconds(60).toNanos(), 12), 3);
+        assertThat(tracker.concurrencyCut(MINI)).hasValue(2);
+
+        tracker.apply(new LearnedQuota(LearnedQuota.Kind.CONCURRENCY, MINI, Duration.ofSeconds(90).toNanos(), 2), 3);
+        assertThat(tracker.concurrencyCut(MINI)).hasValue(1); // never below one
+        time.advance(Duration.ofSeconds(89));
+        assertThat(tracker.concurrencyCut(MINI)).hasValue(1);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(tracker.concurrencyCut(MINI)).isEmpty();
     }
 
     private static UpstreamRateLimit limit(Kind kind, Long retryAfter, Long timeRemaining) {

@@ -64,7 +64,7 @@ class RedisFailureIT {
             assertThat(admit(limits)).isEqualTo(BucketDecision.UNAVAILABLE);
             assertThat(get(limits.leases().acquire(replicas.loop(), "u", 1))).isEqualTo(LeaseGrant.UNAVAILABLE);
             assertThat(get(limits.counters().read(replicas.loop(), "c"))).isEqualTo(PeriodCounts.UNAVAILABLE);
-            assertThat(get(limits.upstreams().read(replicas.loop(), "u"))).isEqualTo(UpstreamView.UNAVAILABLE);
+            assertThat(get(limits.upstreams().pauseLeft(replicas.loop(), "u"))).isEqualTo(-1L);
             assertThat(get(limits.upstreams().pause(replicas.loop(), "u", Duration.ofSeconds(1)))).isEqualTo(-1L);
             assertThat(get(limits.replicas().count(replicas.loop()))).isEqualTo(-1);
             assertThat(limits.health().snapshot().shortCircuited()).isEqualTo(before + 6);

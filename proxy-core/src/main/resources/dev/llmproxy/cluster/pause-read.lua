@@ -1,0 +1,16 @@
+-- How long a scope stays paused from now (see pause.lua).
+--
+-- KEYS[1]  the pause key
+-- ARGV[1]  now in microseconds, or -1 for the server's TIME
+-- Reply: microseconds left, 0 when not paused
+
+local now = tonumber(ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+local ends = tonumber(redis.call('GET', KEYS[1]))
+if ends and ends > now then
+  return math.ceil(ends - now)
+end
+return 0

@@ -236,7 +236,7 @@ public final class ProxyServer implements AutoCloseable {
                     Clock.systemUTC());
             ioGroup.next().scheduleAtFixedRate(admission::evictIdle, 30, 30, TimeUnit.SECONDS);
             if (shared != null) {
-                admission.shareQuota(shared.quota(), shared.replicas()::lastKnownCount);
+                admission.shareWith(shared);
             }
             ProxyMetrics metrics = new ProxyMetrics(liveGauges(admission, connections));
             UsageStats stats = new UsageStats(NanoClock.system());

@@ -3,6 +3,8 @@ package dev.llmproxy.admission;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.cluster.LearnedQuota;
 import dev.llmproxy.cluster.QuotaSignals;
+import dev.llmproxy.cluster.ReplicaRegistry;
+import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.config.AdmissionConfig;
 import dev.llmproxy.openai.CatalogModel;
 import dev.llmproxy.openai.ModelCatalog;
@@ -17,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 
 /**
  * The admission decision for every upstream call, made before any upstream work: local quota state (a model paused
@@ -62,6 +63,10 @@ public final class Admission {
     final AtomicInteger upstreamInFlight = new AtomicInteger();
     /** Where what this replica learns from upstream 429s goes to the others ({@code REDIS_URL}); null otherwise. */
     private volatile QuotaSignals sharedQuota;
+    /** The live replicas ({@code REDIS_URL}); null otherwise. */
+    private volatile ReplicaRegistry replicas;
+    /** The per-(client, model) buckets in use; null when they are off. */
+    private volatile RateShare rateShare;
     private final ModelIndex index;
 
     /**
@@ -77,6 +82,7 @@ public final class Admission {
         List<String> ids = catalog.models().stream().map(CatalogModel::id).toList();
         this.clientBuckets = config.rateLimitEnabled()
                 ? new KeyedBuckets<>(config.ratePerMinute(), config.rateBurst(), config.maxRateKeys(), nanos) : null;
+        this.rateShare = clientBuckets == null ? null : new RateShare(1, config.ratePerMinute(), clientBuckets);
         this.floodLoopback = config.ipLoopback();
         this.ipBuckets = config.ipPerMinute() > 0
                 ? new KeyedBuckets<>(config.ipPerMinute(), config.ipPerMinute(), config.maxRateKeys(), nanos) : null;
@@ -128,7 +134,9 @@ public final class Admission {
     /**
      * Starts admitting one upstream call for a validated request.
      *
-     * @param identity who is charged: {@code key:<hash>} or {@code ip:<address>}
+     * @param identity who the per-(client, model) bucket charges: {@code client:<name>}, {@code key:<hash>} or
+     *                 {@code ip:<address>}; null when that bucket was already taken in Redis with every replica's
+     *                 count ({@code REDIS_URL})
      * @param model    the model id that goes upstream (catalog id after resolution), for messages and client buckets
      * @param handle   that id's handle in this admission's index: every per-model table is read at it
      * @param loop     the client channel's event loop: callbacks and timers run there
@@ -142,10 +150,11 @@ public final class Admission {
                     : Rejections.paused(model, b.retryAfterSeconds(), b.resetAt()));
             return Pending.NONE;
         }
-        if (clientBuckets != null) {
-            TokenBucket.Decision d = clientBuckets.tryAcquire(identity + '\n' + model);
+        if (clientBuckets != null && identity != null) {
+            RateShare share = rateShare();
+            TokenBucket.Decision d = share.buckets.tryAcquire(identity + '\n' + model);
             if (!d.allowed()) {
-                callback.rejected(Rejections.rateLimited(d, config.ratePerMinute()));
+                callback.rejected(Rejections.rateLimited(d, share.perMinute));
                 return Pending.NONE;
             }
         }
@@ -156,13 +165,35 @@ public final class Admission {
     }
 
     /**
-     * Shares what the upstream quota state learns with every replica through Redis: this replica's lessons are
-     * published, and every replica's (its own included) are taken in, a concurrency cut divided among the
-     * {@code replicas} live. Called once at start-up, with {@code REDIS_URL}.
+     * Joins the replicas that share {@code shared} ({@code REDIS_URL}), once at start-up: what the upstream quota
+     * state learns is published to them, and theirs (this replica's own included) taken in, a concurrency cut shared
+     * out among the live replicas; and the per-(client, model) buckets that admission still charges in process —
+     * while Redis is away, or for calls no shared gate saw (stored responses, {@code /tts}) — hold this replica's
+     * share of {@code RATE_LIMIT_PER_MINUTE}, the limit divided by the replicas last seen alive.
      */
-    public void shareQuota(QuotaSignals signals, IntSupplier replicas) {
-        sharedQuota = signals;
-        signals.listen(learned -> quota.apply(learned, replicas.getAsInt()));
+    public void shareWith(SharedLimits shared) {
+        ReplicaRegistry replicas = shared.replicas();
+        this.replicas = replicas;
+        sharedQuota = shared.quota();
+        shared.quota().listen(learned -> quota.apply(learned, replicas.lastKnownCount()));
+    }
+
+    /** The in-process per-(client, model) buckets: the whole limit, or with replicas this replica's share of it. */
+    private RateShare rateShare() {
+        RateShare current = rateShare;
+        ReplicaRegistry r = replicas;
+        int count = r == null ? 1 : r.lastKnownCount();
+        if (current.replicas != count) {
+            int perMinute = (int) r.localShare(config.ratePerMinute());
+            current = new RateShare(count, perMinute, new KeyedBuckets<>(perMinute,
+                    (int) r.localShare(config.rateBurst()), config.maxRateKeys(), nanos));
+            rateShare = current;
+        }
+        return current;
+    }
+
+    /** Per-(client, model) buckets sized for a replica count: replaced (emptied) when the count changes. */
+    private record RateShare(int replicas, int perMinute, KeyedBuckets<String> buckets) {
     }
 
     /** Tells the other replicas what an upstream 429 taught ({@link QuotaTracker#onUpstream429}); null: nothing. */
@@ -177,7 +208,7 @@ public final class Admission {
     public void evictIdle() {
         breakers.evictHealthy();
         if (clientBuckets != null) {
-            clientBuckets.evictIdle();
+            rateShare().buckets.evictIdle();
         }
         if (ipBuckets != null) {
             ipBuckets.evictIdle();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.routes.OffLoop;
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.AdmittedCall;
+import dev.llmproxy.admission.Rejections;
+import dev.llmproxy.admission.TokenBucket;
 import dev.llmproxy.bridge.ChatDialect;
 import dev.llmproxy.bridge.messages.MessagesRequestBridge;
 import dev.llmproxy.bridge.responses.ResponsesRequestBridge;
@@ -28,6 +30,8 @@ import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.openai.RequestProfile;
 import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.FailoverReason;
+import dev.llmproxy.cluster.BucketDecision;
+import dev.llmproxy.cluster.BucketSpec;
 import dev.llmproxy.upstream.GateEntry;
 import dev.llmproxy.upstream.Hop;
 import dev.llmproxy.upstream.ModelHandle;
@@ -127,6 +131,8 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
     private long gateWaitedNanos;
     /** The shared gate's entry of the current hop ({@code REDIS_URL}): its answer, then the pass it holds. */
     private GateEntry gateEntry;
+    /** Who the per-(client, model) buckets charge, once asked ({@link #rateIdentity}). */
+    private String rateIdentity;
     /**
      * The body this request was prepared from, once its hops are known, until it ends: each hop's body is made from
      * it ({@link OpenAiRequests.Prepared#upstreamBytes}), and suggestions of other models read it.
@@ -320,7 +326,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         Hop first = resolved.get(0);
         SharedUpstreamGate firstGate = first.upstream().gate(first.handle()).shared();
         GateEntry firstEntry = firstGate == null ? null : firstGate.entry(executor(),
-                raw.readableBytes() / 4 + requested.outputCap(), resolved.size() > 1);
+                raw.readableBytes() / 4 + requested.outputCap(), resolved.size() > 1, sharedRate(first));
         services.clientQuotas().shared().admit(executor(), client, firstEntry).addListener(f -> {
             SharedClientPass pass = (SharedClientPass) f.getNow();
             if (ended) {
@@ -417,6 +423,16 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         // the upstream's own limits, declared and learned: wait for them, or move on to the next hop
         long wait;
         if (gateEntry != null) {
+            BucketDecision.BucketState overRate = gateEntry.rateRefusal();
+            if (overRate != null) {
+                long retry = gateEntry.rateWaitNanos();
+                gateEntry = null; // holds nothing
+                upstreamBody.release();
+                int perMinute = services.config().admission().ratePerMinute();
+                sendError(Rejections.rateLimited(new TokenBucket.Decision(false, (int) overRate.limit(),
+                        (int) overRate.remaining(), retry, overRate.resetNanos()), perMinute));
+                return;
+            }
             wait = gateEntry.waitNanos();
             ProxyError refused = gateEntry.error();
             if (wait > 0 || refused != null) {
@@ -490,6 +506,31 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         }
     }
 
+    /**
+     * Who the per-(client, model) buckets ({@code RATE_LIMIT_PER_MINUTE}) charge: a configured client by name;
+     * otherwise a hash of the key it presented, else its IP. Computed once, only when those buckets are on.
+     */
+    private String rateIdentity() {
+        if (rateIdentity == null) {
+            rateIdentity = client != null ? "client:" + client.name() : ClientIdentity.of(request.headers(), clientIp);
+        }
+        return rateIdentity;
+    }
+
+    /**
+     * The request's per-(client, model) bucket for {@code hop} as every replica counts it, taken in the same script
+     * as the hop's shared gate (no round trip of its own); null when the buckets are off. The model part is the hop's
+     * catalog id, or {@code other} for an id no upstream lists, so a client cannot fill Redis with made-up names.
+     */
+    private BucketSpec sharedRate(Hop hop) {
+        var admission = services.config().admission();
+        if (!admission.rateLimitEnabled()) {
+            return null;
+        }
+        return BucketSpec.perMinute("rate:" + rateIdentity() + ":" + services.upstreams().label(hop),
+                admission.ratePerMinute(), admission.rateBurst(), 1);
+    }
+
     /** Gives back a shared gate's entry the hop will not use (its upstream's breaker is open). */
     private void abandonGateEntry() {
         if (gateEntry != null) {
@@ -505,7 +546,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
     private void enterShared(SharedUpstreamGate gate, long estimate, boolean another, Operation operation,
                              OpenAiRequests.Prepared prepared, ByteBuf upstreamBody, ResponseConverter converter) {
         int forHop = hop;
-        gate.enter(executor(), estimate, another).addListener(f -> {
+        gate.enter(executor(), estimate, another, sharedRate(hops.get(forHop))).addListener(f -> {
             GateEntry entry = (GateEntry) f.getNow();
             if (ended || hop != forHop) {
                 entry.abandon(); // the client left while Redis answered
@@ -579,11 +620,9 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
      */
     private void admitThenStart(UpstreamCall call, String model, ModelHandle handle, UpstreamPool pool,
                                 Duration firstByteTimeout, Duration streamIdleTimeout, boolean tts) {
-        // who the per-(client, model) buckets charge: a configured client by name; otherwise a hash of the key it
-        // presented, computed only when those buckets are on
-        String identity = client != null ? "client:" + client.name()
-                : services.config().admission().rateLimitEnabled() ? ClientIdentity.of(request.headers(), clientIp)
-                : NO_IDENTITY;
+        // who the per-(client, model) buckets charge (none when the hop's shared gate entry took the bucket in Redis)
+        String identity = gateEntry != null && gateEntry.rateTaken() ? null
+                : services.config().admission().rateLimitEnabled() ? rateIdentity() : NO_IDENTITY;
         awaitingAdmission = call;
         admissionPool = pool;
         admissionFirstByteTimeout = firstByteTimeout;

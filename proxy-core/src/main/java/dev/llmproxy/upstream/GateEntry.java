@@ -1,5 +1,6 @@
 package dev.llmproxy.upstream;
 
+import dev.llmproxy.cluster.BucketDecision;
 import dev.llmproxy.cluster.BucketSpec;
 import dev.llmproxy.cluster.CheckResults;
 import dev.llmproxy.cluster.RequestCharges;
@@ -32,6 +33,8 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
     private final EventExecutor loop;
     private final long tokenCost;
     private final boolean honourRetryAfter;
+    /** The request's per-(client, model) bucket, checked with the gate's (null: none). */
+    private final BucketSpec clientRate;
     private Promise<GateEntry> promise;
     /** The indexes of this entry's checks: pauses from {@code firstCheck}, then rpm, tpm, lease (-1 when absent). */
     private int firstCheck = -1;
@@ -39,6 +42,11 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
     private int rpmCheck = -1;
     private int tpmCheck = -1;
     private int leaseCheck = -1;
+    private int rateCheck = -1;
+    /** The client's bucket as Redis left it, when it refused the request; null otherwise. */
+    private BucketDecision.BucketState rateRefusal;
+    private long rateWaitNanos;
+    private boolean rateTaken;
 
     private long waitNanos;
     private ProxyError error;
@@ -48,11 +56,13 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
     private long localEstimate;
     private boolean left;
 
-    GateEntry(SharedUpstreamGate gate, EventExecutor loop, long tokenCost, boolean honourRetryAfter) {
+    GateEntry(SharedUpstreamGate gate, EventExecutor loop, long tokenCost, boolean honourRetryAfter,
+              BucketSpec clientRate) {
         this.gate = gate;
         this.loop = loop;
         this.tokenCost = tokenCost;
         this.honourRetryAfter = honourRetryAfter;
+        this.clientRate = clientRate;
     }
 
     /** The gate this entry is for. */
@@ -77,6 +87,9 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
         int concurrency = gate.limits().concurrency();
         if (concurrency > 0) {
             leaseCheck = checks.lease(gate.scope(), concurrency);
+        }
+        if (clientRate != null) {
+            rateCheck = checks.bucket(clientRate);
         }
     }
 
@@ -110,7 +123,8 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
     }
 
     private int checkCount() {
-        return pauseCount + (rpmCheck >= 0 ? 1 : 0) + (tpmCheck >= 0 ? 1 : 0) + (leaseCheck >= 0 ? 1 : 0);
+        return pauseCount + (rpmCheck >= 0 ? 1 : 0) + (tpmCheck >= 0 ? 1 : 0) + (leaseCheck >= 0 ? 1 : 0)
+                + (rateCheck >= 0 ? 1 : 0);
     }
 
     /**
@@ -135,6 +149,14 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
         if (r.admitted()) {
             taken = true;
             held = leaseCheck >= 0 ? r.lease(leaseCheck) : null;
+            rateTaken = rateCheck >= 0;
+            return;
+        }
+        if (rateCheck >= 0 && r.status(rateCheck) != CheckResults.PASSED) {
+            // the client is over its own rate: refused at once, as in-process admission would (nothing was taken)
+            rateWaitNanos = r.waitNanos(rateCheck);
+            rateRefusal = new BucketDecision.BucketState(clientRate.burst(), r.value(rateCheck, 2),
+                    TimeUnit.MICROSECONDS.toNanos(r.value(rateCheck, 3)));
             return;
         }
         if (leaseCheck >= 0 && r.status(leaseCheck) != CheckResults.PASSED) {
@@ -161,6 +183,24 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
     /** 0 when the request may go; else how long until it may try again (nothing is held then). */
     public long waitNanos() {
         return waitNanos;
+    }
+
+    /**
+     * Whether the request's per-(client, model) bucket was taken here, with every replica's count: in-process
+     * admission then does not charge it again. False when there was none or Redis did not answer.
+     */
+    public boolean rateTaken() {
+        return rateTaken;
+    }
+
+    /** The client's shared bucket after it refused the request (a 429 at once); null when it did not. */
+    public BucketDecision.BucketState rateRefusal() {
+        return rateRefusal;
+    }
+
+    /** With {@link #rateRefusal()}: how long until the bucket lets the request through. */
+    public long rateWaitNanos() {
+        return rateWaitNanos;
     }
 
     /** Non-null when the request is refused outright: Redis is away and the failure mode is {@code closed}. */
@@ -216,6 +256,9 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
         }
         if (gate.tpm() != null) {
             into.charge(gate.tpm().withCost(-tokenCost));
+        }
+        if (rateTaken) {
+            into.charge(clientRate.withCost(-clientRate.cost())); // the hop never went: as if never asked
         }
     }
 }

@@ -63,17 +63,20 @@ public final class SharedUpstreamGate {
      *
      * @param honourRetryAfter whether a 429's retry-after pause holds this request (see {@link UpstreamGate})
      */
-    public Future<GateEntry> enter(EventExecutor loop, long estimate, boolean honourRetryAfter) {
-        return entry(loop, estimate, honourRetryAfter).start();
+    public Future<GateEntry> enter(EventExecutor loop, long estimate, boolean honourRetryAfter, BucketSpec clientRate) {
+        return entry(loop, estimate, honourRetryAfter, clientRate).start();
     }
 
     /**
      * An entry not yet sent, for a caller that adds its checks to its own ({@link GateEntry#addTo}): the client's
      * pass folds the first hop's gate into its one admission script.
+     *
+     * @param clientRate the request's own per-(client, model) bucket ({@code RATE_LIMIT_PER_MINUTE}), taken in the
+     *                   same script so that it costs no round trip of its own; null when none applies
      */
-    public GateEntry entry(EventExecutor loop, long estimate, boolean honourRetryAfter) {
+    public GateEntry entry(EventExecutor loop, long estimate, boolean honourRetryAfter, BucketSpec clientRate) {
         long cost = tpm == null ? 0 : Math.min(estimate, limits.tpm());
-        return new GateEntry(this, loop, cost, honourRetryAfter);
+        return new GateEntry(this, loop, cost, honourRetryAfter, clientRate);
     }
 
     /**

@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * What one request through Redis costs, counted on a real {@code redis-server} with {@code MONITOR}: with every shared
  * limit in force (the client key's rpm, tpm, rpd, concurrency and monthly budget, the upstream's rpm, tpm and
- * concurrency, its pauses), exactly one script before the upstream sees the request and exactly one after the
+ * concurrency, its pauses, the per-(client, model) {@code RATE_LIMIT_PER_MINUTE} bucket), exactly one script before the upstream sees the request and exactly one after the
  * response; and a refusal on one limit (the client's concurrency) takes nothing from the others.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -85,7 +85,8 @@ class OneRoundTripIT {
         String prefix = "it-" + UUID.randomUUID() + ":";
         // a long lease time to live: the heartbeat that renews leases comes every 20 s, not during the count
         proxy = ProxyUnderTest.start(ProxyUnderTest.settings("CONFIG_FILE", file.toString(), "REDIS_URL", REDIS.url(),
-                "REDIS_KEY_PREFIX", prefix, "REDIS_LEASE_TTL_MS", "60000"));
+                "REDIS_KEY_PREFIX", prefix, "REDIS_LEASE_TTL_MS", "60000", "RATE_LIMIT_ENABLED", "true",
+                "RATE_LIMIT_PER_MINUTE", "1000"));
         return prefix;
     }
 
@@ -133,7 +134,7 @@ class OneRoundTripIT {
                     .contains(prefix + "bucket:client:team-a:rpm").contains(prefix + "lease:client:team-a")
                     .contains(prefix + "count:client:team-a:requests").contains(prefix + "count:client:team-a:tokens")
                     .contains(prefix + "pause:upstream:up").contains(prefix + "bucket:upstream:up:rpm")
-                    .contains(prefix + "lease:upstream:up");
+                    .contains(prefix + "lease:upstream:up").contains(prefix + "bucket:rate:client:team-a:m");
 
             answer(exchange);
             HttpResponse<String> ok = response.get(20, TimeUnit.SECONDS);

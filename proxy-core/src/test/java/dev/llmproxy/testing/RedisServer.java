@@ -79,6 +79,11 @@ public final class RedisServer implements BeforeAllCallback, AfterAllCallback {
         stopForcibly();
     }
 
+    /** Whether the server process runs (it may be frozen). */
+    public boolean running() {
+        return process != null && process.isAlive();
+    }
+
     /** A fresh, empty server on the same port. */
     public void restart() throws IOException, InterruptedException {
         stopForcibly();

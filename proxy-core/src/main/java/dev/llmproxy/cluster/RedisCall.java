@@ -11,33 +11,36 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.BiConsumer;
 
 /**
- * One call to Redis and the hand-off of its result to the caller's event loop. The result is a promise of the
- * caller's {@link EventExecutor}: Lettuce completes the command on the Redis connection's loop, the promise then
- * runs the caller's listeners on the caller's loop, and nothing ever waits. A call never fails: a timeout, a lost
+ * One call to Redis, its result delivered on the caller's event loop. The command goes out on that loop's own
+ * connection ({@link RedisConnector#commands(EventExecutor)}), so Lettuce writes it and completes it on the caller's
+ * loop, and the result — a promise of the caller's {@link EventExecutor} — runs the listeners there at once; from
+ * another thread (a timer, the heartbeat) the hand-offs happen as needed. Nothing ever waits. A call never fails: a timeout, a lost
  * connection or an unreadable reply completes it with the subclass's "unavailable" value, and a call made while
  * Redis is down is answered that way at once without being sent.
  *
  * <p>The object is its own completion callback, so a call costs one allocation besides Lettuce's command.
- * Threading: created and sent on any thread; completed on a Lettuce thread.
+ * Threading: created and sent on any thread; completed on the connection's loop.
  */
 abstract class RedisCall<T> implements BiConsumer<Object, Throwable> {
 
     private final RedisHealth health;
+    private final EventExecutor executor;
     private final Promise<T> promise;
 
     RedisCall(RedisHealth health, EventExecutor executor) {
         this.health = health;
+        this.executor = executor;
         this.promise = executor.newPromise();
     }
 
     /** Sends the command, or answers "unavailable" at once while Redis is down or not yet connected. */
     final Future<T> send(RedisConnector connector) {
-        return send(health.admitsCalls() ? connector.commands() : null);
+        return send(health.admitsCalls() ? connector.commands(executor) : null);
     }
 
     /** Sends the command even while Redis is marked down: the probe that finds out it is back. */
     final Future<T> sendEvenIfDown(RedisConnector connector) {
-        return send(connector.commands());
+        return send(connector.commands(executor));
     }
 
     private Future<T> send(RedisAsyncCommands<String, String> commands) {

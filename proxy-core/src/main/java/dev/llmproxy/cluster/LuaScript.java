@@ -19,6 +19,8 @@ import java.util.Objects;
  */
 final class LuaScript {
 
+    private static final String INCLUDE = "-- #include ";
+
     static final LuaScript GCRA = load("gcra.lua", ScriptOutputType.MULTI);
     static final LuaScript LEASE_ACQUIRE = load("lease-acquire.lua", ScriptOutputType.MULTI);
     static final LuaScript LEASE_RENEW = load("lease-renew.lua", ScriptOutputType.MULTI);
@@ -64,9 +66,29 @@ final class LuaScript {
     }
 
     private static LuaScript load(String resource, ScriptOutputType output) {
+        return new LuaScript(resource, withIncludes(text(resource)), output);
+    }
+
+    /**
+     * The script's text with each line {@code -- #include <name>.lua} replaced by that resource's text: Redis scripts
+     * cannot load each other, so what several share ({@code prelude.lua}: the clock, the GCRA step) is put in here.
+     */
+    static String withIncludes(String source) {
+        StringBuilder out = new StringBuilder(source.length() + 2048);
+        for (String line : source.split("\n", -1)) {
+            if (line.startsWith(INCLUDE)) {
+                out.append(text(line.substring(INCLUDE.length()).trim()));
+            } else {
+                out.append(line).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String text(String resource) {
         try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
             Objects.requireNonNull(in, () -> "missing resource dev/llmproxy/cluster/" + resource);
-            return new LuaScript(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8), output);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

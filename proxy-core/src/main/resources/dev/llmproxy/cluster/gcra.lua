@@ -14,11 +14,9 @@
 --         then per bucket: tokens remaining, microseconds until full}
 -- reason: 0 allowed, 1 a bucket lacks tokens, 2 paused, 3 a cost exceeds its bucket's burst (can never pass)
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local pauses = tonumber(ARGV[2])
 local force = ARGV[3] == 'force'
 local n = #KEYS - pauses
@@ -35,13 +33,9 @@ local tats, nexts, intervals, caps = {}, {}, {}, {}
 local bucket_wait, limiting, too_large = 0, 0, 0
 for i = 1, n do
   local a = 4 + (i - 1) * 4
-  local interval = tonumber(ARGV[a + 1]) / tonumber(ARGV[a])
-  local cap = interval * tonumber(ARGV[a + 2])
   local cost = tonumber(ARGV[a + 3])
-  local tat = tonumber(redis.call('GET', KEYS[pauses + i])) or now
-  if tat < now then tat = now end
-  local nxt = tat + cost * interval
-  if nxt < now then nxt = now end
+  local tat, nxt, interval, cap = gcra_read(KEYS[pauses + i], now, tonumber(ARGV[a]), tonumber(ARGV[a + 1]),
+      tonumber(ARGV[a + 2]), cost)
   tats[i], nexts[i], intervals[i], caps[i] = tat, nxt, interval, cap
   if cost * interval > cap then
     if too_large == 0 then too_large = i end
@@ -69,17 +63,9 @@ for i = 1, n do
   local tat = tats[i]
   if allowed == 1 and nexts[i] ~= tat then
     tat = nexts[i]
-    local key = KEYS[pauses + i]
-    if tat > now then
-      -- '%.3f': Lua's default number format keeps 14 digits, too few for microseconds since the epoch
-      redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil((tat - now) / 1000))
-    else
-      redis.call('DEL', key)
-    end
+    gcra_store(KEYS[pauses + i], tat, now)
   end
-  local remaining = math.floor((caps[i] - (tat - now)) / intervals[i] + 1e-9)
-  if remaining < 0 then remaining = 0 end
-  reply[4 + 2 * i - 1] = remaining
+  reply[4 + 2 * i - 1] = gcra_remaining(tat, now, intervals[i], caps[i])
   reply[4 + 2 * i] = math.ceil(tat - now)
 end
 return reply

@@ -7,11 +7,9 @@
 -- ARGV[3..]   for each key in order: the number m of its leases, then m lease ids
 -- Reply: the ids that were no longer held, as a flat list {key index, id, key index, id, ...}
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local expiry = string.format('%.0f', now + ttl)
 local lost = {}

@@ -4,11 +4,9 @@
 -- ARGV[1]  now in microseconds, or -1 for the server's TIME
 -- Reply: microseconds left, 0 when not paused
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local ends = tonumber(redis.call('GET', KEYS[1]))
 if ends and ends > now then
   return math.ceil(ends - now)

@@ -6,11 +6,9 @@
 -- ARGV[2]  how long to pause, in microseconds
 -- Reply: microseconds the pause lasts from now (the longer of the two)
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local pause_end = now + tonumber(ARGV[2])
 local current = tonumber(redis.call('GET', KEYS[1]))
 if current and current >= pause_end then

@@ -11,11 +11,9 @@
 -- ARGV[6]  the lowered concurrency (kind concurrency), else -1
 -- Reply: the number of replicas the news reached
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local kind = ARGV[3]
 local field = kind .. ' ' .. ARGV[4]
 local ends = now + tonumber(ARGV[5])

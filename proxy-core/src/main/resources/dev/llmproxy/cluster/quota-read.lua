@@ -5,11 +5,9 @@
 -- ARGV[1]  now in microseconds, or -1 for the server's TIME
 -- Reply: flat list of '<kind> <microseconds left> <limit> <model>', the channel's message format
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local reply = {}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do

@@ -22,11 +22,9 @@
 --   'l'  status (0 | 1 every slot taken), leases held, 0, 0}
 -- Counts and bucket states are after the decision: with the request if admitted, without it if not.
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local day_end, month_end = ARGV[3], ARGV[4]
 
@@ -45,13 +43,9 @@ while a <= #ARGV do
     end
     k, a = k + 1, a + 1
   elseif kind == 'b' then
-    local interval = tonumber(ARGV[a + 2]) / tonumber(ARGV[a + 1])
-    local cap = interval * tonumber(ARGV[a + 3])
     local cost = tonumber(ARGV[a + 4])
-    local tat = tonumber(redis.call('GET', KEYS[k])) or now
-    if tat < now then tat = now end
-    local nxt = tat + cost * interval
-    if nxt < now then nxt = now end
+    local tat, nxt, interval, cap = gcra_read(KEYS[k], now, tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]),
+        tonumber(ARGV[a + 3]), cost)
     if cost * interval > cap then
       s[1] = 3
     elseif nxt - now > cap then
@@ -99,16 +93,9 @@ for i = 1, n do
     local tat = s.tat
     if admitted == 1 and s.nxt ~= tat then
       tat = s.nxt
-      if tat > now then
-        -- '%.3f': Lua's default number format keeps 14 digits, too few for microseconds since the epoch
-        redis.call('SET', key, string.format('%.3f', tat), 'PX', math.ceil((tat - now) / 1000))
-      else
-        redis.call('DEL', key)
-      end
+      gcra_store(key, tat, now)
     end
-    local remaining = math.floor((s.cap - (tat - now)) / s.interval + 1e-9)
-    if remaining < 0 then remaining = 0 end
-    s[3], s[4] = remaining, math.ceil(tat - now)
+    s[3], s[4] = gcra_remaining(tat, now, s.interval, s.cap), math.ceil(tat - now)
   elseif admitted == 1 and kind == 'r' then
     s[2] = redis.call('INCRBY', key, 1)
     redis.call('PEXPIREAT', key, day_end)

@@ -11,11 +11,9 @@
 --                                                                    key's period end (milliseconds since the epoch)
 -- Reply: the number of items applied
 
-local now = tonumber(ARGV[1])
-if now < 0 then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
+-- #include prelude.lua
+
+local now = clock(ARGV[1])
 local a, k, n = 2, 1, 0
 while a <= #ARGV do
   local kind = ARGV[a]
@@ -23,18 +21,9 @@ while a <= #ARGV do
     redis.call('ZREM', KEYS[k], ARGV[a + 1])
     k, a = k + 1, a + 2
   elseif kind == 'b' then
-    local interval = tonumber(ARGV[a + 2]) / tonumber(ARGV[a + 1])
-    local cap = interval * tonumber(ARGV[a + 3])
-    local cost = tonumber(ARGV[a + 4])
-    local tat = tonumber(redis.call('GET', KEYS[k])) or now
-    if tat < now then tat = now end
-    local nxt = tat + cost * interval
-    if nxt < now then nxt = now end
-    if nxt > now then
-      redis.call('SET', KEYS[k], string.format('%.3f', nxt), 'PX', math.ceil((nxt - now) / 1000))
-    else
-      redis.call('DEL', KEYS[k])
-    end
+    local _, nxt = gcra_read(KEYS[k], now, tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]),
+        tonumber(ARGV[a + 4]))
+    gcra_store(KEYS[k], nxt, now)
     k, a = k + 1, a + 5
   elseif kind == 'c' then
     local keys = tonumber(ARGV[a + 1])

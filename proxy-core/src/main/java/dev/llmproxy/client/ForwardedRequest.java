@@ -1,7 +1,6 @@
 package dev.llmproxy.client;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmproxy.routes.OffLoop;
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.AdmittedCall;
 import dev.llmproxy.admission.Rejections;
@@ -9,6 +8,8 @@ import dev.llmproxy.admission.TokenBucket;
 import dev.llmproxy.bridge.ChatDialect;
 import dev.llmproxy.bridge.messages.MessagesRequestBridge;
 import dev.llmproxy.bridge.responses.ResponsesRequestBridge;
+import dev.llmproxy.cluster.BucketDecision;
+import dev.llmproxy.cluster.BucketSpec;
 import dev.llmproxy.cluster.RequestCharges;
 import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.exchange.ClientLeg;
@@ -28,10 +29,9 @@ import dev.llmproxy.openai.OpenAiRequests;
 import dev.llmproxy.openai.Operation;
 import dev.llmproxy.openai.ProxyError;
 import dev.llmproxy.openai.RequestProfile;
+import dev.llmproxy.routes.OffLoop;
 import dev.llmproxy.routes.Responses;
 import dev.llmproxy.upstream.FailoverReason;
-import dev.llmproxy.cluster.BucketDecision;
-import dev.llmproxy.cluster.BucketSpec;
 import dev.llmproxy.upstream.GateEntry;
 import dev.llmproxy.upstream.Hop;
 import dev.llmproxy.upstream.ModelHandle;

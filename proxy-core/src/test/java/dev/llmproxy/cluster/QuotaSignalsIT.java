@@ -23,8 +23,11 @@ class QuotaSignalsIT {
     private final ManualSharedClock clock = new ManualSharedClock();
 
     @AfterEach
-    void closeReplicas() {
+    void closeReplicas() throws Exception {
         replicas.close();
+        if (!REDIS.running()) {
+            REDIS.restart();
+        }
     }
 
     private static LearnedQuota pause(String model, Duration d) {
@@ -115,9 +118,26 @@ class QuotaSignalsIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(missed));
     }
 
+    @Test
+    void aReplicaThatStartedWhileRedisWasAwaySubscribesOnceItIsBack() throws Exception {
+        REDIS.kill();
+        SharedLimits early = replicas.startUnconnected(SharedClock.server(), Replicas.TEST_TIMINGS,
+                java.time.Clock.systemUTC());
+        List<LearnedQuota> heard = new CopyOnWriteArrayList<>();
+        early.quota().listen(heard::add);
+
+        REDIS.restart();
+        SharedLimits other = replicas.start();
+        awaitSubscribers(1);
+        LearnedQuota learned = pause("m", Duration.ofSeconds(30));
+        get(other.quota().publish(replicas.loop(), learned));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(learned));
+    }
+
     /** Waits until {@code count} replicas listen, asking with a message no replica can read (and so drops). */
     private void awaitSubscribers(long count) {
-        await().atMost(Duration.ofSeconds(5)).until(() ->
+        await().atMost(Duration.ofSeconds(10)).until(() ->
                 REDIS.command("PUBLISH", replicas.prefix() + "learned-quota", "unreadable").equals(":" + count));
     }
 }

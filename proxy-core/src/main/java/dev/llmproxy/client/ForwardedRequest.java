@@ -3,13 +3,9 @@ package dev.llmproxy.client;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.admission.Admission;
 import dev.llmproxy.admission.AdmittedCall;
-import dev.llmproxy.admission.Rejections;
-import dev.llmproxy.admission.TokenBucket;
 import dev.llmproxy.bridge.ChatDialect;
 import dev.llmproxy.bridge.messages.MessagesRequestBridge;
 import dev.llmproxy.bridge.responses.ResponsesRequestBridge;
-import dev.llmproxy.cluster.BucketDecision;
-import dev.llmproxy.cluster.BucketSpec;
 import dev.llmproxy.cluster.RequestCharges;
 import dev.llmproxy.config.ClientSpec;
 import dev.llmproxy.exchange.ClientLeg;
@@ -35,7 +31,6 @@ import dev.llmproxy.upstream.FailoverReason;
 import dev.llmproxy.upstream.GateEntry;
 import dev.llmproxy.upstream.Hop;
 import dev.llmproxy.upstream.ModelHandle;
-import dev.llmproxy.upstream.SharedUpstreamGate;
 import dev.llmproxy.upstream.Upstream;
 import dev.llmproxy.upstream.UpstreamGate;
 import dev.llmproxy.upstream.UpstreamPool;
@@ -67,7 +62,7 @@ import java.util.function.Function;
  * response byte moves the request to the next one. A stored-response request ({@link #forwardToEach}) tries each
  * native upstream in turn; a {@code /tts} call ({@link #forwardTts}) is admitted and sent. It owns what it holds — the
  * client's body (each hop's body is made from it: the same bytes, or a splice), the admission ticket while queued,
- * the exchange, the upstream gate's pass, the client quota — and gives it back in {@link #finish}.
+ * the exchange, the upstream gate's pass ({@link HopGate}), the client quota — and gives it back in {@link #finish}.
  *
  * <p>To its exchanges it is the {@link ClientLeg}: it judges each upstream head and takes failovers, and passes the
  * rest through to the connection ({@link ClientResponder}), which hears only "answered" ({@code sendError},
@@ -85,8 +80,6 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
     private static final String TTS_BUCKET = "tts";
     /** Stored-response requests share one admission bucket: they name no model. */
     private static final String RESPONSES_BUCKET = "responses";
-    /** The identity admission is given when no per-client bucket uses it. */
-    private static final String NO_IDENTITY = "-";
 
     private final ClientServices services;
     private final ModelGuard guard;
@@ -125,14 +118,8 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
     private Operation hopOperation;
     private OpenAiRequests.Prepared hopPrepared;
     private ResponseConverter hopConverter;
-    /** The upstream gate pass the current hop holds, its token estimate, and how long the request waited for gates. */
-    private UpstreamGate gateHeld;
-    private long gateEstimate;
-    private long gateWaitedNanos;
-    /** The shared gate's entry of the current hop ({@code REDIS_URL}): its answer, then the pass it holds. */
-    private GateEntry gateEntry;
-    /** Who the per-(client, model) buckets charge, once asked ({@link #rateIdentity}). */
-    private String rateIdentity;
+    /** The current hop's pass through its upstream's own limits. */
+    private final HopGate gates;
     /**
      * The body this request was prepared from, once its hops are known, until it ends: each hop's body is made from
      * it ({@link OpenAiRequests.Prepared#upstreamBytes}), and suggestions of other models read it.
@@ -158,6 +145,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         this.record = record;
         this.client = client;
         this.clientIp = clientIp;
+        this.gates = new HopGate(services, request.headers(), client, clientIp);
     }
 
     HttpRequest request() {
@@ -323,10 +311,8 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
                              ResponseConverter converter, List<Hop> resolved) {
         // the first hop's upstream limits go in the same script: one round trip before the upstream call. The
         // estimate is taken from the body as the client sent it (the model id is rewritten later; a few bytes)
-        Hop first = resolved.get(0);
-        SharedUpstreamGate firstGate = first.upstream().gate(first.handle()).shared();
-        GateEntry firstEntry = firstGate == null ? null : firstGate.entry(executor(),
-                raw.readableBytes() / 4 + requested.outputCap(), resolved.size() > 1, sharedRate(first));
+        GateEntry firstEntry = gates.firstEntry(resolved.get(0), raw.readableBytes() / 4 + requested.outputCap(),
+                resolved.size() > 1, executor());
         services.clientQuotas().shared().admit(executor(), client, firstEntry).addListener(f -> {
             SharedClientPass pass = (SharedClientPass) f.getNow();
             if (ended) {
@@ -387,11 +373,8 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         UpstreamGate gate = upstream.gate(current.handle());
         long estimate = upstreamBody.readableBytes() / 4 + prepared.outputCap();
         boolean another = hopPrepared != null && hop + 1 < hops.size();
-        if (gate.shared() != null && gateEntry == null && hop == 0 && sharedPass != null) {
-            gateEntry = sharedPass.takeGateEntry(gate.shared()); // judged with the client's limits, if folded
-        }
-        if (gate.shared() != null && gateEntry == null) {
-            enterShared(gate.shared(), estimate, another, operation, prepared, upstreamBody, converter);
+        if (gates.mustAsk(gate, hop, sharedPass)) {
+            enterShared(gate, estimate, another, operation, prepared, upstreamBody, converter);
             return; // continues here with the entry
         }
         HttpHeaders headers = new DefaultHttpHeaders();
@@ -410,7 +393,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         // an upstream that keeps failing is skipped (a route moves on) or answered 503 at once, until its probe
         long breakerOpen = upstream.breaker().tryPass(System.nanoTime());
         if (breakerOpen > 0) {
-            abandonGateEntry();
+            gates.abandon();
             upstreamBody.release();
             ProxyError unavailable = ProxyError.of(ErrorKind.UPSTREAM_UNAVAILABLE, "upstream " + upstream.name()
                     + " keeps failing; requests to it are paused")
@@ -421,30 +404,11 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
             return;
         }
         // the upstream's own limits, declared and learned: wait for them, or move on to the next hop
-        long wait;
-        if (gateEntry != null) {
-            BucketDecision.BucketState overRate = gateEntry.rateRefusal();
-            if (overRate != null) {
-                long retry = gateEntry.rateWaitNanos();
-                gateEntry = null; // holds nothing
-                upstreamBody.release();
-                int perMinute = services.config().admission().ratePerMinute();
-                sendError(Rejections.rateLimited(new TokenBucket.Decision(false, (int) overRate.limit(),
-                        (int) overRate.remaining(), retry, overRate.resetNanos()), perMinute));
-                return;
-            }
-            wait = gateEntry.waitNanos();
-            ProxyError refused = gateEntry.error();
-            if (wait > 0 || refused != null) {
-                gateEntry = null; // holds nothing
-            }
-            if (refused != null) {
-                upstreamBody.release();
-                sendError(refused);
-                return;
-            }
-        } else {
-            wait = gate.tryEnter(estimate, System.nanoTime(), another);
+        long wait = gates.tryPass(gate, estimate, another);
+        if (wait < 0) {
+            upstreamBody.release();
+            sendError(gates.refusal());
+            return;
         }
         if (wait > 0) {
             if (another) {
@@ -453,8 +417,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
                         + " is at its limit"));
                 return;
             }
-            if (wait <= services.config().admission().queueTimeout().toNanos() - gateWaitedNanos) {
-                gateWaitedNanos += wait;
+            if (gates.waitFits(wait)) {
                 parkedBody = upstreamBody; // released with the request if it ends before the wait does
                 executor().schedule(() -> {
                     if (parkedBody == upstreamBody && !ended) {
@@ -470,8 +433,6 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
                     .withHeader("Retry-After", Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait) + 1))));
             return;
         }
-        gateHeld = gate;
-        gateEstimate = estimate;
         UpstreamCall call = new UpstreamCall(HttpMethod.POST, path, headers, upstreamBody, converter, metering, null);
         var options = upstream.options();
         admissionPrepared = prepared; // a refusal is worded with the request (rejected)
@@ -487,73 +448,20 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
     }
 
     /**
-     * Gives the current hop's gate pass back (the shared gate's entry or the local one), charging what it used; with
-     * {@code charges}, the shared entry's part goes into the request's one settling call instead of a call of its own.
-     */
-    private void leaveGate(RequestCharges charges) {
-        if (gateEntry != null) {
-            if (charges != null) {
-                gateEntry.leave(record.totalTokens(), charges);
-            } else {
-                gateEntry.leave(record.totalTokens());
-            }
-            gateEntry = null;
-            gateHeld = null;
-        }
-        if (gateHeld != null) {
-            gateHeld.leave(gateEstimate, record.totalTokens(), System.nanoTime());
-            gateHeld = null;
-        }
-    }
-
-    /**
-     * Who the per-(client, model) buckets ({@code RATE_LIMIT_PER_MINUTE}) charge: a configured client by name;
-     * otherwise a hash of the key it presented, else its IP. Computed once, only when those buckets are on.
-     */
-    private String rateIdentity() {
-        if (rateIdentity == null) {
-            rateIdentity = client != null ? "client:" + client.name() : ClientIdentity.of(request.headers(), clientIp);
-        }
-        return rateIdentity;
-    }
-
-    /**
-     * The request's per-(client, model) bucket for {@code hop} as every replica counts it, taken in the same script
-     * as the hop's shared gate (no round trip of its own); null when the buckets are off. The model part is the hop's
-     * catalog id, or {@code other} for an id no upstream lists, so a client cannot fill Redis with made-up names.
-     */
-    private BucketSpec sharedRate(Hop hop) {
-        var admission = services.config().admission();
-        if (!admission.rateLimitEnabled()) {
-            return null;
-        }
-        return BucketSpec.perMinute("rate:" + rateIdentity() + ":" + services.upstreams().label(hop),
-                admission.ratePerMinute(), admission.rateBurst(), 1);
-    }
-
-    /** Gives back a shared gate's entry the hop will not use (its upstream's breaker is open). */
-    private void abandonGateEntry() {
-        if (gateEntry != null) {
-            gateEntry.abandon();
-            gateEntry = null;
-        }
-    }
-
-    /**
      * Asks the replicas' shared gate of the upstream for a pass (one Redis round trip on this event loop, answered
      * within {@code REDIS_TIMEOUT_MS}), then continues {@link #send} with the entry.
      */
-    private void enterShared(SharedUpstreamGate gate, long estimate, boolean another, Operation operation,
+    private void enterShared(UpstreamGate gate, long estimate, boolean another, Operation operation,
                              OpenAiRequests.Prepared prepared, ByteBuf upstreamBody, ResponseConverter converter) {
         int forHop = hop;
-        gate.enter(executor(), estimate, another, sharedRate(hops.get(forHop))).addListener(f -> {
+        gates.ask(gate, hops.get(forHop), estimate, another, executor()).addListener(f -> {
             GateEntry entry = (GateEntry) f.getNow();
             if (ended || hop != forHop) {
                 entry.abandon(); // the client left while Redis answered
                 upstreamBody.release();
                 return;
             }
-            gateEntry = entry;
+            gates.entered(entry);
             send(operation, prepared, upstreamBody, converter);
         });
     }
@@ -620,9 +528,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
      */
     private void admitThenStart(UpstreamCall call, String model, ModelHandle handle, UpstreamPool pool,
                                 Duration firstByteTimeout, Duration streamIdleTimeout, boolean tts) {
-        // who the per-(client, model) buckets charge (none when the hop's shared gate entry took the bucket in Redis)
-        String identity = gateEntry != null && gateEntry.rateTaken() ? null
-                : services.config().admission().rateLimitEnabled() ? rateIdentity() : NO_IDENTITY;
+        String identity = gates.admissionIdentity();
         awaitingAdmission = call;
         admissionPool = pool;
         admissionFirstByteTimeout = firstByteTimeout;
@@ -702,10 +608,11 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
             return;
         }
         judgedStatus = status; // the reason of a failover that follows
-        if (gateHeld != null) {
-            gateHeld.learn(status, headers, System.nanoTime());
-            if (gateHeld.shared() != null) {
-                gateHeld.shared().learn(executor(), status, headers); // one replica's sighting pauses all
+        UpstreamGate held = gates.held();
+        if (held != null) {
+            held.learn(status, headers, System.nanoTime());
+            if (held.shared() != null) {
+                held.shared().learn(executor(), status, headers); // one replica's sighting pauses all
             }
         }
         // the upstream answered: it is up, whatever it said about this model (a model's 5xx is its own breaker's)
@@ -750,7 +657,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         failed.upstream().counters().failedOver();
         services.upstreams().failedOver(hops, FailoverReason.of(error, judgedStatus));
         judgedStatus = 0;
-        leaveGate(null);
+        gates.leave(record.totalTokens(), null);
         hop++;
         Hop next = hops.get(hop);
         log.debug("failover from {} to {}: {}", failed, next, error.message());
@@ -837,7 +744,7 @@ final class ForwardedRequest implements ClientLeg, Admission.Callback {
         }
         // with REDIS_URL the gate's part and the client's go back in one call
         RequestCharges charges = sharedPass != null ? sharedPass.charges() : null;
-        leaveGate(charges);
+        gates.leave(record.totalTokens(), charges);
         if (hops != null) {
             hops.get(hop).upstream().counters().ended(record.status());
         }

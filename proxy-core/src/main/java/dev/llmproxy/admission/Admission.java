@@ -196,11 +196,14 @@ public final class Admission {
     private record RateShare(int replicas, int perMinute, KeyedBuckets<String> buckets) {
     }
 
-    /** Tells the other replicas what an upstream 429 taught ({@link QuotaTracker#onUpstream429}); null: nothing. */
-    void learned(LearnedQuota learned) {
+    /**
+     * Tells the other replicas what an upstream 429 taught ({@link QuotaTracker#onUpstream429}; null: nothing), sent
+     * on {@code loop}'s own Redis connection.
+     */
+    void learned(LearnedQuota learned, EventExecutor loop) {
         QuotaSignals signals = sharedQuota;
         if (learned != null && signals != null) {
-            signals.publish(learned);
+            signals.publish(loop, learned);
         }
     }
 

@@ -247,7 +247,7 @@ public final class AdmittedCall implements Admission.Pending, UpstreamPolicy, Ru
         HttpHeaders h = head.headers();
         UpstreamRateLimit limit = UpstreamRateLimit.parse(429, h::get, null, admission.wall.instant()).orElseThrow();
         int inFlight = quotas == null ? 1 : Math.max(1, quotas.gate().active());
-        admission.learned(admission.quota.onUpstream429(handle, limit, inFlight));
+        admission.learned(admission.quota.onUpstream429(handle, limit, inFlight), loop);
         if (admission.adaptive != null) {
             admission.adaptive.on429(handle);
         }

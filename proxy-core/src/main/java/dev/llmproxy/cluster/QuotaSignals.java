@@ -53,13 +53,9 @@ public final class QuotaSignals extends RedisPubSubAdapter<String, String> {
      * Stores {@code learned} (keeping a longer pause or a lower cut already in force) and tells every listening
      * replica, this one included. Fire and forget: while Redis is away the news stays with this replica.
      *
+     * @param executor the caller's event loop: the script goes on its connection, the answer comes back there
      * @return how many replicas heard it; -1 if Redis did not answer
      */
-    public Future<Long> publish(LearnedQuota learned) {
-        return publish(ImmediateEventExecutor.INSTANCE, learned);
-    }
-
-    /** {@link #publish(LearnedQuota)} with the answer delivered on {@code executor} (tests). */
     public Future<Long> publish(EventExecutor executor, LearnedQuota learned) {
         String[] k = {stateKey};
         String[] a = {Long.toString(clock.nowMicros()), channel, learned.kind().wire(), learned.model(),

@@ -2,7 +2,6 @@ package dev.llmproxy.admission;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmproxy.cluster.LearnedQuota;
-import dev.llmproxy.cluster.QuotaSignals;
 import dev.llmproxy.cluster.ReplicaRegistry;
 import dev.llmproxy.cluster.SharedLimits;
 import dev.llmproxy.config.AdmissionConfig;
@@ -61,10 +60,8 @@ public final class Admission {
     final AdaptiveLimits adaptive;
     final DailyUsage daily;
     final AtomicInteger upstreamInFlight = new AtomicInteger();
-    /** Where what this replica learns from upstream 429s goes to the others ({@code REDIS_URL}); null otherwise. */
-    private volatile QuotaSignals sharedQuota;
-    /** The live replicas ({@code REDIS_URL}); null otherwise. */
-    private volatile ReplicaRegistry replicas;
+    /** The replicas this one shares limits with ({@code REDIS_URL}); null otherwise. */
+    private volatile SharedLimits shared;
     /** The per-(client, model) buckets in use; null when they are off. */
     private volatile RateShare rateShare;
     private final ModelIndex index;
@@ -172,18 +169,18 @@ public final class Admission {
      * share of {@code RATE_LIMIT_PER_MINUTE}, the limit divided by the replicas last seen alive.
      */
     public void shareWith(SharedLimits shared) {
+        this.shared = shared;
         ReplicaRegistry replicas = shared.replicas();
-        this.replicas = replicas;
-        sharedQuota = shared.quota();
         shared.quota().listen(learned -> quota.apply(learned, replicas.lastKnownCount()));
     }
 
     /** The in-process per-(client, model) buckets: the whole limit, or with replicas this replica's share of it. */
     private RateShare rateShare() {
         RateShare current = rateShare;
-        ReplicaRegistry r = replicas;
-        int count = r == null ? 1 : r.lastKnownCount();
+        SharedLimits s = shared;
+        int count = s == null ? 1 : s.replicas().lastKnownCount();
         if (current.replicas != count) {
+            ReplicaRegistry r = s.replicas();
             int perMinute = (int) r.localShare(config.ratePerMinute());
             current = new RateShare(count, perMinute, new KeyedBuckets<>(perMinute,
                     (int) r.localShare(config.rateBurst()), config.maxRateKeys(), nanos));
@@ -201,9 +198,9 @@ public final class Admission {
      * on {@code loop}'s own Redis connection.
      */
     void learned(LearnedQuota learned, EventExecutor loop) {
-        QuotaSignals signals = sharedQuota;
-        if (learned != null && signals != null) {
-            signals.publish(loop, learned);
+        SharedLimits s = shared;
+        if (learned != null && s != null) {
+            s.quota().publish(loop, learned);
         }
     }
 

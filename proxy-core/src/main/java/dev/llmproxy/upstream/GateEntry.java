@@ -36,7 +36,10 @@ public final class GateEntry implements GenericFutureListener<Future<CheckResult
     /** The request's per-(client, model) bucket, checked with the gate's (null: none). */
     private final BucketSpec clientRate;
     private Promise<GateEntry> promise;
-    /** The indexes of this entry's checks: pauses from {@code firstCheck}, then rpm, tpm, lease (-1 when absent). */
+    /**
+     * The indexes of this entry's checks: pauses from {@code firstCheck}, then rpm, tpm, lease and the client's rate
+     * bucket (-1 when absent).
+     */
     private int firstCheck = -1;
     private int pauseCount;
     private int rpmCheck = -1;
